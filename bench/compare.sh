@@ -1,0 +1,352 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: imgflow vs sharp, vipsthumbnail, Pillow, ImageMagick, GraphicsMagick.
+#
+#   bench/compare.sh [--imgflow PATH] [--runs N] [--count N] [--quick] [--tools LIST]
+#                    [--no-install] [--no-scaling]
+#
+# Every tool does the same job: fit inside 800x800, never enlarge, write JPEG
+# quality 85. See bench/README.md for what is measured and what the columns mean.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$BENCH_DIR/.." && pwd)
+WORK=$BENCH_DIR/.work
+RESULTS=$BENCH_DIR/results
+PY=/usr/bin/python3        # Debian's python: has python3-pil/numpy/matplotlib
+TIME=/usr/bin/time         # GNU time, for peak RSS
+ALL_TOOLS=(imgflow sharp vipsthumbnail pillow-pool imagemagick graphicsmagick)
+CORPORA=(jpeg png webp)
+APT_PACKAGES=(libvips-tools imagemagick graphicsmagick python3-pil python3-numpy
+              python3-matplotlib time plasma-workspace-wallpapers gnome-backgrounds)
+
+IMGFLOW=$REPO_ROOT/build/imgflow
+RUNS=3
+COUNT=100
+QUICK=0
+RUNS_SET=0
+COUNT_SET=0
+INSTALL=1
+SCALING=1
+TOOLS_LIST=$(IFS=,; echo "${ALL_TOOLS[*]}")
+RUN_TIMEOUT=${BENCH_TIMEOUT:-1800}   # seconds per single tool run
+VIPS_BATCH=${VIPS_BATCH:-8}          # files per vipsthumbnail process under xargs
+
+log()  { printf '[compare] %s\n' "$*"; }
+warn() { printf '[compare] WARNING: %s\n' "$*" >&2; }
+die()  { printf '[compare] ERROR: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  cat <<EOF
+usage: bench/compare.sh [options]
+
+  --imgflow PATH   imgflow binary (default: build/imgflow in the repo; skipped if absent)
+  --runs N         timed runs per tool per corpus (default 3)
+  --count N        images per corpus (default 100)
+  --quick          smoke test: 20 images per corpus, 1 run (results go to results/quick.*)
+  --tools LIST     comma-separated subset of: $(IFS=,; echo "${ALL_TOOLS[*]}")
+  --no-install     do not apt-get/npm install anything; fail if something is missing
+  --no-scaling     skip the imgflow -j1/-j2 and 10x-corpus measurements
+  -h, --help       this text
+
+Environment: BENCH_TIMEOUT (s per run, default 1800), VIPS_BATCH (files per
+vipsthumbnail call, default 8), SHARP_VERSION (npm version spec for sharp).
+EOF
+}
+
+need_value() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --imgflow) need_value "$@"; IMGFLOW=$2; shift 2 ;;
+    --runs)    need_value "$@"; RUNS=$2; RUNS_SET=1; shift 2 ;;
+    --count)   need_value "$@"; COUNT=$2; COUNT_SET=1; shift 2 ;;
+    --quick)   QUICK=1; shift ;;
+    --tools)   need_value "$@"; TOOLS_LIST=$2; shift 2 ;;
+    --no-install) INSTALL=0; shift ;;
+    --no-scaling) SCALING=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument: $1" ;;
+  esac
+done
+if [[ $QUICK == 1 ]]; then
+  [[ $COUNT_SET == 1 ]] || COUNT=20
+  [[ $RUNS_SET == 1 ]] || RUNS=1
+fi
+[[ $RUNS =~ ^[1-9][0-9]*$ ]]  || die "--runs must be a positive integer (got '$RUNS')"
+[[ $COUNT =~ ^[1-9][0-9]*$ ]] || die "--count must be a positive integer (got '$COUNT')"
+[[ $IMGFLOW == /* ]] || IMGFLOW=$PWD/$IMGFLOW
+
+TOOLS=()
+IFS=, read -r -a requested <<<"$TOOLS_LIST"
+for t in "${requested[@]}"; do
+  [[ " ${ALL_TOOLS[*]} " == *" $t "* ]] || die "unknown tool '$t' in --tools (known: ${ALL_TOOLS[*]})"
+  TOOLS+=("$t")
+done
+[[ ${#TOOLS[@]} -gt 0 ]] || die "--tools selected nothing"
+has_tool() { [[ " ${TOOLS[*]} " == *" $1 "* ]]; }
+
+CORES=$(nproc)
+PREFIX=latest
+[[ $QUICK == 1 ]] && PREFIX=quick
+START_EPOCH=$(date +%s)
+
+# ---------------------------------------------------------------- installs ---
+apt_installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]; }
+
+# apt-get with retries: another apt/dpkg may hold the lock for a while.
+apt_retry() {
+  local attempt
+  for attempt in 1 2 3 4 5 6; do
+    if DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 "$@"; then
+      return 0
+    fi
+    warn "apt-get $* failed (attempt $attempt); waiting for the dpkg/apt lock and retrying in 20 s"
+    sleep 20
+  done
+  return 1
+}
+
+ensure_packages() {
+  local missing=() p
+  for p in "${APT_PACKAGES[@]}"; do apt_installed "$p" || missing+=("$p"); done
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    log "Debian packages present: ${APT_PACKAGES[*]}"
+    return 0
+  fi
+  [[ $INSTALL == 1 ]] || die "missing Debian packages (and --no-install given): ${missing[*]}"
+  [[ $(id -u) == 0 ]] || die "missing Debian packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}"
+  log "installing Debian packages: ${missing[*]}"
+  if ! apt-cache policy libvips-tools 2>/dev/null | grep -Eq 'Candidate: [0-9]'; then
+    log "package lists have no libvips-tools candidate: running apt-get update"
+    apt_retry update -q || die "apt-get update failed"
+  fi
+  apt_retry install -y -q --no-install-recommends "${missing[@]}" \
+    || die "apt-get install ${missing[*]} failed"
+}
+
+NODE_DIR=$WORK/node
+export NODE_PATH=$NODE_DIR/node_modules
+
+sharp_version_spec() {
+  if [[ -n ${SHARP_VERSION:-} ]]; then echo "$SHARP_VERSION"; return; fi
+  # sharp 0.35 needs node >= 20.9; 0.34 still supports node 18 (Debian 12's).
+  if node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a==20&&b>=9)?0:1)'; then
+    echo "0.35"
+  else
+    echo "0.34"
+  fi
+}
+
+ensure_sharp() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    [[ $INSTALL == 1 && $(id -u) == 0 ]] || die "node and npm are needed for sharp (apt-get install nodejs npm)"
+    log "installing Debian nodejs and npm"
+    apt_retry install -y -q nodejs npm || die "apt-get install nodejs npm failed"
+  fi
+  if node -e "require('sharp')" >/dev/null 2>&1; then
+    log "sharp present in $NODE_DIR"
+    return 0
+  fi
+  [[ $INSTALL == 1 ]] || die "sharp is not installed in $NODE_DIR (and --no-install given)"
+  local spec
+  spec=$(sharp_version_spec)
+  log "installing sharp@$spec from the npm registry into $NODE_DIR"
+  mkdir -p "$NODE_DIR"
+  [[ -f $NODE_DIR/package.json ]] || \
+    printf '{ "name": "imgflow-bench-peers", "private": true, "description": "scratch, not committed" }\n' \
+      >"$NODE_DIR/package.json"
+  (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=error "sharp@$spec") \
+    || die "npm install sharp@$spec failed"
+  node -e "require('sharp')" || die "sharp installed but cannot be loaded"
+}
+
+# -------------------------------------------------------------- run a tool ---
+RUNS_CSV=$RESULTS/$PREFIX-runs.csv
+QUALITY_CSV=$RESULTS/$PREFIX-quality.csv
+QUALITY_IMAGES_CSV=$WORK/$PREFIX-quality-per-image.csv
+FAILED=()
+
+# Sets the global CMD array to the command line of TOOL reading IN_DIR, writing OUT
+# (EXTRA: imgflow's -j value, if any).
+build_cmd() {
+  local tool=$1 in_dir=$2 out=$3 extra=${4:-}
+  case "$tool" in
+    imgflow)
+      CMD=("$IMGFLOW" -s 800x800 -q 85 -f jpeg --quiet)
+      [[ -n $extra ]] && CMD+=(-j "$extra")
+      CMD+=(-o "$out" "$in_dir") ;;
+    sharp)
+      CMD=(node "$BENCH_DIR/tools/sharp_pool.js" "$in_dir" "$out" "$CORES") ;;
+    vipsthumbnail)
+      # shellcheck disable=SC2016
+      CMD=(bash -c 'cd "$1" && find . -maxdepth 1 -type f -printf "%f\0" | sort -z |
+                    xargs -0 -r -P "$2" -n "$3" vipsthumbnail -s "800x800>" -o "$4/%s.jpg[Q=85]"'
+           _ "$in_dir" "$CORES" "$VIPS_BATCH" "$out") ;;
+    pillow-pool)
+      CMD=("$PY" "$BENCH_DIR/tools/pillow_pool.py" "$in_dir" "$out" "$CORES") ;;
+    imagemagick)
+      # Relative names (cd first) keep the output names simple for both *mogrify.
+      # shellcheck disable=SC2016
+      CMD=(bash -c 'cd "$1" && exec /usr/bin/mogrify -path "$2" -resize "800x800>" -quality 85 -format jpg *'
+           _ "$in_dir" "$out") ;;
+    graphicsmagick)
+      # shellcheck disable=SC2016
+      CMD=(bash -c 'cd "$1" && exec /usr/bin/gm mogrify -output-directory "$2" -resize "800x800>" -quality 85 -format jpg *'
+           _ "$in_dir" "$out") ;;
+    *) die "internal: no command for $tool" ;;
+  esac
+}
+
+# run_measured SECTION CORPUS LABEL TOOL IN_DIR RUN [EXTRA] -> appends a CSV row; returns 1 on failure.
+run_measured() {
+  local section=$1 corpus=$2 label=$3 tool=$4 in_dir=$5 run=$6 extra=${7:-}
+  local out=$WORK/out/$corpus/$label
+  local logf=$WORK/logs/$PREFIX-$corpus-$label-r$run.log
+  local tf=$WORK/logs/$PREFIX-$corpus-$label-r$run.time
+  rm -rf "$out"; mkdir -p "$out" "$WORK/logs"
+  build_cmd "$tool" "$in_dir" "$out" "$extra"
+  local files rc=0
+  files=$(find "$in_dir" -maxdepth 1 -type f | wc -l)
+  "$TIME" -f '%e %U %S %M' -o "$tf" timeout "$RUN_TIMEOUT" "${CMD[@]}" >"$logf" 2>&1 || rc=$?
+  local wall user sys rss
+  read -r wall user sys rss < <(tail -n 1 "$tf")
+  local outputs
+  outputs=$(find "$out" -type f | wc -l)
+  local status=ok
+  if [[ $rc -ne 0 ]]; then
+    status="exit-$rc"
+  elif [[ $outputs -ne $files ]]; then
+    status="outputs-$outputs-of-$files"
+  fi
+  local cpu
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
+  printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$section" "$corpus" "$label" "$run" "$files" \
+    "$wall" "$user" "$sys" "$cpu" "$rss" "$outputs" "$status" >>"$RUNS_CSV"
+  if [[ $status != ok ]]; then
+    warn "$label on $corpus (run $run) FAILED: $status; last lines of $logf:"
+    tail -n 15 "$logf" | sed 's/^/    /' >&2
+    FAILED+=("$corpus/$label:$status")
+    return 1
+  fi
+  printf '[compare]   %-8s %-16s run %d: %7.2f s wall  %7.2f s cpu  %7.1f MiB  %6.1f img/s\n' \
+    "$corpus" "$label" "$run" "$wall" "$cpu" "$(awk -v r="$rss" 'BEGIN{print r/1024}')" \
+    "$(awk -v f="$files" -v w="$wall" 'BEGIN{print (w>0)?f/w:0}')"
+}
+
+warm_cache() { find "$1" -type f -exec cat {} + >/dev/null; }
+
+# ------------------------------------------------------------------- main ---
+log "imgflow benchmark: $COUNT images per corpus, $RUNS run(s) per tool, $CORES cores"
+mkdir -p "$WORK" "$RESULTS"
+ensure_packages
+[[ -x $TIME ]] || die "$TIME (GNU time) not found: apt-get install time"
+for py_mod in PIL numpy matplotlib; do
+  "$PY" -c "import $py_mod" 2>/dev/null || die "$PY cannot import $py_mod (install python3-pil python3-numpy python3-matplotlib)"
+done
+has_tool sharp && ensure_sharp
+
+if has_tool imgflow && [[ ! -x $IMGFLOW ]]; then
+  log "imgflow binary not found at $IMGFLOW: skipping imgflow (build it with: cmake -S . -B build && cmake --build build)"
+  kept=()
+  for t in "${TOOLS[@]}"; do [[ $t == imgflow ]] || kept+=("$t"); done
+  TOOLS=("${kept[@]}")
+fi
+[[ ${#TOOLS[@]} -gt 0 ]] || die "no tool left to run"
+log "tools: ${TOOLS[*]}"
+
+load=$(cut -d' ' -f1 /proc/loadavg)
+if awk -v l="$load" 'BEGIN{exit !(l>0.7)}'; then
+  warn "load average is $load before starting: other work on this machine will distort the numbers"
+fi
+
+CORPUS_ROOT=$WORK/corpus/$COUNT
+"$PY" "$BENCH_DIR/tools/make_corpus.py" "$CORPUS_ROOT" "$COUNT" || die "building the corpora failed"
+
+rm -f "$RUNS_CSV" "$QUALITY_CSV" "$QUALITY_IMAGES_CSV"
+echo "section,corpus,tool,run,files,wall_s,user_s,sys_s,cpu_s,max_rss_kib,outputs,status" >"$RUNS_CSV"
+
+for corpus in "${CORPORA[@]}"; do
+  in_dir=$CORPUS_ROOT/$corpus
+  log "corpus $corpus: $(find "$in_dir" -maxdepth 1 -type f | wc -l) files, $(du -sh "$in_dir" | cut -f1)"
+  warm_cache "$in_dir"
+  declare -A broken=()
+  n=${#TOOLS[@]}
+  for ((run = 1; run <= RUNS; run++)); do
+    # Round-robin, starting one tool later each run so no tool always goes first.
+    for ((k = 0; k < n; k++)); do
+      tool=${TOOLS[$(((k + run - 1) % n))]}
+      [[ -n ${broken[$tool]:-} ]] && continue
+      run_measured main "$corpus" "$tool" "$tool" "$in_dir" "$run" || broken[$tool]=1
+    done
+  done
+  quality_args=()
+  for tool in "${TOOLS[@]}"; do
+    [[ -z ${broken[$tool]:-} ]] && quality_args+=("$tool=$WORK/out/$corpus/$tool")
+  done
+  unset broken
+  if [[ ${#quality_args[@]} -gt 0 ]]; then
+    log "corpus $corpus: PSNR of the last run's outputs vs Pillow Lanczos reference"
+    "$PY" "$BENCH_DIR/quality.py" --corpus-dir "$in_dir" --corpus-name "$corpus" \
+      --summary-csv "$QUALITY_CSV" --per-image-csv "$QUALITY_IMAGES_CSV" "${quality_args[@]}" \
+      2> >(sed 's/^/    /' >&2) | sed 's/^/[compare]   psnr /' || FAILED+=("$corpus/quality")
+  fi
+done
+
+if [[ $SCALING == 1 ]] && has_tool imgflow; then
+  in_dir=$CORPUS_ROOT/jpeg
+  big_dir=$CORPUS_ROOT/jpeg_x10
+  if [[ ! -d $big_dir || $(find "$big_dir" -maxdepth 1 -type f | wc -l) -ne $((COUNT * 10)) ]]; then
+    rm -rf "$big_dir"; mkdir -p "$big_dir"
+    for ((c = 0; c < 10; c++)); do
+      for f in "$in_dir"/*; do
+        ln "$f" "$big_dir/x${c}_$(basename "$f")" 2>/dev/null || ln -s "$f" "$big_dir/x${c}_$(basename "$f")"
+      done
+    done
+  fi
+  log "imgflow scaling: -j 1 vs -j 2 on jpeg ($COUNT files), default -j on jpeg vs jpeg_x10 ($((COUNT * 10)) files)"
+  warm_cache "$big_dir"
+  for ((run = 1; run <= RUNS; run++)); do
+    run_measured scaling jpeg imgflow-j1 imgflow "$in_dir" "$run" 1 || true
+    run_measured scaling jpeg imgflow-j2 imgflow "$in_dir" "$run" 2 || true
+    run_measured scaling jpeg imgflow imgflow "$in_dir" "$run" || true
+    run_measured scaling jpeg_x10 imgflow imgflow "$big_dir" "$run" || true
+  done
+fi
+
+# ---------------------------------------------------------------- report ---
+META=$WORK/$PREFIX-meta.txt
+{
+  echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "nproc=$CORES"
+  echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "kernel=$(uname -r)"
+  echo "memory=$(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+  echo "load_at_start=$load"
+  echo "count=$COUNT"
+  echo "runs=$RUNS"
+  echo "quick=$QUICK"
+  echo "vips_batch=$VIPS_BATCH"
+  echo "tools=${TOOLS[*]}"
+  if has_tool imgflow; then
+    v=$("$IMGFLOW" --version 2>/dev/null | head -n 1 || true)
+    rev=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit")
+    echo "version_imgflow=${v:-imgflow} (git $rev)"
+  fi
+  if has_tool sharp; then
+    echo "version_sharp=$(node -e "const s=require('sharp');console.log('sharp '+s.versions.sharp+' (libvips '+s.versions.vips+', concurrency '+s.concurrency()+'), node '+process.version)")"
+  fi
+  has_tool vipsthumbnail && echo "version_vipsthumbnail=$(vips --version)"
+  has_tool pillow-pool && echo "version_pillow-pool=Pillow $("$PY" -c 'import PIL; print(PIL.__version__)'), $("$PY" --version)"
+  has_tool imagemagick && echo "version_imagemagick=$(/usr/bin/mogrify -version | head -n 1 | sed 's/^Version: //; s/ https.*//')"
+  has_tool graphicsmagick && echo "version_graphicsmagick=$(/usr/bin/gm version | head -n 1 | sed 's/ http.*//')"
+  echo "elapsed_s=$(( $(date +%s) - START_EPOCH ))"
+} >"$META"
+
+"$PY" "$BENCH_DIR/tools/report.py" --runs-csv "$RUNS_CSV" --quality-csv "$QUALITY_CSV" \
+  --meta "$META" --out-md "$RESULTS/$PREFIX.md" --out-png "$RESULTS/$PREFIX.png" \
+  || die "writing the report failed"
+
+log "wrote $RESULTS/$PREFIX.md, $RESULTS/$PREFIX.png, $RUNS_CSV, $QUALITY_CSV (took $(( $(date +%s) - START_EPOCH )) s)"
+if [[ ${#FAILED[@]} -gt 0 ]]; then
+  die "some runs failed: ${FAILED[*]} (logs in $WORK/logs)"
+fi
+log "done"

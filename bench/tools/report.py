@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+"""Turn bench/compare.sh's raw CSVs into Markdown tables and a bar chart.
+
+Usage: report.py --runs-csv F --quality-csv F --meta F --out-md F --out-png F
+
+Prints the Markdown report to stdout as well.
+"""
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+from collections import OrderedDict
+
+TOOL_NOTES = OrderedDict([
+    ("imgflow", "`imgflow -s 800x800 -q 85 -f jpeg --quiet -o OUT DIR` (one process, its own threads)"),
+    ("sharp", "Node script, `sharp(in).rotate().resize(800, 800, {fit: 'inside', withoutEnlargement: true})"
+              ".jpeg({quality: 85})`, as many files in flight as cores, `sharp.concurrency()` left at its default"),
+    ("vipsthumbnail", "`xargs -P <cores> -n <batch> vipsthumbnail -s '800x800>' -o OUT/%s.jpg[Q=85]`"),
+    ("pillow-pool", "Python `multiprocessing.Pool(<cores>)` + Pillow `open`, `exif_transpose`, "
+                    "`thumbnail((800, 800), LANCZOS)`, `save(quality=85)`"),
+    ("imagemagick", "`mogrify -path OUT -resize '800x800>' -quality 85 -format jpg *` (one process, OpenMP threads)"),
+    ("graphicsmagick", "`gm mogrify -output-directory OUT -resize '800x800>' -quality 85 -format jpg *` "
+                       "(one process)"),
+])
+CORPUS_NOTES = {
+    "jpeg": "full-resolution JPEG photos (1–16 MP), about a third re-encoded as progressive",
+    "png": "PNG, RGB, downscaled to about 2–4 MP",
+    "webp": "WebP quality 90, RGB, downscaled to about 2–4 MP",
+}
+
+
+def read_csv(path):
+    if not path or not os.path.exists(path):
+        return []
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def read_meta(path):
+    meta = OrderedDict()
+    with open(path) as fh:
+        for line in fh:
+            key, sep, value = line.rstrip("\n").partition("=")
+            if sep:
+                meta[key] = value
+    return meta
+
+
+def summarize(rows):
+    """rows of one (section, corpus, tool) -> dict of medians, or failure info."""
+    bad = [r for r in rows if r["status"] != "ok"]
+    good = [r for r in rows if r["status"] == "ok"]
+    if bad or not good:
+        return {"failed": ", ".join(sorted({r["status"] for r in bad})) or "no run", "runs": len(rows)}
+    files = int(good[0]["files"])
+    wall = statistics.median(float(r["wall_s"]) for r in good)
+    return {
+        "failed": None,
+        "runs": len(good),
+        "files": files,
+        "wall": wall,
+        "cpu": statistics.median(float(r["cpu_s"]) for r in good),
+        "rss": statistics.median(float(r["max_rss_kib"]) for r in good) / 1024.0,
+        "ips": files / wall if wall > 0 else float("inf"),
+    }
+
+
+def group(rows, section):
+    out = OrderedDict()
+    for r in rows:
+        if r["section"] != section:
+            continue
+        out.setdefault((r["corpus"], r["tool"]), []).append(r)
+    return OrderedDict((k, summarize(v)) for k, v in out.items())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs-csv", required=True)
+    ap.add_argument("--quality-csv")
+    ap.add_argument("--meta", required=True)
+    ap.add_argument("--out-md", required=True)
+    ap.add_argument("--out-png", required=True)
+    args = ap.parse_args()
+
+    runs = read_csv(args.runs_csv)
+    quality = {(r["corpus"], r["tool"]): r for r in read_csv(args.quality_csv)}
+    meta = read_meta(args.meta)
+    main_stats = group(runs, "main")
+    scaling = group(runs, "scaling")
+    corpora = list(OrderedDict.fromkeys(c for c, _ in main_stats))
+    tools = list(OrderedDict.fromkeys(t for _, t in main_stats))
+    tools.sort(key=lambda t: list(TOOL_NOTES).index(t) if t in TOOL_NOTES else 99)
+    versions = OrderedDict((k[len("version_"):], v) for k, v in meta.items() if k.startswith("version_"))
+
+    md = []
+    title = "imgflow vs. other batch resizers"
+    if meta.get("quick") == "1":
+        title += " (QUICK SMOKE TEST: small corpus, 1 run; not for conclusions)"
+    md.append(f"# {title}\n")
+    md.append("Task for every tool: fit inside 800x800, never enlarge, write JPEG quality 85.\n")
+    md.append(f"- Machine: {meta.get('nproc')} cores (`nproc`), {meta.get('cpu')}, {meta.get('memory')}, "
+              f"Linux {meta.get('kernel')}; load average at start {meta.get('load_at_start')}")
+    md.append(f"- Date: {meta.get('date')}")
+    md.append(f"- Corpus: {meta.get('count')} files per format, from the photos in Debian's "
+              f"plasma-workspace-wallpapers and gnome-backgrounds; {meta.get('runs')} timed run(s) per tool "
+              f"per corpus, tools alternating round-robin, fresh output folder each run, files in the page cache")
+    md.append("- Versions:")
+    for tool, v in versions.items():
+        md.append(f"  - {tool}: {v}")
+    md.append("")
+
+    for corpus in corpora:
+        md.append(f"## {corpus} corpus ({CORPUS_NOTES.get(corpus, '')})\n")
+        md.append("| tool | median wall (s) | median CPU (s) | median peak RSS (MiB) | images/s "
+                  "| vs imgflow | mean PSNR (dB) |")
+        md.append("|---|---:|---:|---:|---:|---:|---:|")
+        base = main_stats.get((corpus, "imgflow"))
+        base_ips = base["ips"] if base and not base["failed"] else None
+        for tool in tools:
+            s = main_stats.get((corpus, tool))
+            if s is None:
+                continue
+            if s["failed"]:
+                md.append(f"| {tool} | FAILED ({s['failed']}) | | | | | |")
+                continue
+            ratio = f"{s['ips'] / base_ips:.2f}" if base_ips else "n/a"
+            q = quality.get((corpus, tool))
+            if q and q["images"] != "0":
+                psnr = f"{float(q['mean_psnr_y_db']):.2f}"
+                notes = []
+                if q["missing"] != "0":
+                    notes.append(f"{q['missing']} unreadable/missing")
+                if q["size_errors"] != "0":
+                    notes.append(f"{q['size_errors']} wrong size")
+                if notes:
+                    psnr += " (" + ", ".join(notes) + ")"
+            else:
+                psnr = "n/a"
+            md.append(f"| {tool} | {s['wall']:.2f} | {s['cpu']:.2f} | {s['rss']:.1f} | {s['ips']:.1f} "
+                      f"| {ratio} | {psnr} |")
+        md.append("")
+
+    if scaling:
+        md.append("## imgflow scaling (jpeg corpus)\n")
+        j1, j2 = scaling.get(("jpeg", "imgflow-j1")), scaling.get(("jpeg", "imgflow-j2"))
+        small, big = scaling.get(("jpeg", "imgflow")), scaling.get(("jpeg_x10", "imgflow"))
+        md.append("| measurement | files | median wall (s) | images/s | median peak RSS (MiB) |")
+        md.append("|---|---:|---:|---:|---:|")
+        for label, s in (("`-j 1`", j1), ("`-j 2`", j2), ("default `-j`", small), ("default `-j`, 10x files", big)):
+            if s is None:
+                continue
+            if s["failed"]:
+                md.append(f"| {label} | FAILED ({s['failed']}) | | | |")
+            else:
+                md.append(f"| {label} | {s['files']} | {s['wall']:.2f} | {s['ips']:.1f} | {s['rss']:.1f} |")
+        md.append("")
+        if j1 and j2 and not j1["failed"] and not j2["failed"]:
+            r = j2["ips"] / j1["ips"]
+            md.append(f"- Speed-up `-j 2` over `-j 1`: **{r:.2f}x** (parallel efficiency {r / 2 * 100:.0f}% on 2 threads)")
+        if small and big and not small["failed"] and not big["failed"]:
+            g = (big["rss"] - small["rss"]) / small["rss"] * 100
+            md.append(f"- Peak RSS growth with 10x as many files ({small['files']} -> {big['files']}): "
+                      f"**{g:+.1f}%** ({small['rss']:.1f} -> {big['rss']:.1f} MiB)")
+        md.append("")
+
+    md.append("## Notes\n")
+    md.append("- **median wall**: elapsed seconds of the whole batch (median over runs). **median CPU**: user + "
+              "system seconds of the command and every child it waited for (xargs' vipsthumbnail processes, "
+              "the Pool workers), from GNU `/usr/bin/time`.")
+    md.append("- **median peak RSS**: GNU time's `%M`, the peak resident set of the *largest single process* "
+              "(the command or any one waited-for child), not a sum over processes. For the multi-process tools "
+              "(vipsthumbnail under xargs, Pillow Pool) the memory of all processes together is higher.")
+    md.append("- **images/s** = files / median wall. **vs imgflow** = images/s divided by imgflow's on the same "
+              "corpus (imgflow = 1.00; above 1 means faster than imgflow).")
+    md.append("- **mean PSNR**: per output, PSNR of 8-bit luma (BT.601 Y) against the source decoded in full by "
+              "Pillow and resized with `Image.LANCZOS` to the same size as that output; averaged over the corpus "
+              "(outputs of the last run). Higher is closer to the reference; it includes the JPEG q85 loss.")
+    md.append("- Commands:")
+    for tool in tools:
+        if tool in TOOL_NOTES:
+            note = TOOL_NOTES[tool].replace("<batch>", meta.get("vips_batch", "?"))
+            md.append(f"  - {tool}: {note}")
+    md.append(f"- Raw data: `{os.path.basename(args.runs_csv)}` (every run), "
+              f"`{os.path.basename(args.quality_csv or '')}` (PSNR per tool and corpus). "
+              f"The whole benchmark took {meta.get('elapsed_s', '?')} s.")
+    md.append("")
+    text = "\n".join(md)
+    with open(args.out_md, "w") as fh:
+        fh.write(text)
+    print(text)
+
+    write_chart(args.out_png, main_stats, corpora, tools, meta, versions)
+    return 0
+
+
+def write_chart(path, stats, corpora, tools, meta, versions):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(11, 6.5))
+    width = 0.8 / max(1, len(tools))
+    for i, tool in enumerate(tools):
+        xs, ys = [], []
+        for j, corpus in enumerate(corpora):
+            s = stats.get((corpus, tool))
+            if s and not s["failed"]:
+                xs.append(j + (i - (len(tools) - 1) / 2) * width)
+                ys.append(s["ips"])
+        bars = ax.bar(xs, ys, width, label=tool,
+                      edgecolor="black" if tool == "imgflow" else None, linewidth=1.2)
+        ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=2)
+    ax.set_xticks(range(len(corpora)))
+    ax.set_xticklabels([f"{c} ({meta.get('count')} files)" for c in corpora])
+    ax.set_ylabel("images / second (higher is better)")
+    title = "Batch resize to fit 800x800, JPEG q85: throughput"
+    if meta.get("quick") == "1":
+        title += " (quick smoke test)"
+    ax.set_title(title)
+    ax.legend(ncol=3, fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    caption = (f"{meta.get('nproc')} cores, {meta.get('cpu')}, {meta.get('date')}; median of "
+               f"{meta.get('runs')} run(s)\n" + "; ".join(f"{k}: {v}" for k, v in versions.items()))
+    fig.text(0.01, 0.01, caption, fontsize=6.5, va="bottom", ha="left", wrap=True)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// Batch resize with sharp: fit inside 800x800, never enlarge, JPEG quality 85.
+//
+// Usage: node sharp_pool.js INPUT_DIR OUTPUT_DIR [IN_FLIGHT]
+//
+// IN_FLIGHT files are processed at once (a plain promise pool; default: the
+// number of cores). sharp.concurrency() is left at its default. Output names are
+// OUTPUT_DIR/<stem>.jpg. Exits 1 if any file failed, after trying all of them.
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const sharp = require('sharp');
+
+async function main() {
+  const [inDir, outDir, inFlightArg] = process.argv.slice(2);
+  if (!inDir || !outDir) {
+    console.error('usage: node sharp_pool.js INPUT_DIR OUTPUT_DIR [IN_FLIGHT]');
+    return 2;
+  }
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const inFlight = inFlightArg ? Number(inFlightArg) : cores;
+
+  const files = fs.readdirSync(inDir)
+    .filter((name) => fs.statSync(path.join(inDir, name)).isFile())
+    .sort();
+  let next = 0;
+  let failures = 0;
+
+  async function worker() {
+    while (next < files.length) {
+      const name = files[next++];
+      const src = path.join(inDir, name);
+      const dst = path.join(outDir, path.parse(name).name + '.jpg');
+      try {
+        await sharp(src)
+          .rotate()
+          .resize(800, 800, { fit: 'inside', withoutEnlargement: true })
+          .jpeg({ quality: 85 })
+          .toFile(dst);
+      } catch (err) {
+        failures += 1;
+        console.error(`sharp_pool: ${src}: ${err.message}`);
+      }
+    }
+  }
+
+  await Promise.all(Array.from({ length: Math.max(1, inFlight) }, worker));
+  return failures ? 1 : 0;
+}
+
+main().then((code) => { process.exitCode = code; }, (err) => {
+  console.error(`sharp_pool: ${err.stack || err}`);
+  process.exitCode = 1;
+});

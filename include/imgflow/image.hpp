@@ -1,0 +1,83 @@
+// Single-image API: decode → resize → encode, usable without the batch machinery.
+// All functions are thread-safe: they share no state between calls.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "imgflow/geometry.hpp"
+#include "imgflow/options.hpp"
+
+namespace imgflow {
+
+/// What the file header says about the stored image.
+struct SourceInfo {
+  Format format = Format::unknown;
+  int width = 0;   ///< full stored width in pixels
+  int height = 0;  ///< full stored height in pixels
+};
+
+/// A decoded image: 8-bit pixels, 1 (gray), 3 (BGR) or 4 (BGRA) channels.
+struct Image {
+  cv::Mat pixels;
+  SourceInfo source;
+  /// Decoder messages that did not stop decoding (e.g. libpng's
+  /// "iCCP: known incorrect sRGB profile"), captured instead of printed.
+  std::vector<std::string> warnings;
+};
+
+struct DecodeOptions {
+  /// Shrink-on-load: if set (non-zero), a JPEG may be decoded at a reduced
+  /// scale, but never smaller than this size on either side.
+  Size at_least;
+  /// Largest accepted width × height; 0 = no limit. Checked from the header.
+  std::uint64_t max_pixels = 268'402'689;
+};
+
+/// Detects the format from the first bytes (the file name is never used).
+Format detect_format(std::span<const std::uint8_t> bytes) noexcept;
+
+/// Reads the header only: format and full size. Throws imgflow::Error
+/// (unknown-format, unsupported-format, corrupt-input, truncated-input, empty-input).
+SourceInfo read_header(std::span<const std::uint8_t> bytes);
+
+/// Decodes an encoded image held in memory. Throws imgflow::Error with a
+/// per-file code (see error.hpp) on failure, including truncated data.
+Image decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options = {});
+
+/// Reads and decodes a file. Throws imgflow::Error (read-error, not-found, ...).
+Image decode_file(const std::filesystem::path& path, const DecodeOptions& options = {});
+
+/// Resizes `pixels` to fit inside `box` (keeping aspect, never enlarging),
+/// with area averaging for downscaling. `source_size` is the full stored size
+/// that `box` applies to (the pixels may already be shrunk on load); 0×0 means
+/// the size of `pixels`.
+cv::Mat resize_to_fit(const cv::Mat& pixels, const Geometry& box, Size source_size = {});
+
+struct EncodeOptions {
+  Format format = Format::jpeg;  ///< jpeg, png, webp or tiff
+  int quality = 85;              ///< 1..100 (JPEG, WebP)
+};
+
+/// Encodes to bytes. Alpha is flattened onto white for JPEG.
+/// Throws imgflow::Error{ErrorCode::encode_error}.
+std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& options);
+
+/// Reads a whole file into memory with one read of the right size.
+/// Throws imgflow::Error (not-found, not-a-file, empty-input, read-error).
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path,
+                                    std::uint64_t max_bytes = 0);
+
+/// Writes `bytes` to a temporary file in the destination directory, optionally
+/// fsyncs it, and renames it to `path`: readers see the old file or the whole
+/// new one, never a partial one. Throws imgflow::Error{ErrorCode::write_error}
+/// and leaves no temporary file behind.
+void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
+                       bool fsync = true);
+
+}  // namespace imgflow

@@ -1,0 +1,68 @@
+// Options for a batch run: one struct, with defaults, filled by the CLI and by
+// library users alike.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "imgflow/geometry.hpp"
+
+namespace imgflow {
+
+/// Image file formats imgflow knows by content.
+enum class Format { unknown, jpeg, png, webp, tiff, bmp, pnm, jpeg2000, gif, svg, heif };
+
+/// Lower-case name, e.g. "jpeg".
+std::string_view format_name(Format format) noexcept;
+/// Usual file extension without the dot, e.g. "jpg".
+std::string_view format_extension(Format format) noexcept;
+/// True for the formats imgflow can write: jpeg, png, webp, tiff.
+bool is_writable(Format format) noexcept;
+
+/// What format to write. `keep` writes the input's format where it is writable
+/// (see `is_writable`) and JPEG otherwise.
+enum class OutputFormat { keep, jpeg, png, webp, tiff };
+
+/// Parses "keep", "jpeg"/"jpg", "png", "webp", "tiff"/"tif".
+/// Throws imgflow::Error{ErrorCode::usage}.
+OutputFormat parse_output_format(std::string_view text);
+
+/// Everything one batch run needs. Every field has a usable default except
+/// `inputs` and `output_dir`.
+struct Options {
+  /// Files and/or directories. Directories contribute their image files
+  /// (by extension); explicitly named files are always processed.
+  std::vector<std::filesystem::path> inputs;
+  /// Where outputs go; created if missing. Outputs mirror the input-relative paths.
+  std::filesystem::path output_dir;
+  /// Boxes to fit inside. Empty: keep the size (re-encode only). Several:
+  /// one output per size, from one decode.
+  std::vector<Geometry> sizes;
+  OutputFormat format = OutputFormat::keep;
+  int quality = 85;         ///< 1..100, for JPEG and WebP
+  bool recursive = false;   ///< descend into subdirectories of input directories
+  int threads = 0;          ///< CPU threads for the flow graph; 0 = all cores
+  int readers = 2;          ///< I/O threads reading input files
+  int writers = 2;          ///< I/O threads writing outputs
+  int max_in_flight = 0;    ///< images between read and write; 0 = 2 × threads (at least 4)
+  /// Largest accepted width × height, checked from the header before decoding;
+  /// 0 = no limit. The default is sharp's.
+  std::uint64_t max_pixels = 268'402'689;
+  /// Largest accepted input file in bytes; 0 = no limit.
+  std::uint64_t max_file_bytes = 0;
+  bool fsync = true;        ///< fsync each output before renaming it into place
+
+  /// Every problem with these options, one message each, in the form
+  /// "<option>: expected <what>, got <value>". Empty when the options are valid.
+  std::vector<std::string> validate() const;
+
+  /// `threads`, or the number of cores when it is 0.
+  int effective_threads() const noexcept;
+  /// `max_in_flight`, or its default when it is 0.
+  int effective_max_in_flight() const noexcept;
+};
+
+}  // namespace imgflow

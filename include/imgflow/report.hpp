@@ -1,0 +1,55 @@
+// What a run did, per file and in total, and its JSON form.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "imgflow/error.hpp"
+#include "imgflow/image.hpp"
+
+namespace imgflow {
+
+enum class FileStatus { ok, failed, skipped };
+std::string_view file_status_name(FileStatus status) noexcept;
+
+struct OutputRecord {
+  std::filesystem::path path;
+  int width = 0;
+  int height = 0;
+  std::uint64_t bytes = 0;
+};
+
+struct FileReport {
+  std::filesystem::path input;
+  FileStatus status = FileStatus::skipped;
+  ErrorCode error = ErrorCode::ok;  ///< set when status is failed (or skipped: cancelled)
+  std::string message;              ///< human-readable detail for `error`
+  std::vector<std::string> warnings;
+  SourceInfo source;                ///< zero until the header was read
+  std::vector<OutputRecord> outputs;
+};
+
+struct Summary {
+  std::size_t total = 0;
+  std::size_t ok = 0;
+  std::size_t failed = 0;
+  std::size_t skipped = 0;
+  double seconds = 0;
+  bool cancelled = false;
+};
+
+struct Report {
+  Summary summary;
+  std::vector<FileReport> files;  ///< in planning order
+};
+
+/// The report as JSON (schema version 1; see README).
+std::string to_json(const Report& report, int indent = 2);
+
+/// Writes the JSON report atomically (temporary file + rename).
+/// Throws imgflow::Error{ErrorCode::write_error}.
+void write_report(const Report& report, const std::filesystem::path& path);
+
+}  // namespace imgflow

@@ -1,0 +1,154 @@
+// The imgflow command: a thin layer that fills imgflow::Options from the
+// command line, runs the batch, and turns the report into messages and an
+// exit code (0 all ok, 1 some file failed, 2 usage/setup error, 130/143 interrupted).
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/progress_bar.hpp"
+#include "imgflow/imgflow.hpp"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFileFailed = 1;
+constexpr int kExitUsage = 2;
+
+imgflow::Cancellation g_cancellation;
+volatile std::sig_atomic_t g_signal = 0;
+
+// First SIGINT/SIGTERM: stop reading new files, finish what is in flight.
+// Second: leave at once (outputs are renamed into place whole, so none is partial).
+extern "C" void on_signal(int sig) {
+  if (g_signal != 0) ::_exit(128 + sig);
+  g_signal = sig;
+  g_cancellation.cancel();
+}
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+void print_error(const std::string& message) { std::cerr << "imgflow: " << message << '\n'; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  imgflow::Options options;
+  std::vector<std::string> inputs;
+  std::vector<std::string> sizes;
+  std::string format = "keep";
+  std::string output_dir;
+  std::string report_path;
+  bool quiet = false;
+  bool no_fsync = false;
+
+  CLI::App app{"imgflow: resize whole directories of images on every core, with bounded memory.",
+               "imgflow"};
+  app.set_version_flag("--version", std::string(imgflow::version));
+  app.add_option("INPUT", inputs, "Image files and/or directories")->required();
+  app.add_option("-o,--output", output_dir, "Output directory (created if missing)")->required();
+  app.add_option("-s,--size", sizes,
+                 "Fit inside WxH, Wx or xH, keeping aspect, never enlarging; repeatable");
+  app.add_option("-f,--format", format, "keep | jpeg | png | webp | tiff")
+      ->capture_default_str();
+  app.add_option("-q,--quality", options.quality, "JPEG/WebP quality")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  app.add_flag("-r,--recursive", options.recursive, "Descend into subdirectories");
+  app.add_option("-j,--threads", options.threads, "CPU threads (0 = all cores)")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  app.add_option("--readers", options.readers, "Threads reading input files")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--writers", options.writers, "Threads writing outputs")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--max-in-flight", options.max_in_flight,
+                 "Images in memory between read and write (0 = 2 x threads, at least 4)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--max-pixels", options.max_pixels,
+                 "Refuse images whose header declares more pixels (0 = no limit)")
+      ->capture_default_str();
+  app.add_option("--max-file-size", options.max_file_bytes,
+                 "Refuse input files larger than this many bytes (0 = no limit)")
+      ->capture_default_str();
+  app.add_flag("--no-fsync", no_fsync, "Do not fsync outputs before renaming them into place");
+  app.add_option("--report", report_path, "Write a JSON report of every file to this path");
+  app.add_flag("--quiet", quiet, "No progress bar or summary, errors only");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+
+  try {
+    for (const auto& s : sizes) options.sizes.push_back(imgflow::parse_geometry(s));
+    options.format = imgflow::parse_output_format(format);
+  } catch (const imgflow::Error& e) {
+    print_error(e.what());
+    return kExitUsage;
+  }
+  options.inputs.assign(inputs.begin(), inputs.end());
+  options.output_dir = output_dir;
+  options.fsync = !no_fsync;
+
+  install_signal_handlers();
+  imgflow::cli::ProgressBar bar(!quiet && ::isatty(STDERR_FILENO));
+  imgflow::RunCallbacks callbacks;
+  callbacks.cancellation = &g_cancellation;
+  callbacks.on_file_done = [&](const imgflow::FileReport& file,
+                               const imgflow::Progress& progress) {
+    if (file.status == imgflow::FileStatus::failed) {
+      bar.print_line("imgflow: " + file.input.string() + ": " +
+                     std::string(imgflow::error_code_name(file.error)) + ": " + file.message);
+    }
+    if (!quiet) {
+      for (const auto& w : file.warnings) {
+        bar.print_line("imgflow: " + file.input.string() + ": warning: " + w);
+      }
+    }
+    bar.update(progress);
+  };
+
+  imgflow::Report report;
+  try {
+    report = imgflow::run(options, callbacks);
+  } catch (const imgflow::Error& e) {
+    bar.clear();
+    print_error(e.what());
+    return kExitUsage;
+  }
+  bar.clear();
+
+  int rc = report.summary.failed ? kExitFileFailed : kExitOk;
+  if (!report_path.empty()) {
+    try {
+      imgflow::write_report(report, report_path);
+    } catch (const imgflow::Error& e) {
+      print_error("--report: " + std::string(e.what()));
+      rc = kExitFileFailed;
+    }
+  }
+  const auto& s = report.summary;
+  if (!quiet) {
+    const double rate = s.seconds > 0 ? double(s.ok + s.failed) / s.seconds : 0.0;
+    std::fprintf(stderr, "imgflow: %zu files: %zu ok, %zu failed, %zu skipped in %.2f s (%.1f images/s)%s\n",
+                 s.total, s.ok, s.failed, s.skipped, s.seconds, rate,
+                 s.cancelled ? " - interrupted" : "");
+  }
+  if (s.cancelled) return 128 + (g_signal ? g_signal : SIGINT);
+  return rc;
+}

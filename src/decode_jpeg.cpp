@@ -1,0 +1,118 @@
+// JPEG decoding with TurboJPEG: shrink-on-load by M/8 scaling factors, and
+// truncation detected from libjpeg's warnings (which we capture, not print).
+#include <turbojpeg.h>
+
+#include <memory>
+#include <string>
+
+#include <opencv2/imgproc.hpp>
+
+#include "decoders.hpp"
+#include "imgflow/error.hpp"
+
+namespace imgflow::detail {
+namespace {
+
+// One decompressor per thread: creating one costs more than decoding a thumbnail.
+tjhandle thread_decompressor() {
+  struct Handle {
+    tjhandle h = tjInitDecompress();
+    ~Handle() {
+      if (h) tjDestroy(h);
+    }
+  };
+  thread_local Handle handle;
+  if (!handle.h) throw Error(ErrorCode::decode_error, "cannot create a TurboJPEG decompressor");
+  return handle.h;
+}
+
+bool contains(const std::string& text, const char* what) {
+  return text.find(what) != std::string::npos;
+}
+
+// libjpeg reports running out of data as a warning and pads the image with grey.
+bool is_truncation(const std::string& message) {
+  return contains(message, "Premature end of JPEG file") ||
+         contains(message, "premature end of data segment");
+}
+
+[[noreturn]] void throw_jpeg_error(const std::string& message) {
+  if (is_truncation(message)) throw Error(ErrorCode::truncated_input, "jpeg data ends early");
+  throw Error(ErrorCode::corrupt_input, "jpeg: " + message);
+}
+
+// The smallest M/8 scale whose output still covers `at_least` on both sides.
+tjscalingfactor choose_scale(int width, int height, Size at_least) {
+  tjscalingfactor best{1, 1};
+  if (at_least.width <= 0 && at_least.height <= 0) return best;
+  int count = 0;
+  const tjscalingfactor* factors = tjGetScalingFactors(&count);
+  long best_area = static_cast<long>(width) * height;
+  for (int i = 0; i < count; ++i) {
+    const auto f = factors[i];
+    if (f.num > f.denom) continue;  // never decode larger than stored
+    const int w = TJSCALED(width, f);
+    const int h = TJSCALED(height, f);
+    if (w < at_least.width || h < at_least.height) continue;
+    if (static_cast<long>(w) * h < best_area) {
+      best = f;
+      best_area = static_cast<long>(w) * h;
+    }
+  }
+  return best;
+}
+
+// Adobe's CMYK JPEGs store inverted ink values; convert to BGR naively
+// (no ICC profile): channel = ink' * black' / 255.
+cv::Mat inverted_cmyk_to_bgr(const cv::Mat& cmyk) {
+  cv::Mat bgr(cmyk.rows, cmyk.cols, CV_8UC3);
+  for (int y = 0; y < cmyk.rows; ++y) {
+    const auto* in = cmyk.ptr<std::uint8_t>(y);
+    auto* out = bgr.ptr<std::uint8_t>(y);
+    for (int x = 0; x < cmyk.cols; ++x, in += 4, out += 3) {
+      const int k = in[3];
+      out[0] = static_cast<std::uint8_t>(in[2] * k / 255);
+      out[1] = static_cast<std::uint8_t>(in[1] * k / 255);
+      out[2] = static_cast<std::uint8_t>(in[0] * k / 255);
+    }
+  }
+  return bgr;
+}
+
+}  // namespace
+
+Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
+  tjhandle tj = thread_decompressor();
+  int width = 0, height = 0, subsampling = 0, colorspace = 0;
+  if (tjDecompressHeader3(tj, bytes.data(), static_cast<unsigned long>(bytes.size()), &width,
+                          &height, &subsampling, &colorspace) != 0) {
+    throw_jpeg_error(tjGetErrorStr2(tj));
+  }
+  Image image;
+  image.source = {Format::jpeg, width, height};
+  check_pixel_limit(image.source, options.max_pixels);
+
+  const tjscalingfactor scale = choose_scale(width, height, options.at_least);
+  const int out_w = TJSCALED(width, scale);
+  const int out_h = TJSCALED(height, scale);
+  int pixel_format = TJPF_BGR;
+  int cv_type = CV_8UC3;
+  if (colorspace == TJCS_GRAY) {
+    pixel_format = TJPF_GRAY;
+    cv_type = CV_8UC1;
+  } else if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
+    pixel_format = TJPF_CMYK;
+    cv_type = CV_8UC4;
+  }
+  cv::Mat pixels(out_h, out_w, cv_type);
+  if (tjDecompress2(tj, bytes.data(), static_cast<unsigned long>(bytes.size()), pixels.data, out_w,
+                    static_cast<int>(pixels.step), out_h, pixel_format, 0) != 0) {
+    const std::string message = tjGetErrorStr2(tj);
+    if (tjGetErrorCode(tj) != TJERR_WARNING || is_truncation(message)) throw_jpeg_error(message);
+    image.warnings.push_back("jpeg: " + message);
+  }
+  image.pixels = pixel_format == TJPF_CMYK ? inverted_cmyk_to_bgr(pixels) : std::move(pixels);
+  return image;
+}
+
+}  // namespace imgflow::detail

@@ -1,0 +1,52 @@
+// Internal: the per-file object that travels reader → graph → writer. It owns
+// everything for its file; whatever stage fails records the error here and the
+// later stages pass it on untouched.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "imgflow/image.hpp"
+#include "imgflow/plan.hpp"
+#include "imgflow/report.hpp"
+
+namespace imgflow::detail {
+
+/// One encoded output, ready to be written.
+struct EncodedOutput {
+  std::filesystem::path path;
+  int width = 0;
+  int height = 0;
+  std::vector<std::uint8_t> bytes;
+};
+
+struct FileJob {
+  std::size_t index = 0;  ///< position in the plan (and in the report)
+  const PlannedFile* planned = nullptr;
+
+  std::vector<std::uint8_t> encoded_input;  ///< reader → decode
+  Image decoded;                            ///< decode → resize
+  std::vector<cv::Mat> resized;             ///< resize → encode, one per output
+  std::vector<EncodedOutput> outputs;       ///< encode → writer
+
+  FileReport report;
+
+  bool failed() const noexcept { return report.status == FileStatus::failed; }
+  void fail(ErrorCode code, std::string message) {
+    report.status = FileStatus::failed;
+    report.error = code;
+    report.message = std::move(message);
+    // Free the heavy buffers at once: a failed file holds no memory in flight.
+    encoded_input = {};
+    decoded.pixels.release();
+    resized.clear();
+    outputs.clear();
+  }
+};
+
+using FileJobPtr = std::shared_ptr<FileJob>;
+
+}  // namespace imgflow::detail

@@ -1,0 +1,125 @@
+// Format detection by content, and header-only size reading, so that limits
+// are checked before any decoder allocates the declared image.
+#include <cstring>
+#include <string>
+
+#include "imgflow/error.hpp"
+#include "imgflow/image.hpp"
+
+namespace imgflow {
+namespace {
+
+using Bytes = std::span<const std::uint8_t>;
+
+bool starts_with(Bytes b, std::size_t offset, const char* magic) {
+  const auto n = std::strlen(magic);
+  return b.size() >= offset + n && std::memcmp(b.data() + offset, magic, n) == 0;
+}
+
+std::uint32_t be16(Bytes b, std::size_t i) { return (b[i] << 8) | b[i + 1]; }
+std::uint32_t be32(Bytes b, std::size_t i) {
+  return (std::uint32_t(b[i]) << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
+}
+std::uint32_t le16(Bytes b, std::size_t i) { return b[i] | (b[i + 1] << 8); }
+std::uint32_t le24(Bytes b, std::size_t i) { return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16); }
+std::int32_t le32s(Bytes b, std::size_t i) {
+  return static_cast<std::int32_t>(b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) |
+                                   (std::uint32_t(b[i + 3]) << 24));
+}
+
+[[noreturn]] void truncated_header(Format f) {
+  throw Error(ErrorCode::truncated_input,
+              std::string(format_name(f)) + " data ends before the image size");
+}
+
+// Walks the JPEG markers to the first start-of-frame.
+SourceInfo jpeg_header(Bytes b) {
+  std::size_t i = 2;
+  while (true) {
+    while (i < b.size() && b[i] != 0xFF) ++i;  // tolerate junk between segments
+    while (i < b.size() && b[i] == 0xFF) ++i;  // fill bytes
+    if (i >= b.size()) truncated_header(Format::jpeg);
+    const std::uint8_t marker = b[i++];
+    if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) continue;
+    if (marker == 0xD9 || marker == 0xDA)
+      throw Error(ErrorCode::corrupt_input, "jpeg has no frame header before its image data");
+    if (i + 2 > b.size()) truncated_header(Format::jpeg);
+    const std::size_t length = be16(b, i);
+    const bool is_sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
+                        marker != 0xCC;
+    if (is_sof) {
+      if (i + 7 > b.size()) truncated_header(Format::jpeg);
+      return {Format::jpeg, static_cast<int>(be16(b, i + 5)), static_cast<int>(be16(b, i + 3))};
+    }
+    if (length < 2) throw Error(ErrorCode::corrupt_input, "jpeg has a malformed marker segment");
+    i += length;
+  }
+}
+
+SourceInfo webp_header(Bytes b) {
+  if (b.size() < 30) truncated_header(Format::webp);
+  if (starts_with(b, 12, "VP8 ")) {
+    return {Format::webp, static_cast<int>(le16(b, 26) & 0x3FFF),
+            static_cast<int>(le16(b, 28) & 0x3FFF)};
+  }
+  if (starts_with(b, 12, "VP8L")) {
+    const std::uint32_t bits = b[21] | (b[22] << 8) | (b[23] << 16) | (std::uint32_t(b[24]) << 24);
+    return {Format::webp, static_cast<int>((bits & 0x3FFF) + 1),
+            static_cast<int>(((bits >> 14) & 0x3FFF) + 1)};
+  }
+  if (starts_with(b, 12, "VP8X")) {
+    return {Format::webp, static_cast<int>(le24(b, 24) + 1), static_cast<int>(le24(b, 27) + 1)};
+  }
+  throw Error(ErrorCode::corrupt_input, "webp has no image chunk");
+}
+
+}  // namespace
+
+Format detect_format(std::span<const std::uint8_t> b) noexcept {
+  if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return Format::jpeg;
+  if (starts_with(b, 0, "\x89PNG\r\n\x1a\n")) return Format::png;
+  if (starts_with(b, 0, "RIFF") && starts_with(b, 8, "WEBP")) return Format::webp;
+  if (starts_with(b, 0, "II*") || starts_with(b, 0, "MM")) {
+    if (b.size() >= 4 && (b[2] == 42 || b[3] == 42)) return Format::tiff;
+  }
+  if (starts_with(b, 0, "BM")) return Format::bmp;
+  if (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') return Format::pnm;
+  if (starts_with(b, 0, "\0\0\0\x0CjP  ") || starts_with(b, 0, "\xFF\x4F\xFF\x51"))
+    return Format::jpeg2000;
+  if (starts_with(b, 0, "GIF87a") || starts_with(b, 0, "GIF89a")) return Format::gif;
+  if (starts_with(b, 4, "ftypheic") || starts_with(b, 4, "ftypheix") ||
+      starts_with(b, 4, "ftypmif1") || starts_with(b, 4, "ftypavif"))
+    return Format::heif;
+  // SVG: XML text whose first element is <svg.
+  const std::string_view head(reinterpret_cast<const char*>(b.data()),
+                              std::min<std::size_t>(b.size(), 1024));
+  if (head.find("<svg") != std::string_view::npos) return Format::svg;
+  return Format::unknown;
+}
+
+SourceInfo read_header(std::span<const std::uint8_t> b) {
+  if (b.empty()) throw Error(ErrorCode::empty_input, "file is empty");
+  const Format format = detect_format(b);
+  switch (format) {
+    case Format::jpeg: return jpeg_header(b);
+    case Format::png:
+      if (b.size() < 24) truncated_header(format);
+      if (!starts_with(b, 12, "IHDR")) throw Error(ErrorCode::corrupt_input, "png has no IHDR");
+      return {format, static_cast<int>(be32(b, 16)), static_cast<int>(be32(b, 20))};
+    case Format::webp: return webp_header(b);
+    case Format::bmp:
+      if (b.size() < 26) truncated_header(format);
+      return {format, std::abs(le32s(b, 18)), std::abs(le32s(b, 22))};
+    case Format::gif:
+    case Format::svg:
+    case Format::heif:
+      throw Error(ErrorCode::unsupported_format,
+                  std::string(format_name(format)) + " images cannot be read by imgflow");
+    case Format::unknown:
+      throw Error(ErrorCode::unknown_format, "not an image format imgflow knows");
+    default:
+      return {format, 0, 0};  // size is read by the decoder (OpenCV checks its own limit)
+  }
+}
+
+}  // namespace imgflow

@@ -1,0 +1,58 @@
+// The single-image API: decode (dispatch by content) and resize.
+#include <opencv2/imgproc.hpp>
+
+#include "decoders.hpp"
+#include "imgflow/error.hpp"
+#include "imgflow/image.hpp"
+
+namespace imgflow {
+
+namespace detail {
+
+void check_pixel_limit(const SourceInfo& info, std::uint64_t max_pixels) {
+  if (info.width < 0 || info.height < 0) {
+    throw Error(ErrorCode::corrupt_input, "header declares an invalid size");
+  }
+  const auto pixels = static_cast<std::uint64_t>(info.width) * info.height;
+  if (max_pixels != 0 && pixels > max_pixels) {
+    throw Error(ErrorCode::too_many_pixels,
+                std::to_string(info.width) + "x" + std::to_string(info.height) +
+                    " exceeds the limit of " + std::to_string(max_pixels) + " pixels");
+  }
+}
+
+}  // namespace detail
+
+Image decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
+  const SourceInfo header = read_header(bytes);
+  if ((header.width == 0 || header.height == 0) &&
+      (header.format == Format::jpeg || header.format == Format::png ||
+       header.format == Format::webp || header.format == Format::bmp)) {
+    throw Error(ErrorCode::corrupt_input, "header declares a zero width or height");
+  }
+  switch (header.format) {
+    case Format::jpeg: return detail::decode_jpeg(bytes, options);
+    case Format::png: return detail::decode_png(bytes, options);
+    default: return detail::decode_with_opencv(bytes, header, options);
+  }
+}
+
+Image decode_file(const std::filesystem::path& path, const DecodeOptions& options) {
+  const auto bytes = read_file(path);
+  return decode(bytes, options);
+}
+
+cv::Mat resize_to_fit(const cv::Mat& pixels, const Geometry& box, Size source_size) {
+  if (source_size.width <= 0 || source_size.height <= 0) source_size = {pixels.cols, pixels.rows};
+  const Size target = fit_inside(source_size, box);
+  if (target.width == pixels.cols && target.height == pixels.rows) return pixels;
+  cv::Mat out;
+  // Area averaging when shrinking (no moiré); cubic when the pixels were
+  // shrunk on load below the target (cannot happen by design, but be safe).
+  const bool shrinking = target.width <= pixels.cols && target.height <= pixels.rows;
+  cv::resize(pixels, out, cv::Size(target.width, target.height), 0, 0,
+             shrinking ? cv::INTER_AREA : cv::INTER_CUBIC);
+  return out;
+}
+
+}  // namespace imgflow

@@ -1,0 +1,219 @@
+// The batch run. Data path, top to bottom:
+//
+//   ReaderPool (I/O threads) ──try_put──▶ decode ─▶ resize ─▶ encode ─▶ to_writers
+//        │ read failures                  (oneTBB flow graph, each node runs     │
+//        └───────────────────────────────▶ on all of the run's CPU threads)     ▼
+//                                                                  WriterPool (I/O threads)
+//                                                                         │
+//                                                               finish(): report, progress,
+//                                                               in-flight token returned
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <chrono>
+#include <mutex>
+
+#include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
+
+#include "imgflow/error.hpp"
+#include "imgflow/pipeline.hpp"
+#include "imgflow/plan.hpp"
+#include "reader_pool.hpp"
+#include "stages.hpp"
+#include "writer_pool.hpp"
+
+namespace imgflow {
+namespace {
+
+using detail::FileJobPtr;
+namespace flow = oneapi::tbb::flow;
+using Clock = std::chrono::steady_clock;
+
+// Runs one stage on a job: skips failed jobs, and turns any exception into a
+// failed file so that nothing ever leaves a graph node.
+template <typename Stage>
+FileJobPtr guarded(const FileJobPtr& job, Stage&& stage) {
+  if (job->failed()) return job;
+  try {
+    stage(*job);
+  } catch (const Error& e) {
+    job->fail(e.code(), e.what());
+  } catch (const cv::Exception& e) {
+    job->fail(ErrorCode::decode_error, e.msg);
+  } catch (const std::bad_alloc&) {
+    job->fail(ErrorCode::decode_error, "out of memory");
+  } catch (const std::exception& e) {
+    job->fail(ErrorCode::decode_error, e.what());
+  }
+  return job;
+}
+
+// OpenCV's own parallel loops would compete with the graph for the same cores
+// (and only one caller at a time gets them anyway): run them serially inside
+// each node, and keep OpenCV's log lines out of the user's terminal.
+class OpenCvQuiet {
+ public:
+  OpenCvQuiet()
+      : threads_(cv::getNumThreads()),
+        level_(cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT)) {
+    cv::setNumThreads(1);
+  }
+  ~OpenCvQuiet() {
+    cv::setNumThreads(threads_);
+    cv::utils::logging::setLogLevel(level_);
+  }
+
+ private:
+  int threads_;
+  cv::utils::logging::LogLevel level_;
+};
+
+// Bookkeeping shared by the writer threads: the report slots and progress.
+class RunLedger {
+ public:
+  RunLedger(const std::vector<PlannedFile>& plan, const RunCallbacks& callbacks)
+      : callbacks_(callbacks), start_(Clock::now()) {
+    files_.resize(plan.size());
+    for (std::size_t i = 0; i < plan.size(); ++i) files_[i].input = plan[i].input;
+    progress_.total = plan.size();
+  }
+
+  void finish(detail::FileJob& job) {
+    std::lock_guard lock(mutex_);
+    files_[job.index] = std::move(job.report);
+    ++progress_.done;
+    if (files_[job.index].status == FileStatus::failed) ++progress_.failed;
+    progress_.seconds = elapsed();
+    if (callbacks_.on_file_done) callbacks_.on_file_done(files_[job.index], progress_);
+  }
+
+  Report take_report(bool cancelled) {
+    Report report;
+    for (auto& f : files_) {
+      if (f.status == FileStatus::skipped && f.error == ErrorCode::ok && cancelled) {
+        f.error = ErrorCode::cancelled;
+        f.message = "not processed: the run was cancelled";
+      }
+      ++(f.status == FileStatus::ok       ? report.summary.ok
+         : f.status == FileStatus::failed ? report.summary.failed
+                                          : report.summary.skipped);
+    }
+    report.summary.total = files_.size();
+    report.summary.seconds = elapsed();
+    report.summary.cancelled = cancelled;
+    report.files = std::move(files_);
+    return report;
+  }
+
+ private:
+  double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+  const RunCallbacks& callbacks_;
+  Clock::time_point start_;
+  std::mutex mutex_;
+  std::vector<FileReport> files_;
+  Progress progress_;
+};
+
+void prepare_output_dir(const Options& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.output_dir, ec);
+  if (ec || !std::filesystem::is_directory(options.output_dir)) {
+    throw Error(ErrorCode::setup, "--output: cannot create directory " +
+                                      options.output_dir.string() + ": " +
+                                      (ec ? ec.message() : "a file is in the way"));
+  }
+  if (::access(options.output_dir.c_str(), W_OK | X_OK) != 0) {
+    throw Error(ErrorCode::setup,
+                "--output: directory " + options.output_dir.string() + " is not writable");
+  }
+}
+
+void check_options(const Options& options) {
+  const auto problems = options.validate();
+  if (problems.empty()) return;
+  std::string message;
+  for (const auto& p : problems) message += (message.empty() ? "" : "; ") + p;
+  throw Error(ErrorCode::usage, message);
+}
+
+}  // namespace
+
+Report run(const Options& options, const RunCallbacks& callbacks) {
+  check_options(options);
+  return run(options, plan_inputs(options), callbacks);
+}
+
+Report run(const Options& options, const std::vector<PlannedFile>& plan,
+           const RunCallbacks& callbacks) {
+  check_options(options);
+  prepare_output_dir(options);
+
+  const int threads = options.effective_threads();
+  OpenCvQuiet opencv_quiet;
+  // Enough TBB workers for the arena even when -j exceeds the core count.
+  oneapi::tbb::global_control parallelism(oneapi::tbb::global_control::max_allowed_parallelism,
+                                          static_cast<std::size_t>(threads));
+  oneapi::tbb::task_arena arena(threads);
+
+  RunLedger ledger(plan, callbacks);
+  detail::InFlightTokens tokens(options.effective_max_in_flight());
+  detail::WriterPool writers(options.fsync, [&](FileJobPtr job) {
+    ledger.finish(*job);
+    job.reset();  // free the file's memory before its token lets another in
+    tokens.release();
+  });
+  writers.start(options.writers);
+
+  std::size_t claimed = 0;
+  arena.execute([&] {
+    flow::graph graph;
+    flow::function_node<FileJobPtr, FileJobPtr> decode(
+        graph, flow::unlimited, [&](const FileJobPtr& job) {
+          return guarded(job, [&](detail::FileJob& j) {
+            j.decoded = detail::decode_stage(j.encoded_input, options);
+            j.report.source = j.decoded.source;
+            j.report.warnings = j.decoded.warnings;
+            j.encoded_input = {};
+          });
+        });
+    flow::function_node<FileJobPtr, FileJobPtr> resize(
+        graph, flow::unlimited, [&](const FileJobPtr& job) {
+          return guarded(job, [&](detail::FileJob& j) {
+            j.resized = detail::resize_stage(j.decoded, options);
+            j.decoded.pixels.release();
+          });
+        });
+    flow::function_node<FileJobPtr, FileJobPtr> encode(
+        graph, flow::unlimited, [&](const FileJobPtr& job) {
+          return guarded(job, [&](detail::FileJob& j) {
+            j.outputs = detail::encode_stage(j.resized, *j.planned, j.report.source.format, options);
+            j.resized.clear();
+          });
+        });
+    flow::function_node<FileJobPtr> to_writers(graph, flow::unlimited,
+                                               [&](const FileJobPtr& job) { writers.push(job); });
+    flow::make_edge(decode, resize);
+    flow::make_edge(resize, encode);
+    flow::make_edge(encode, to_writers);
+
+    // The readers put jobs in from their own threads; hold the graph open until
+    // the last of them has stopped.
+    graph.reserve_wait();
+    detail::ReaderPool readers(plan, options, tokens, callbacks.cancellation,
+                               {.to_graph = [&](FileJobPtr job) { decode.try_put(job); },
+                                .to_writers = [&](FileJobPtr job) { writers.push(job); },
+                                .all_done = [&] { graph.release_wait(); }});
+    readers.start(options.readers);
+    graph.wait_for_all();
+    claimed = readers.claimed();
+  });
+  writers.close_and_join();
+
+  const bool cancelled = claimed < plan.size();
+  return ledger.take_report(cancelled);
+}
+
+}  // namespace imgflow

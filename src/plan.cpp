@@ -1,0 +1,137 @@
+// Planning: listing input files and mapping each to its output paths.
+#include "imgflow/plan.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <system_error>
+
+namespace imgflow {
+namespace fs = std::filesystem;
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// Extensions that name each writable format, so "photo.JPEG" keeps its name.
+bool extension_names(const std::string& ext, Format format) {
+  switch (format) {
+    case Format::jpeg: return ext == ".jpg" || ext == ".jpeg" || ext == ".jpe";
+    case Format::png: return ext == ".png";
+    case Format::webp: return ext == ".webp";
+    case Format::tiff: return ext == ".tif" || ext == ".tiff";
+    default: return false;
+  }
+}
+
+bool is_output_dir(const fs::path& dir, const fs::path& output_dir) {
+  std::error_code ec;
+  return fs::equivalent(dir, output_dir, ec);
+}
+
+void add_planned(std::vector<PlannedFile>& plan, const Options& options, const fs::path& input,
+                 const fs::path& relative) {
+  PlannedFile file;
+  file.input = input;
+  file.relative = relative;
+  fs::path stem = options.output_dir / relative;
+  stem.replace_extension();
+  if (options.sizes.size() <= 1) {
+    file.output_stems.push_back(stem);
+  } else {
+    for (const auto& g : options.sizes) {
+      fs::path sized = stem;
+      sized += "_" + g.text;
+      file.output_stems.push_back(sized);
+    }
+  }
+  plan.push_back(std::move(file));
+}
+
+void scan_directory(std::vector<PlannedFile>& plan, const Options& options, const fs::path& root) {
+  std::vector<fs::path> found;
+  std::error_code ec;
+  auto consider = [&](const fs::directory_entry& entry) {
+    std::error_code type_ec;
+    const auto name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.') return;  // hidden files and our own temporaries
+    if (entry.is_regular_file(type_ec) && has_image_extension(entry.path())) {
+      found.push_back(entry.path());
+    }
+  };
+  if (options.recursive) {
+    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      const auto& entry = *it;
+      std::error_code type_ec;
+      if (entry.is_directory(type_ec)) {
+        const auto name = entry.path().filename().string();
+        // Never read our own outputs back as inputs, nor hidden folders.
+        if ((!name.empty() && name[0] == '.') || is_output_dir(entry.path(), options.output_dir)) {
+          it.disable_recursion_pending();
+        }
+        continue;
+      }
+      consider(entry);
+    }
+  } else {
+    for (fs::directory_iterator it(root, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      consider(*it);
+    }
+  }
+  std::sort(found.begin(), found.end());
+  for (const auto& path : found) add_planned(plan, options, path, path.lexically_relative(root));
+}
+
+}  // namespace
+
+bool has_image_extension(const fs::path& path) {
+  static const std::array<const char*, 17> known = {
+      ".jpg", ".jpeg", ".jpe", ".png",  ".webp", ".tif", ".tiff", ".bmp", ".pnm",
+      ".ppm", ".pgm",  ".pbm", ".jp2",  ".gif",  ".svg", ".heic", ".avif"};
+  const auto ext = lower(path.extension().string());
+  return std::find(known.begin(), known.end(), ext) != known.end();
+}
+
+std::vector<PlannedFile> plan_inputs(const Options& options) {
+  std::vector<PlannedFile> plan;
+  for (const auto& input : options.inputs) {
+    std::error_code ec;
+    if (fs::is_directory(input, ec)) {
+      scan_directory(plan, options, input);
+    } else {
+      // Named files are always processed; if missing, they fail when read.
+      add_planned(plan, options, input, input.filename());
+    }
+  }
+  return plan;
+}
+
+Format choose_output_format(OutputFormat requested, Format source) noexcept {
+  switch (requested) {
+    case OutputFormat::jpeg: return Format::jpeg;
+    case OutputFormat::png: return Format::png;
+    case OutputFormat::webp: return Format::webp;
+    case OutputFormat::tiff: return Format::tiff;
+    case OutputFormat::keep: break;
+  }
+  return is_writable(source) ? source : Format::jpeg;
+}
+
+fs::path output_path(const fs::path& stem, const fs::path& input, Format format) {
+  const auto input_ext = input.extension().string();
+  fs::path out = stem;
+  if (extension_names(lower(input_ext), format)) {
+    out += input_ext;
+  } else {
+    out += ".";
+    out += std::string(format_extension(format));
+  }
+  return out;
+}
+
+}  // namespace imgflow

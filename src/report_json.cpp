@@ -1,0 +1,58 @@
+// The run report as JSON (schema version 1).
+#include <nlohmann/json.hpp>
+
+#include "imgflow/report.hpp"
+
+namespace imgflow {
+
+std::string_view file_status_name(FileStatus status) noexcept {
+  switch (status) {
+    case FileStatus::ok: return "ok";
+    case FileStatus::failed: return "failed";
+    case FileStatus::skipped: return "skipped";
+  }
+  return "unknown";
+}
+
+std::string to_json(const Report& report, int indent) {
+  using json = nlohmann::ordered_json;
+  json files = json::array();
+  for (const auto& f : report.files) {
+    json entry = {{"input", f.input.string()}, {"status", file_status_name(f.status)}};
+    if (f.error != ErrorCode::ok) {
+      entry["error"] = {{"code", error_code_name(f.error)}, {"message", f.message}};
+    }
+    if (!f.warnings.empty()) entry["warnings"] = f.warnings;
+    if (f.source.format != Format::unknown) {
+      entry["source"] = {{"width", f.source.width},
+                         {"height", f.source.height},
+                         {"format", format_name(f.source.format)}};
+    }
+    json outputs = json::array();
+    for (const auto& o : f.outputs) {
+      outputs.push_back(
+          {{"path", o.path.string()}, {"width", o.width}, {"height", o.height}, {"bytes", o.bytes}});
+    }
+    entry["outputs"] = std::move(outputs);
+    files.push_back(std::move(entry));
+  }
+  const auto& s = report.summary;
+  json doc = {{"version", 1},
+              {"summary",
+               {{"total", s.total},
+                {"ok", s.ok},
+                {"failed", s.failed},
+                {"skipped", s.skipped},
+                {"seconds", s.seconds},
+                {"cancelled", s.cancelled}}},
+              {"files", std::move(files)}};
+  // Paths are bytes on Linux; replace invalid UTF-8 rather than fail the report.
+  return doc.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+void write_report(const Report& report, const std::filesystem::path& path) {
+  const std::string text = to_json(report) + "\n";
+  write_file_atomic(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+}  // namespace imgflow

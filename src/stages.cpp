@@ -1,0 +1,48 @@
+#include "stages.hpp"
+
+#include <algorithm>
+
+namespace imgflow::detail {
+
+Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) {
+  DecodeOptions decode_options;
+  decode_options.max_pixels = options.max_pixels;
+  if (!options.sizes.empty()) {
+    // Shrink on load only as far as the largest output allows.
+    const SourceInfo header = read_header(bytes);
+    for (const auto& box : options.sizes) {
+      const Size target = fit_inside({header.width, header.height}, box);
+      decode_options.at_least.width = std::max(decode_options.at_least.width, target.width);
+      decode_options.at_least.height = std::max(decode_options.at_least.height, target.height);
+    }
+  }
+  return decode(bytes, decode_options);
+}
+
+std::vector<cv::Mat> resize_stage(const Image& image, const Options& options) {
+  if (options.sizes.empty()) return {image.pixels};
+  std::vector<cv::Mat> out;
+  out.reserve(options.sizes.size());
+  const Size source{image.source.width, image.source.height};
+  for (const auto& box : options.sizes) out.push_back(resize_to_fit(image.pixels, box, source));
+  return out;
+}
+
+std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
+                                        const PlannedFile& planned, Format source_format,
+                                        const Options& options) {
+  const Format format = choose_output_format(options.format, source_format);
+  std::vector<EncodedOutput> out;
+  out.reserve(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    EncodedOutput encoded;
+    encoded.path = output_path(planned.output_stems.at(i), planned.input, format);
+    encoded.width = images[i].cols;
+    encoded.height = images[i].rows;
+    encoded.bytes = encode(images[i], EncodeOptions{format, options.quality});
+    out.push_back(std::move(encoded));
+  }
+  return out;
+}
+
+}  // namespace imgflow::detail
