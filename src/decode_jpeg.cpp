@@ -3,6 +3,7 @@
 #include <turbojpeg.h>
 
 #include <memory>
+#include <vector>
 #include <string>
 
 #include <opencv2/imgproc.hpp>
@@ -79,6 +80,10 @@ cv::Mat inverted_cmyk_to_bgr(const cv::Mat& cmyk) {
   return bgr;
 }
 
+bool ends_with_eoi(std::span<const std::uint8_t> bytes) {
+  return bytes.size() >= 2 && bytes[bytes.size() - 2] == 0xFF && bytes.back() == 0xD9;
+}
+
 }  // namespace
 
 Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
@@ -108,8 +113,24 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& opti
   if (tjDecompress2(tj, bytes.data(), static_cast<unsigned long>(bytes.size()), pixels.data, out_w,
                     static_cast<int>(pixels.step), out_h, pixel_format, 0) != 0) {
     const std::string message = tjGetErrorStr2(tj);
-    if (tjGetErrorCode(tj) != TJERR_WARNING || is_truncation(message)) throw_jpeg_error(message);
-    image.warnings.push_back("jpeg: " + message);
+    if (tjGetErrorCode(tj) != TJERR_WARNING) throw_jpeg_error(message);
+    if (!is_truncation(message)) {
+      image.warnings.push_back("jpeg: " + message);
+    } else if (ends_with_eoi(bytes)) {
+      throw_jpeg_error(message);
+    } else {
+      // Many writers drop only the final end-of-image marker; all pixels are
+      // there. Decode again with the marker restored to tell the two apart.
+      std::vector<std::uint8_t> repaired(bytes.begin(), bytes.end());
+      repaired.push_back(0xFF);
+      repaired.push_back(0xD9);
+      if (tjDecompress2(tj, repaired.data(), static_cast<unsigned long>(repaired.size()),
+                        pixels.data, out_w, static_cast<int>(pixels.step), out_h, pixel_format,
+                        0) != 0) {
+        throw_jpeg_error(tjGetErrorStr2(tj));
+      }
+      image.warnings.push_back("jpeg: missing end-of-image marker (image data complete)");
+    }
   }
   image.pixels = pixel_format == TJPF_CMYK ? inverted_cmyk_to_bgr(pixels) : std::move(pixels);
   return image;

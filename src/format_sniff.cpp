@@ -1,5 +1,7 @@
 // Format detection by content, and header-only size reading, so that limits
 // are checked before any decoder allocates the declared image.
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -11,8 +13,11 @@ namespace {
 
 using Bytes = std::span<const std::uint8_t>;
 
-bool starts_with(Bytes b, std::size_t offset, const char* magic) {
-  const auto n = std::strlen(magic);
+// `magic` is a string literal; its length comes from the array, so embedded
+// NUL bytes count.
+template <std::size_t N>
+bool starts_with(Bytes b, std::size_t offset, const char (&magic)[N]) {
+  constexpr std::size_t n = N - 1;
   return b.size() >= offset + n && std::memcmp(b.data() + offset, magic, n) == 0;
 }
 

@@ -1,4 +1,6 @@
 // The run report as JSON (schema version 1).
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "imgflow/report.hpp"
@@ -52,6 +54,17 @@ std::string to_json(const Report& report, int indent) {
 
 void write_report(const Report& report, const std::filesystem::path& path) {
   const std::string text = to_json(report) + "\n";
+  // A device or pipe (/dev/stdout, a FIFO) is written to directly: renaming
+  // a temporary file over it would replace it.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    out.flush();
+    if (!out) throw Error(ErrorCode::write_error, "cannot write the report to " + path.string());
+    return;
+  }
   write_file_atomic(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 

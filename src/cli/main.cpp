@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
                  "Refuse input files larger than this many bytes (0 = no limit)")
       ->capture_default_str();
   app.add_flag("--no-fsync", no_fsync, "Do not fsync outputs before renaming them into place");
-  app.add_option("--report", report_path, "Write a JSON report of every file to this path");
+  app.add_option("--report", report_path, "Write a JSON report of every file to this path (- for stdout)");
   app.add_flag("--quiet", quiet, "No progress bar or summary, errors only");
 
   try {
@@ -136,7 +136,11 @@ int main(int argc, char** argv) {
   int rc = report.summary.failed ? kExitFileFailed : kExitOk;
   if (!report_path.empty()) {
     try {
-      imgflow::write_report(report, report_path);
+      if (report_path == "-") {
+        std::cout << imgflow::to_json(report) << '\n' << std::flush;
+      } else {
+        imgflow::write_report(report, report_path);
+      }
     } catch (const imgflow::Error& e) {
       print_error("--report: " + std::string(e.what()));
       rc = kExitFileFailed;
