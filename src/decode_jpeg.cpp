@@ -3,8 +3,8 @@
 #include <turbojpeg.h>
 
 #include <memory>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 

@@ -30,7 +30,8 @@ cv::Mat flatten_onto_white(const cv::Mat& bgra) {
     auto* out = bgr.ptr<std::uint8_t>(y);
     for (int x = 0; x < bgra.cols; ++x, in += 4, out += 3) {
       const int a = in[3];
-      for (int c = 0; c < 3; ++c) out[c] = static_cast<std::uint8_t>((in[c] * a + 255 * (255 - a) + 127) / 255);
+      for (int c = 0; c < 3; ++c)
+        out[c] = static_cast<std::uint8_t>((in[c] * a + 255 * (255 - a) + 127) / 255);
     }
   }
   return bgr;
@@ -80,7 +81,8 @@ std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& opt
   std::vector<std::uint8_t> out;
   try {
     if (!cv::imencode(ext, pixels, out, params)) {
-      throw Error(ErrorCode::encode_error, std::string(format_name(options.format)) + " encoder failed");
+      throw Error(ErrorCode::encode_error,
+                  std::string(format_name(options.format)) + " encoder failed");
     }
   } catch (const cv::Exception& e) {
     throw Error(ErrorCode::encode_error, std::string(format_name(options.format)) + ": " + e.msg);

@@ -13,7 +13,9 @@
 namespace imgflow {
 namespace {
 
-std::string os_error(const std::string& what, int err) { return what + ": " + std::strerror(err); }
+std::string os_error(const std::string& what, int err) {
+  return what + ": " + std::strerror(err);
+}
 
 // Closes a file descriptor on every path.
 struct FileDescriptor {
@@ -51,7 +53,8 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::uint
     throw Error(ErrorCode::read_error, os_error("cannot open", err));
   }
   struct stat st {};
-  if (::fstat(file.fd, &st) != 0) throw Error(ErrorCode::read_error, os_error("cannot stat", errno));
+  if (::fstat(file.fd, &st) != 0)
+    throw Error(ErrorCode::read_error, os_error("cannot stat", errno));
   if (!S_ISREG(st.st_mode)) {
     throw Error(ErrorCode::not_a_file,
                 S_ISDIR(st.st_mode) ? "is a directory" : "is not a regular file");

@@ -21,12 +21,18 @@ bool starts_with(Bytes b, std::size_t offset, const char (&magic)[N]) {
   return b.size() >= offset + n && std::memcmp(b.data() + offset, magic, n) == 0;
 }
 
-std::uint32_t be16(Bytes b, std::size_t i) { return (b[i] << 8) | b[i + 1]; }
+std::uint32_t be16(Bytes b, std::size_t i) {
+  return (b[i] << 8) | b[i + 1];
+}
 std::uint32_t be32(Bytes b, std::size_t i) {
   return (std::uint32_t(b[i]) << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
 }
-std::uint32_t le16(Bytes b, std::size_t i) { return b[i] | (b[i + 1] << 8); }
-std::uint32_t le24(Bytes b, std::size_t i) { return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16); }
+std::uint32_t le16(Bytes b, std::size_t i) {
+  return b[i] | (b[i + 1] << 8);
+}
+std::uint32_t le24(Bytes b, std::size_t i) {
+  return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16);
+}
 std::int32_t le32s(Bytes b, std::size_t i) {
   return static_cast<std::int32_t>(b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) |
                                    (std::uint32_t(b[i + 3]) << 24));
@@ -50,8 +56,8 @@ SourceInfo jpeg_header(Bytes b) {
       throw Error(ErrorCode::corrupt_input, "jpeg has no frame header before its image data");
     if (i + 2 > b.size()) truncated_header(Format::jpeg);
     const std::size_t length = be16(b, i);
-    const bool is_sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                        marker != 0xCC;
+    const bool is_sof =
+        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (is_sof) {
       if (i + 7 > b.size()) truncated_header(Format::jpeg);
       return {Format::jpeg, static_cast<int>(be16(b, i + 5)), static_cast<int>(be16(b, i + 3))};
@@ -106,12 +112,14 @@ SourceInfo read_header(std::span<const std::uint8_t> b) {
   if (b.empty()) throw Error(ErrorCode::empty_input, "file is empty");
   const Format format = detect_format(b);
   switch (format) {
-    case Format::jpeg: return jpeg_header(b);
+    case Format::jpeg:
+      return jpeg_header(b);
     case Format::png:
       if (b.size() < 24) truncated_header(format);
       if (!starts_with(b, 12, "IHDR")) throw Error(ErrorCode::corrupt_input, "png has no IHDR");
       return {format, static_cast<int>(be32(b, 16)), static_cast<int>(be32(b, 20))};
-    case Format::webp: return webp_header(b);
+    case Format::webp:
+      return webp_header(b);
     case Format::bmp:
       if (b.size() < 26) truncated_header(format);
       return {format, std::abs(le32s(b, 18)), std::abs(le32s(b, 22))};

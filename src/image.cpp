@@ -31,9 +31,12 @@ Image decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options) 
     throw Error(ErrorCode::corrupt_input, "header declares a zero width or height");
   }
   switch (header.format) {
-    case Format::jpeg: return detail::decode_jpeg(bytes, options);
-    case Format::png: return detail::decode_png(bytes, options);
-    default: return detail::decode_with_opencv(bytes, header, options);
+    case Format::jpeg:
+      return detail::decode_jpeg(bytes, options);
+    case Format::png:
+      return detail::decode_png(bytes, options);
+    default:
+      return detail::decode_with_opencv(bytes, header, options);
   }
 }
 

@@ -189,7 +189,8 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
     flow::function_node<FileJobPtr, FileJobPtr> encode(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
           return guarded(job, [&](detail::FileJob& j) {
-            j.outputs = detail::encode_stage(j.resized, *j.planned, j.report.source.format, options);
+            j.outputs =
+                detail::encode_stage(j.resized, *j.planned, j.report.source.format, options);
             j.resized.clear();
           });
         });

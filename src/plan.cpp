@@ -19,11 +19,16 @@ std::string lower(std::string s) {
 // Extensions that name each writable format, so "photo.JPEG" keeps its name.
 bool extension_names(const std::string& ext, Format format) {
   switch (format) {
-    case Format::jpeg: return ext == ".jpg" || ext == ".jpeg" || ext == ".jpe";
-    case Format::png: return ext == ".png";
-    case Format::webp: return ext == ".webp";
-    case Format::tiff: return ext == ".tif" || ext == ".tiff";
-    default: return false;
+    case Format::jpeg:
+      return ext == ".jpg" || ext == ".jpeg" || ext == ".jpe";
+    case Format::png:
+      return ext == ".png";
+    case Format::webp:
+      return ext == ".webp";
+    case Format::tiff:
+      return ext == ".tif" || ext == ".tiff";
+    default:
+      return false;
   }
 }
 
@@ -91,8 +96,8 @@ void scan_directory(std::vector<PlannedFile>& plan, const Options& options, cons
 
 bool has_image_extension(const fs::path& path) {
   static const std::array<const char*, 17> known = {
-      ".jpg", ".jpeg", ".jpe", ".png",  ".webp", ".tif", ".tiff", ".bmp", ".pnm",
-      ".ppm", ".pgm",  ".pbm", ".jp2",  ".gif",  ".svg", ".heic", ".avif"};
+      ".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".pnm",
+      ".ppm", ".pgm",  ".pbm", ".jp2", ".gif",  ".svg", ".heic", ".avif"};
   const auto ext = lower(path.extension().string());
   return std::find(known.begin(), known.end(), ext) != known.end();
 }
@@ -113,11 +118,16 @@ std::vector<PlannedFile> plan_inputs(const Options& options) {
 
 Format choose_output_format(OutputFormat requested, Format source) noexcept {
   switch (requested) {
-    case OutputFormat::jpeg: return Format::jpeg;
-    case OutputFormat::png: return Format::png;
-    case OutputFormat::webp: return Format::webp;
-    case OutputFormat::tiff: return Format::tiff;
-    case OutputFormat::keep: break;
+    case OutputFormat::jpeg:
+      return Format::jpeg;
+    case OutputFormat::png:
+      return Format::png;
+    case OutputFormat::webp:
+      return Format::webp;
+    case OutputFormat::tiff:
+      return Format::tiff;
+    case OutputFormat::keep:
+      break;
   }
   return is_writable(source) ? source : Format::jpeg;
 }

@@ -9,9 +9,12 @@ namespace imgflow {
 
 std::string_view file_status_name(FileStatus status) noexcept {
   switch (status) {
-    case FileStatus::ok: return "ok";
-    case FileStatus::failed: return "failed";
-    case FileStatus::skipped: return "skipped";
+    case FileStatus::ok:
+      return "ok";
+    case FileStatus::failed:
+      return "failed";
+    case FileStatus::skipped:
+      return "skipped";
   }
   return "unknown";
 }
@@ -32,8 +35,10 @@ std::string to_json(const Report& report, int indent) {
     }
     json outputs = json::array();
     for (const auto& o : f.outputs) {
-      outputs.push_back(
-          {{"path", o.path.string()}, {"width", o.width}, {"height", o.height}, {"bytes", o.bytes}});
+      outputs.push_back({{"path", o.path.string()},
+                         {"width", o.width},
+                         {"height", o.height},
+                         {"bytes", o.bytes}});
     }
     entry["outputs"] = std::move(outputs);
     files.push_back(std::move(entry));
@@ -65,7 +70,8 @@ void write_report(const Report& report, const std::filesystem::path& path) {
     if (!out) throw Error(ErrorCode::write_error, "cannot write the report to " + path.string());
     return;
   }
-  write_file_atomic(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  write_file_atomic(path,
+                    std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }
 
 }  // namespace imgflow

@@ -9,7 +9,9 @@ namespace imgflow::detail {
 WriterPool::WriterPool(bool fsync, std::function<void(FileJobPtr)> finished)
     : fsync_(fsync), finished_(std::move(finished)) {}
 
-WriterPool::~WriterPool() { close_and_join(); }
+WriterPool::~WriterPool() {
+  close_and_join();
+}
 
 void WriterPool::start(int threads) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { write_loop(); });
@@ -55,16 +57,16 @@ void WriterPool::write_outputs(FileJob& job) {
     for (auto& output : job.outputs) {
       std::filesystem::create_directories(output.path.parent_path());
       write_file_atomic(output.path, output.bytes, fsync_);
-      job.report.outputs.push_back(
-          {output.path, output.width, output.height, static_cast<std::uint64_t>(output.bytes.size())});
+      job.report.outputs.push_back({output.path, output.width, output.height,
+                                    static_cast<std::uint64_t>(output.bytes.size())});
       output.bytes = {};  // release as soon as it is on disk
     }
     job.report.status = FileStatus::ok;
   } catch (const Error& e) {
     job.fail(e.code(), e.what());
   } catch (const std::filesystem::filesystem_error& e) {
-    job.fail(ErrorCode::write_error, std::string("cannot create the output folder: ") +
-                                         e.code().message());
+    job.fail(ErrorCode::write_error,
+             std::string("cannot create the output folder: ") + e.code().message());
   } catch (const std::exception& e) {
     job.fail(ErrorCode::write_error, e.what());
   }

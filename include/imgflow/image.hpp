@@ -70,8 +70,7 @@ std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& opt
 
 /// Reads a whole file into memory with one read of the right size.
 /// Throws imgflow::Error (not-found, not-a-file, empty-input, read-error).
-std::vector<std::uint8_t> read_file(const std::filesystem::path& path,
-                                    std::uint64_t max_bytes = 0);
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::uint64_t max_bytes = 0);
 
 /// Writes `bytes` to a temporary file in the destination directory, optionally
 /// fsyncs it, and renames it to `path`: readers see the old file or the whole

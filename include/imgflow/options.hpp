@@ -42,18 +42,18 @@ struct Options {
   /// one output per size, from one decode.
   std::vector<Geometry> sizes;
   OutputFormat format = OutputFormat::keep;
-  int quality = 85;         ///< 1..100, for JPEG and WebP
-  bool recursive = false;   ///< descend into subdirectories of input directories
-  int threads = 0;          ///< CPU threads for the flow graph; 0 = all cores
-  int readers = 2;          ///< I/O threads reading input files
-  int writers = 2;          ///< I/O threads writing outputs
-  int max_in_flight = 0;    ///< images between read and write; 0 = 2 × threads (at least 4)
+  int quality = 85;        ///< 1..100, for JPEG and WebP
+  bool recursive = false;  ///< descend into subdirectories of input directories
+  int threads = 0;         ///< CPU threads for the flow graph; 0 = all cores
+  int readers = 2;         ///< I/O threads reading input files
+  int writers = 2;         ///< I/O threads writing outputs
+  int max_in_flight = 0;   ///< images between read and write; 0 = 2 × threads (at least 4)
   /// Largest accepted width × height, checked from the header before decoding;
   /// 0 = no limit. The default is sharp's.
   std::uint64_t max_pixels = 268'402'689;
   /// Largest accepted input file in bytes; 0 = no limit.
   std::uint64_t max_file_bytes = 0;
-  bool fsync = true;        ///< fsync each output before renaming it into place
+  bool fsync = true;  ///< fsync each output before renaming it into place
 
   /// Every problem with these options, one message each, in the form
   /// "<option>: expected <what>, got <value>". Empty when the options are valid.

@@ -27,7 +27,7 @@ struct FileReport {
   ErrorCode error = ErrorCode::ok;  ///< set when status is failed (or skipped: cancelled)
   std::string message;              ///< human-readable detail for `error`
   std::vector<std::string> warnings;
-  SourceInfo source;                ///< zero until the header was read
+  SourceInfo source;  ///< zero until the header was read
   std::vector<OutputRecord> outputs;
 };
 

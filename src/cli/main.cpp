@@ -37,7 +37,9 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-void print_error(const std::string& message) { std::cerr << "imgflow: " << message << '\n'; }
+void print_error(const std::string& message) {
+  std::cerr << "imgflow: " << message << '\n';
+}
 
 }  // namespace
 
@@ -58,8 +60,7 @@ int main(int argc, char** argv) {
   app.add_option("-o,--output", output_dir, "Output directory (created if missing)")->required();
   app.add_option("-s,--size", sizes,
                  "Fit inside WxH, Wx or xH, keeping aspect, never enlarging; repeatable");
-  app.add_option("-f,--format", format, "keep | jpeg | png | webp | tiff")
-      ->capture_default_str();
+  app.add_option("-f,--format", format, "keep | jpeg | png | webp | tiff")->capture_default_str();
   app.add_option("-q,--quality", options.quality, "JPEG/WebP quality")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
@@ -84,7 +85,8 @@ int main(int argc, char** argv) {
                  "Refuse input files larger than this many bytes (0 = no limit)")
       ->capture_default_str();
   app.add_flag("--no-fsync", no_fsync, "Do not fsync outputs before renaming them into place");
-  app.add_option("--report", report_path, "Write a JSON report of every file to this path (- for stdout)");
+  app.add_option("--report", report_path,
+                 "Write a JSON report of every file to this path (- for stdout)");
   app.add_flag("--quiet", quiet, "No progress bar or summary, errors only");
 
   try {
@@ -109,8 +111,7 @@ int main(int argc, char** argv) {
   imgflow::cli::ProgressBar bar(!quiet && ::isatty(STDERR_FILENO));
   imgflow::RunCallbacks callbacks;
   callbacks.cancellation = &g_cancellation;
-  callbacks.on_file_done = [&](const imgflow::FileReport& file,
-                               const imgflow::Progress& progress) {
+  callbacks.on_file_done = [&](const imgflow::FileReport& file, const imgflow::Progress& progress) {
     if (file.status == imgflow::FileStatus::failed) {
       bar.print_line("imgflow: " + file.input.string() + ": " +
                      std::string(imgflow::error_code_name(file.error)) + ": " + file.message);
@@ -149,9 +150,9 @@ int main(int argc, char** argv) {
   const auto& s = report.summary;
   if (!quiet) {
     const double rate = s.seconds > 0 ? double(s.ok + s.failed) / s.seconds : 0.0;
-    std::fprintf(stderr, "imgflow: %zu files: %zu ok, %zu failed, %zu skipped in %.2f s (%.1f images/s)%s\n",
-                 s.total, s.ok, s.failed, s.skipped, s.seconds, rate,
-                 s.cancelled ? " - interrupted" : "");
+    std::fprintf(
+        stderr, "imgflow: %zu files: %zu ok, %zu failed, %zu skipped in %.2f s (%.1f images/s)%s\n",
+        s.total, s.ok, s.failed, s.skipped, s.seconds, rate, s.cancelled ? " - interrupted" : "");
   }
   if (s.cancelled) return 128 + (g_signal ? g_signal : SIGINT);
   return rc;

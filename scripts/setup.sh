@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what imgflow needs to build and test, from Debian 12 packages.
+# Safe to run again: it installs only what is missing. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config
+  libopencv-dev        # images: core, imgproc, imgcodecs (WebP, TIFF, ... through OpenCV)
+  libtbb-dev           # the flow graph
+  libcli11-dev         # the command line
+  nlohmann-json3-dev   # JSON reports
+  libturbojpeg0-dev    # JPEG decode with shrink-on-load, JPEG encode
+  libpng-dev           # PNG decode with captured warnings
+  libgtest-dev         # tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "setup: all build dependencies are installed"
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "setup: need root to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "setup: installing ${missing[*]}"
+# Refresh the package lists only when apt cannot find a candidate (a new machine).
+if ! apt-cache policy "${missing[0]}" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+  $sudo apt-get update -q
+fi
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"

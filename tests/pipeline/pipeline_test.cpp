@@ -1,0 +1,232 @@
+// The batch run through the library API: real photos, many files, thread
+// settings, bad inputs, cancellation.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "imgflow/imgflow.hpp"
+#include "support/test_support.hpp"
+
+namespace imgflow {
+namespace {
+
+namespace fs = std::filesystem;
+using test::ScratchDir;
+
+// Writes `count` small real JPEG and PNG files spread over a few subfolders.
+std::vector<fs::path> write_small_images(const fs::path& dir, int count) {
+  std::vector<fs::path> paths;
+  for (int i = 0; i < count; ++i) {
+    const cv::Mat pixels =
+        test::make_test_pixels(64 + i % 7, 48 + i % 5, 3, static_cast<unsigned>(i));
+    const fs::path path = dir / ("d" + std::to_string(i % 5)) /
+                          ("img" + std::to_string(i) + (i % 3 == 0 ? ".png" : ".jpg"));
+    fs::create_directories(path.parent_path());
+    EXPECT_TRUE(cv::imwrite(path.string(), pixels));
+    paths.push_back(path);
+  }
+  return paths;
+}
+
+Options options_for(const fs::path& input, const fs::path& output, const char* size) {
+  Options options;
+  options.inputs = {input};
+  options.output_dir = output;
+  options.recursive = true;
+  if (size) options.sizes = {parse_geometry(size)};
+  return options;
+}
+
+bool has_temporaries(const fs::path& dir) {
+  for (const auto& name : test::list_files(dir)) {
+    if (name.find(".imgflow-") != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(Pipeline, RealPhotosGiveOneCorrectOutputEach) {
+  ScratchDir out;
+  const Options options = options_for(test::sample_dir(), out.path(), "800x800");
+  const Report report = run(options);
+  const auto inputs = test::sample_images();
+  ASSERT_EQ(report.files.size(), inputs.size());
+  EXPECT_EQ(report.summary.ok, inputs.size());
+  EXPECT_EQ(report.summary.failed, 0u);
+  std::size_t outputs = 0;
+  for (const auto& file : report.files) {
+    ASSERT_EQ(file.status, FileStatus::ok) << file.input << ": " << file.message;
+    ASSERT_EQ(file.outputs.size(), 1u);
+    const auto& o = file.outputs[0];
+    const Size expected = fit_inside({file.source.width, file.source.height}, options.sizes[0]);
+    EXPECT_EQ(o.width, expected.width) << file.input;
+    EXPECT_EQ(o.height, expected.height) << file.input;
+    EXPECT_EQ(o.bytes, fs::file_size(o.path));
+    // Mirrors the input-relative path.
+    const auto relative = file.input.lexically_relative(test::sample_dir());
+    EXPECT_EQ(o.path.parent_path(), (out.path() / relative).parent_path());
+    const cv::Mat decoded = cv::imread(o.path.string(), cv::IMREAD_UNCHANGED);
+    ASSERT_FALSE(decoded.empty()) << o.path;
+    EXPECT_EQ(decoded.cols, expected.width);
+    EXPECT_EQ(decoded.rows, expected.height);
+    ++outputs;
+  }
+  EXPECT_EQ(test::list_files(out.path()).size(), outputs);
+}
+
+TEST(Pipeline, FiveHundredFilesAreEachProcessedExactlyOnce) {
+  ScratchDir in, out;
+  const auto paths = write_small_images(in.path(), 500);
+  std::vector<std::size_t> done_sequence;
+  std::multiset<std::string> seen;
+  RunCallbacks callbacks;
+  callbacks.on_file_done = [&](const FileReport& file, const Progress& progress) {
+    seen.insert(file.input.string());  // serialized by the library: no lock needed
+    done_sequence.push_back(progress.done);
+    EXPECT_EQ(progress.total, 500u);
+  };
+  Options options = options_for(in.path(), out.path(), "32x32");
+  options.max_in_flight = 3;  // tight back-pressure must not deadlock or drop files
+  const Report report = run(options, callbacks);
+  EXPECT_EQ(report.summary.total, 500u);
+  EXPECT_EQ(report.summary.ok, 500u);
+  ASSERT_EQ(seen.size(), 500u);
+  for (const auto& p : paths) EXPECT_EQ(seen.count(p.string()), 1u) << p;
+  for (std::size_t i = 0; i < done_sequence.size(); ++i) EXPECT_EQ(done_sequence[i], i + 1);
+  const auto files = test::list_files(out.path());
+  ASSERT_EQ(files.size(), 500u);
+  EXPECT_EQ(files.front(), "d0/img0.png");
+  for (const auto& f : report.files) {
+    ASSERT_EQ(f.outputs.size(), 1u);
+    EXPECT_LE(f.outputs[0].width, 32);
+    EXPECT_LE(f.outputs[0].height, 32);
+    EXPECT_EQ(std::max(f.outputs[0].width, f.outputs[0].height), 32);
+  }
+}
+
+TEST(Pipeline, OneThreadEachGivesTheSameOutputs) {
+  ScratchDir in, out_default, out_single;
+  write_small_images(in.path(), 40);
+  for (const auto& p : test::sample_images()) {
+    fs::copy_file(p, in / p.filename(), fs::copy_options::overwrite_existing);
+  }
+  const Report a = run(options_for(in.path(), out_default.path(), "300x300"));
+  Options single = options_for(in.path(), out_single.path(), "300x300");
+  single.threads = 1;
+  single.readers = 1;
+  single.writers = 1;
+  const Report b = run(single);
+  EXPECT_EQ(a.summary.ok, b.summary.ok);
+  const auto files = test::list_files(out_default.path());
+  ASSERT_EQ(files, test::list_files(out_single.path()));
+  for (const auto& f : files) {
+    EXPECT_EQ(test::read_bytes(out_default / f), test::read_bytes(out_single / f)) << f;
+  }
+}
+
+TEST(Pipeline, BadFilesFailAloneAndLeaveNothingBehind) {
+  ScratchDir in, out;
+  const auto bad = test::write_bad_inputs(in.path());
+  fs::copy_file(test::sample_jpeg(), in / "good.jpg");
+  write_small_images(in / "more", 3);
+  const Report report = run(options_for(in.path(), out.path(), "200x200"));
+  std::map<std::string, ErrorCode> codes;
+  for (const auto& f : report.files) {
+    if (f.status == FileStatus::failed) codes[f.input.filename().string()] = f.error;
+  }
+  EXPECT_EQ(codes,
+            (std::map<std::string, ErrorCode>{{"bomb.png", ErrorCode::too_many_pixels},
+                                              {"empty.jpg", ErrorCode::empty_input},
+                                              {"text.jpg", ErrorCode::unknown_format},
+                                              {"truncated.jpg", ErrorCode::truncated_input}}));
+  EXPECT_EQ(report.summary.ok, 4u);
+  EXPECT_EQ(report.summary.failed, 4u);
+  // Only the good files' outputs: no partial output, no temporary file.
+  EXPECT_EQ(test::list_files(out.path()),
+            (std::vector<std::string>{"good.jpg", "more/d0/img0.png", "more/d1/img1.jpg",
+                                      "more/d2/img2.jpg"}));
+}
+
+TEST(Pipeline, MultipleSizesFromOneRun) {
+  ScratchDir out;
+  Options options = options_for(test::sample_jpeg(), out.path(), nullptr);
+  options.sizes = {parse_geometry("320x"), parse_geometry("640x"), parse_geometry("x100")};
+  options.format = OutputFormat::webp;
+  const Report report = run(options);
+  ASSERT_EQ(report.files.size(), 1u);
+  const auto& file = report.files[0];
+  ASSERT_EQ(file.outputs.size(), 3u);
+  const auto stem = test::sample_jpeg().stem().string();
+  EXPECT_EQ(file.outputs[0].path, out / (stem + "_320x.webp"));
+  EXPECT_EQ(file.outputs[0].width, 320);
+  EXPECT_EQ(file.outputs[1].width, 640);
+  EXPECT_EQ(file.outputs[2].height, 100);
+  for (const auto& o : file.outputs) {
+    const cv::Mat m = cv::imread(o.path.string());
+    EXPECT_EQ(m.cols, o.width);
+    EXPECT_EQ(m.rows, o.height);
+  }
+}
+
+TEST(Pipeline, NoSizeKeepsDimensions) {
+  ScratchDir in, out;
+  write_small_images(in.path(), 3);
+  const Report report = run(options_for(in.path(), out.path(), nullptr));
+  for (const auto& f : report.files) {
+    ASSERT_EQ(f.status, FileStatus::ok);
+    EXPECT_EQ(f.outputs[0].width, f.source.width);
+    EXPECT_EQ(f.outputs[0].height, f.source.height);
+  }
+}
+
+TEST(Pipeline, CancellationStopsReadingAndReportsTheRestAsSkipped) {
+  ScratchDir in, out;
+  write_small_images(in.path(), 200);
+  Cancellation cancellation;
+  RunCallbacks callbacks;
+  callbacks.cancellation = &cancellation;
+  callbacks.on_file_done = [&](const FileReport&, const Progress& p) {
+    if (p.done == 10) cancellation.cancel();
+  };
+  Options options = options_for(in.path(), out.path(), "16x16");
+  options.threads = 1;
+  options.readers = 1;
+  options.max_in_flight = 4;
+  const Report report = run(options, callbacks);
+  EXPECT_TRUE(report.summary.cancelled);
+  EXPECT_GE(report.summary.ok, 10u);
+  EXPECT_LE(report.summary.ok, 10u + 4u);  // at most the in-flight files finish after cancel
+  EXPECT_EQ(report.summary.ok + report.summary.failed + report.summary.skipped, 200u);
+  for (const auto& f : report.files) {
+    if (f.status == FileStatus::skipped) {
+      EXPECT_EQ(f.error, ErrorCode::cancelled);
+    }
+  }
+  EXPECT_EQ(test::list_files(out.path()).size(), report.summary.ok);
+  EXPECT_FALSE(has_temporaries(out.path()));
+}
+
+TEST(Pipeline, InvalidOptionsAndUnusableOutputThrowBeforeWriting) {
+  ScratchDir dir;
+  Options options;
+  try {
+    run(options);
+    ADD_FAILURE() << "ran without inputs";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::usage);
+  }
+  test::write_text(dir / "file", "x");
+  options = options_for(test::sample_jpeg(), dir / "file/out", "10x10");
+  try {
+    run(options);
+    ADD_FAILURE() << "output under a regular file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::setup);
+  }
+}
+
+}  // namespace
+}  // namespace imgflow

@@ -1,0 +1,230 @@
+// The single-image API on real photos and on generated images.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "imgflow/error.hpp"
+#include "imgflow/image.hpp"
+#include "support/test_support.hpp"
+
+namespace imgflow {
+namespace {
+
+ErrorCode decode_error(const std::vector<std::uint8_t>& bytes, DecodeOptions options = {}) {
+  try {
+    decode(bytes, options);
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return ErrorCode::ok;
+}
+
+double psnr(const cv::Mat& a, const cv::Mat& b) {
+  return cv::PSNR(a, b);
+}
+
+TEST(Decode, RealJpegMatchesOpenCvFullDecode) {
+  const auto bytes = test::read_bytes(test::sample_jpeg());
+  const Image image = decode(bytes);
+  const cv::Mat reference = cv::imread(test::sample_jpeg().string(), cv::IMREAD_COLOR);
+  ASSERT_EQ(image.pixels.size(), reference.size());
+  EXPECT_EQ(image.pixels.type(), CV_8UC3);
+  EXPECT_EQ(image.source.format, Format::jpeg);
+  EXPECT_EQ(image.source.width, reference.cols);
+  // Same libjpeg-turbo underneath: within rounding of the colour conversion.
+  EXPECT_GT(psnr(image.pixels, reference), 45.0);
+  EXPECT_TRUE(image.warnings.empty());
+}
+
+TEST(Decode, ShrinkOnLoadNeverGoesBelowTheRequestedSize) {
+  const auto bytes = test::read_bytes(test::sample_jpeg());
+  const SourceInfo header = read_header(bytes);
+  for (const Size at_least : {Size{100, 60}, Size{header.width / 3, header.height / 3},
+                              Size{header.width / 2, header.height / 2}, Size{header.width, 1}}) {
+    DecodeOptions options;
+    options.at_least = at_least;
+    const Image image = decode(bytes, options);
+    EXPECT_GE(image.pixels.cols, at_least.width);
+    EXPECT_GE(image.pixels.rows, at_least.height);
+    // ... and does shrink when it can: at most twice what was asked, unless
+    // that is below 1/8, the smallest factor.
+    EXPECT_LE(image.pixels.cols, std::max(2 * at_least.width, (header.width + 7) / 8))
+        << at_least.width;
+    // The header still reports the full stored size.
+    EXPECT_EQ(image.source.width, header.width);
+    EXPECT_EQ(image.source.height, header.height);
+  }
+}
+
+TEST(Decode, ResizedThumbnailMatchesAFullDecodeReference) {
+  const auto bytes = test::read_bytes(test::sample_jpeg());
+  const Geometry box = parse_geometry("400x400");
+  const SourceInfo header = read_header(bytes);
+  DecodeOptions options;
+  options.at_least = fit_inside({header.width, header.height}, box);
+  const Image shrunk = decode(bytes, options);
+  const cv::Mat thumb = resize_to_fit(shrunk.pixels, box, {header.width, header.height});
+  cv::Mat reference;
+  const cv::Mat full = cv::imread(test::sample_jpeg().string(), cv::IMREAD_COLOR);
+  cv::resize(full, reference, thumb.size(), 0, 0, cv::INTER_AREA);
+  ASSERT_EQ(thumb.cols, options.at_least.width);
+  ASSERT_EQ(thumb.rows, options.at_least.height);
+  EXPECT_GT(psnr(thumb, reference), 32.0);  // shrink-on-load costs little
+}
+
+TEST(Decode, PngKeepsAlphaAndGray) {
+  const cv::Mat rgba = test::make_test_pixels(64, 48, 4);
+  std::vector<std::uint8_t> png;
+  ASSERT_TRUE(cv::imencode(".png", rgba, png));
+  const Image decoded = decode(png);
+  ASSERT_EQ(decoded.pixels.type(), CV_8UC4);
+  EXPECT_EQ(cv::norm(decoded.pixels, rgba, cv::NORM_INF), 0.0);  // lossless
+
+  const cv::Mat gray = test::make_test_pixels(64, 48, 1);
+  ASSERT_TRUE(cv::imencode(".png", gray, png));
+  const Image g = decode(png);
+  ASSERT_EQ(g.pixels.type(), CV_8UC1);
+  EXPECT_EQ(cv::norm(g.pixels, gray, cv::NORM_INF), 0.0);
+}
+
+TEST(Decode, SixteenBitPngBecomesEightBit) {
+  cv::Mat wide(10, 12, CV_16UC3, cv::Scalar(65535, 32896, 0));
+  std::vector<std::uint8_t> png;
+  ASSERT_TRUE(cv::imencode(".png", wide, png));
+  const Image decoded = decode(png);
+  ASSERT_EQ(decoded.pixels.type(), CV_8UC3);
+  const auto px = decoded.pixels.at<cv::Vec3b>(5, 5);
+  EXPECT_EQ(px[0], 255);
+  EXPECT_NEAR(px[1], 128, 1);
+  EXPECT_EQ(px[2], 0);
+}
+
+TEST(Decode, WebpAndTiffThroughOpenCv) {
+  const cv::Mat pixels = test::make_test_pixels(50, 30, 3);
+  for (const char* ext : {".webp", ".tiff", ".bmp"}) {
+    std::vector<std::uint8_t> bytes;
+    ASSERT_TRUE(cv::imencode(ext, pixels, bytes));
+    const Image image = decode(bytes);
+    EXPECT_EQ(image.pixels.cols, 50) << ext;
+    EXPECT_EQ(image.pixels.rows, 30) << ext;
+  }
+}
+
+TEST(Decode, BadInputsHaveStableCodes) {
+  auto jpeg = test::read_bytes(test::sample_jpeg());
+  EXPECT_EQ(decode_error({}), ErrorCode::empty_input);
+  const std::string text = "not an image";
+  EXPECT_EQ(decode_error({text.begin(), text.end()}), ErrorCode::unknown_format);
+
+  auto half = jpeg;
+  half.resize(half.size() / 2);
+  EXPECT_EQ(decode_error(half), ErrorCode::truncated_input);
+
+  // Garbage right after the start-of-image marker: no frame header.
+  std::vector<std::uint8_t> garbage = {0xFF, 0xD8, 0xFF};
+  garbage.resize(4096, 0x5A);
+  EXPECT_NE(decode_error(garbage), ErrorCode::ok);
+
+  test::ScratchDir dir;
+  test::write_bad_inputs(dir.path());
+  EXPECT_EQ(decode_error(test::read_bytes(dir / "bomb.png")), ErrorCode::too_many_pixels);
+
+  DecodeOptions small_limit;
+  small_limit.max_pixels = 1000;
+  EXPECT_EQ(decode_error(jpeg, small_limit), ErrorCode::too_many_pixels);
+}
+
+TEST(Decode, JpegMissingOnlyItsEndMarkerDecodesWithAWarning) {
+  auto jpeg = test::read_bytes(test::sample_jpeg());
+  ASSERT_EQ(jpeg[jpeg.size() - 2], 0xFF);
+  ASSERT_EQ(jpeg.back(), 0xD9);
+  const Image full = decode(jpeg);
+  jpeg.resize(jpeg.size() - 2);
+  const Image image = decode(jpeg);
+  ASSERT_EQ(image.warnings.size(), 1u);
+  EXPECT_NE(image.warnings[0].find("end-of-image"), std::string::npos);
+  EXPECT_EQ(cv::norm(image.pixels, full.pixels, cv::NORM_INF), 0.0);
+}
+
+TEST(Decode, TruncatedPngIsTruncatedInput) {
+  const cv::Mat pixels = test::make_test_pixels(300, 200, 3);
+  std::vector<std::uint8_t> png;
+  ASSERT_TRUE(cv::imencode(".png", pixels, png));
+  png.resize(png.size() / 2);
+  EXPECT_EQ(decode_error(png), ErrorCode::truncated_input);
+}
+
+TEST(ResizeToFit, ExactSizesAndNoEnlarging) {
+  const cv::Mat pixels = test::make_test_pixels(1000, 333, 3);
+  EXPECT_EQ(resize_to_fit(pixels, parse_geometry("500x")).size(), cv::Size(500, 167));
+  EXPECT_EQ(resize_to_fit(pixels, parse_geometry("2000x2000")).size(), cv::Size(1000, 333));
+  const cv::Mat strip = test::make_test_pixels(6000, 40, 3);
+  EXPECT_EQ(resize_to_fit(strip, parse_geometry("100x100")).size(), cv::Size(100, 1));
+}
+
+TEST(ResizeToFit, UsesTheFullSourceSizeForShrunkPixels) {
+  // Pixels decoded at 1/4 of a 4000x3000 source; the box applies to the source.
+  const cv::Mat quarter = test::make_test_pixels(1000, 750, 3);
+  EXPECT_EQ(resize_to_fit(quarter, parse_geometry("800x800"), {4000, 3000}).size(),
+            cv::Size(800, 600));
+}
+
+TEST(Encode, JpegRoundTripAndAlphaFlattenedOntoWhite) {
+  const cv::Mat pixels = test::make_test_pixels(120, 80, 3);
+  const auto jpeg = encode(pixels, {Format::jpeg, 90});
+  const cv::Mat back = cv::imdecode(jpeg, cv::IMREAD_COLOR);
+  ASSERT_EQ(back.size(), pixels.size());
+  EXPECT_GT(cv::PSNR(back, pixels), 30.0);
+
+  cv::Mat transparent(16, 16, CV_8UC4, cv::Scalar(0, 0, 0, 0));  // fully transparent black
+  const cv::Mat flat = cv::imdecode(encode(transparent, {Format::jpeg, 95}), cv::IMREAD_COLOR);
+  EXPECT_GE(flat.at<cv::Vec3b>(8, 8)[0], 250);  // white, not black
+  EXPECT_GE(flat.at<cv::Vec3b>(8, 8)[2], 250);
+}
+
+TEST(Encode, OtherFormatsDecodeBack) {
+  const cv::Mat pixels = test::make_test_pixels(40, 30, 4);
+  for (const Format f : {Format::png, Format::webp, Format::tiff}) {
+    const auto bytes = encode(pixels, {f, 85});
+    EXPECT_EQ(detect_format(bytes), f);
+    const Image back = decode(bytes);
+    EXPECT_EQ(back.pixels.cols, 40);
+    EXPECT_EQ(back.pixels.channels(), 4) << format_name(f);
+  }
+  EXPECT_THROW(encode(pixels, {Format::gif, 85}), Error);
+}
+
+TEST(WriteFileAtomic, ReplacesWholeAndLeavesNoTemporary) {
+  test::ScratchDir dir;
+  const std::vector<std::uint8_t> first(1000, 1), second(10, 2);
+  write_file_atomic(dir / "out.bin", first);
+  write_file_atomic(dir / "out.bin", second);
+  EXPECT_EQ(test::read_bytes(dir / "out.bin"), second);
+  EXPECT_EQ(test::list_files(dir.path()), std::vector<std::string>{"out.bin"});
+  try {
+    write_file_atomic(dir / "missing-dir/out.bin", first);
+    ADD_FAILURE() << "wrote into a missing directory";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::write_error);
+  }
+}
+
+TEST(ReadFile, ErrorsForMissingDirectoriesAndEmptyFiles) {
+  test::ScratchDir dir;
+  auto code_of = [](const std::filesystem::path& p) {
+    try {
+      read_file(p);
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return ErrorCode::ok;
+  };
+  test::write_bytes(dir / "empty", {});
+  EXPECT_EQ(code_of(dir / "nope.jpg"), ErrorCode::not_found);
+  EXPECT_EQ(code_of(dir.path()), ErrorCode::not_a_file);
+  EXPECT_EQ(code_of(dir / "empty"), ErrorCode::empty_input);
+}
+
+}  // namespace
+}  // namespace imgflow

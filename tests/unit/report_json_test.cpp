@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "imgflow/report.hpp"
+#include "support/test_support.hpp"
+
+namespace imgflow {
+namespace {
+
+TEST(ReportJson, FollowsSchemaVersion1) {
+  Report report;
+  report.summary = {2, 1, 1, 0, 1.5, false};
+  FileReport ok;
+  ok.input = "in/a.jpg";
+  ok.status = FileStatus::ok;
+  ok.source = {Format::jpeg, 4000, 3000};
+  ok.outputs.push_back({"out/a.jpg", 800, 600, 12345});
+  FileReport bad;
+  bad.input = "in/b.jpg";
+  bad.status = FileStatus::failed;
+  bad.error = ErrorCode::truncated_input;
+  bad.message = "jpeg data ends early";
+  report.files = {ok, bad};
+
+  const auto doc = nlohmann::json::parse(to_json(report));
+  EXPECT_EQ(doc["version"], 1);
+  EXPECT_EQ(doc["summary"]["total"], 2);
+  EXPECT_EQ(doc["summary"]["ok"], 1);
+  EXPECT_EQ(doc["summary"]["failed"], 1);
+  EXPECT_EQ(doc["summary"]["skipped"], 0);
+  EXPECT_DOUBLE_EQ(doc["summary"]["seconds"].get<double>(), 1.5);
+  ASSERT_EQ(doc["files"].size(), 2u);
+  EXPECT_EQ(doc["files"][0]["input"], "in/a.jpg");
+  EXPECT_EQ(doc["files"][0]["status"], "ok");
+  EXPECT_FALSE(doc["files"][0].contains("error"));
+  EXPECT_EQ(doc["files"][0]["source"]["format"], "jpeg");
+  EXPECT_EQ(doc["files"][0]["source"]["width"], 4000);
+  EXPECT_EQ(doc["files"][0]["outputs"][0]["path"], "out/a.jpg");
+  EXPECT_EQ(doc["files"][0]["outputs"][0]["bytes"], 12345);
+  EXPECT_EQ(doc["files"][1]["status"], "failed");
+  EXPECT_EQ(doc["files"][1]["error"]["code"], "truncated-input");
+  EXPECT_EQ(doc["files"][1]["error"]["message"], "jpeg data ends early");
+  EXPECT_TRUE(doc["files"][1]["outputs"].empty());
+}
+
+TEST(ReportJson, NonUtf8PathsDoNotBreakTheReport) {
+  Report report;
+  FileReport f;
+  f.input = std::string("in/caf\xE9.jpg");  // Latin-1 byte, invalid UTF-8
+  report.files = {f};
+  const auto doc = nlohmann::json::parse(to_json(report));
+  EXPECT_EQ(doc["files"][0]["input"].get<std::string>().substr(0, 6), "in/caf");
+}
+
+TEST(ReportJson, WriteReportIsAtomic) {
+  test::ScratchDir dir;
+  Report report;
+  write_report(report, dir / "r.json");
+  EXPECT_EQ(nlohmann::json::parse(test::read_text(dir / "r.json"))["version"], 1);
+  EXPECT_EQ(test::list_files(dir.path()), std::vector<std::string>{"r.json"});
+}
+
+}  // namespace
+}  // namespace imgflow
