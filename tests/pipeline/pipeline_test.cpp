@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -23,8 +24,9 @@ std::vector<fs::path> write_small_images(const fs::path& dir, int count) {
   for (int i = 0; i < count; ++i) {
     const cv::Mat pixels =
         test::make_test_pixels(64 + i % 7, 48 + i % 5, 3, static_cast<unsigned>(i));
-    const fs::path path = dir / ("d" + std::to_string(i % 5)) /
-                          ("img" + std::to_string(i) + (i % 3 == 0 ? ".png" : ".jpg"));
+    char name[64];
+    std::snprintf(name, sizeof name, "d%d/img%d.%s", i % 5, i, i % 3 == 0 ? "png" : "jpg");
+    const fs::path path = dir / name;
     fs::create_directories(path.parent_path());
     EXPECT_TRUE(cv::imwrite(path.string(), pixels));
     paths.push_back(path);
