@@ -7,6 +7,7 @@
 
 #include "imgflow/error.hpp"
 #include "imgflow/image.hpp"
+#include "orientation.hpp"
 
 namespace imgflow {
 namespace {
@@ -60,7 +61,8 @@ SourceInfo jpeg_header(Bytes b) {
         marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (is_sof) {
       if (i + 7 > b.size()) truncated_header(Format::jpeg);
-      return {Format::jpeg, static_cast<int>(be16(b, i + 5)), static_cast<int>(be16(b, i + 3))};
+      return {Format::jpeg, static_cast<int>(be16(b, i + 5)), static_cast<int>(be16(b, i + 3)),
+              detail::jpeg_exif_orientation(b)};
     }
     if (length < 2) throw Error(ErrorCode::corrupt_input, "jpeg has a malformed marker segment");
     i += length;

@@ -30,14 +30,29 @@ Image decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options) 
        header.format == Format::webp || header.format == Format::bmp)) {
     throw Error(ErrorCode::corrupt_input, "header declares a zero width or height");
   }
+  // Decoders work in stored orientation; the caller's sizes are upright.
+  const int orientation = options.auto_orient ? header.orientation : 1;
+  DecodeOptions stored = options;
+  if (swaps_sides(orientation)) std::swap(stored.at_least.width, stored.at_least.height);
+  Image image;
   switch (header.format) {
     case Format::jpeg:
-      return detail::decode_jpeg(bytes, options);
+      image = detail::decode_jpeg(bytes, stored);
+      break;
     case Format::png:
-      return detail::decode_png(bytes, options);
+      image = detail::decode_png(bytes, stored);
+      break;
     default:
-      return detail::decode_with_opencv(bytes, header, options);
+      image = detail::decode_with_opencv(bytes, header, stored);
+      break;
   }
+  image.source.orientation = header.orientation;
+  if (orientation != 1) {
+    // Rotating after shrink-on-load touches the fewest pixels.
+    image.pixels = apply_orientation(image.pixels, orientation);
+    if (swaps_sides(orientation)) std::swap(image.source.width, image.source.height);
+  }
+  return image;
 }
 
 Image decode_file(const std::filesystem::path& path, const DecodeOptions& options) {

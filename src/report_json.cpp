@@ -31,7 +31,8 @@ std::string to_json(const Report& report, int indent) {
     if (f.source.format != Format::unknown) {
       entry["source"] = {{"width", f.source.width},
                          {"height", f.source.height},
-                         {"format", format_name(f.source.format)}};
+                         {"format", format_name(f.source.format)},
+                         {"orientation", f.source.orientation}};
     }
     json outputs = json::array();
     for (const auto& o : f.outputs) {

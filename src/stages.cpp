@@ -7,11 +7,16 @@ namespace imgflow::detail {
 Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) {
   DecodeOptions decode_options;
   decode_options.max_pixels = options.max_pixels;
+  decode_options.auto_orient = options.auto_orient;
   if (!options.sizes.empty()) {
     // Shrink on load only as far as the largest output allows.
     const SourceInfo header = read_header(bytes);
+    Size upright{header.width, header.height};
+    if (options.auto_orient && swaps_sides(header.orientation)) {
+      std::swap(upright.width, upright.height);
+    }
     for (const auto& box : options.sizes) {
-      const Size target = fit_inside({header.width, header.height}, box);
+      const Size target = fit_inside(upright, box);
       decode_options.at_least.width = std::max(decode_options.at_least.width, target.width);
       decode_options.at_least.height = std::max(decode_options.at_least.height, target.height);
     }

@@ -18,9 +18,18 @@ namespace imgflow {
 /// What the file header says about the stored image.
 struct SourceInfo {
   Format format = Format::unknown;
-  int width = 0;   ///< full stored width in pixels
-  int height = 0;  ///< full stored height in pixels
+  int width = 0;        ///< full width in pixels, upright (after orientation) once decoded
+  int height = 0;       ///< full height in pixels, upright (after orientation) once decoded
+  int orientation = 1;  ///< EXIF orientation as stored, 1..8 (1 = upright)
 };
+
+/// True for EXIF orientations 5..8, which swap width and height.
+constexpr bool swaps_sides(int orientation) noexcept {
+  return orientation >= 5 && orientation <= 8;
+}
+
+/// Applies an EXIF orientation (1..8) to stored pixels, giving upright pixels.
+cv::Mat apply_orientation(const cv::Mat& stored, int orientation);
 
 /// A decoded image: 8-bit pixels, 1 (gray), 3 (BGR) or 4 (BGRA) channels.
 struct Image {
@@ -33,8 +42,10 @@ struct Image {
 
 struct DecodeOptions {
   /// Shrink-on-load: if set (non-zero), a JPEG may be decoded at a reduced
-  /// scale, but never smaller than this size on either side.
+  /// scale, but never smaller than this (upright) size on either side.
   Size at_least;
+  /// Apply the EXIF orientation, so that pixels come out upright (default).
+  bool auto_orient = true;
   /// Largest accepted width × height; 0 = no limit. Checked from the header.
   std::uint64_t max_pixels = 268'402'689;
 };
@@ -42,7 +53,7 @@ struct DecodeOptions {
 /// Detects the format from the first bytes (the file name is never used).
 Format detect_format(std::span<const std::uint8_t> bytes) noexcept;
 
-/// Reads the header only: format and full size. Throws imgflow::Error
+/// Reads the header only: format, full stored size and EXIF orientation. Throws imgflow::Error
 /// (unknown-format, unsupported-format, corrupt-input, truncated-input, empty-input).
 SourceInfo read_header(std::span<const std::uint8_t> bytes);
 

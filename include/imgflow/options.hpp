@@ -53,6 +53,9 @@ struct Options {
   std::uint64_t max_pixels = 268'402'689;
   /// Largest accepted input file in bytes; 0 = no limit.
   std::uint64_t max_file_bytes = 0;
+  /// Turn images upright by their EXIF orientation (outputs carry no
+  /// orientation tag). false keeps pixels as stored.
+  bool auto_orient = true;
   bool fsync = true;  ///< fsync each output before renaming it into place
 
   /// Every problem with these options, one message each, in the form

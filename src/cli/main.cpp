@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-file-size", options.max_file_bytes,
                  "Refuse input files larger than this many bytes (0 = no limit)")
       ->capture_default_str();
+  bool no_rotate = false;
+  app.add_flag("--no-rotate", no_rotate,
+               "Keep pixels as stored instead of turning them upright by their EXIF orientation");
   app.add_flag("--no-fsync", no_fsync, "Do not fsync outputs before renaming them into place");
   app.add_option("--report", report_path,
                  "Write a JSON report of every file to this path (- for stdout)");
@@ -106,6 +109,7 @@ int main(int argc, char** argv) {
   options.inputs.assign(inputs.begin(), inputs.end());
   options.output_dir = output_dir;
   options.fsync = !no_fsync;
+  options.auto_orient = !no_rotate;
 
   install_signal_handlers();
   imgflow::cli::ProgressBar bar(!quiet && ::isatty(STDERR_FILENO));

@@ -1,0 +1,116 @@
+// EXIF orientation: one picture stored in each of the 8 orientations must come
+// out identical (upright) by default, and as stored with auto_orient off.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "imgflow/image.hpp"
+#include "orientation.hpp"
+#include "support/test_support.hpp"
+
+namespace imgflow {
+namespace {
+
+// The transform that undoes orientation k (6 and 8 undo each other; the rest
+// undo themselves).
+int inverse(int k) {
+  return k == 6 ? 8 : k == 8 ? 6 : k;
+}
+
+// A JPEG of `stored` with an Exif APP1 segment carrying `orientation`.
+std::vector<std::uint8_t> jpeg_with_orientation(const cv::Mat& stored, int orientation,
+                                                bool big_endian) {
+  std::vector<std::uint8_t> jpeg;
+  EXPECT_TRUE(cv::imencode(".jpg", stored, jpeg, {cv::IMWRITE_JPEG_QUALITY, 95}));
+  std::vector<std::uint8_t> tiff;
+  if (big_endian) {
+    tiff = {'M',  'M',  0, 42, 0, 0, 0, 8,  // header, IFD0 at 8
+            0,    1,                        // one entry
+            0x01, 0x12, 0, 3,  0, 0, 0, 1, 0, static_cast<std::uint8_t>(orientation),
+            0,    0,    0, 0,  0, 0};  // no next IFD
+  } else {
+    tiff = {'I',
+            'I',
+            42,
+            0,
+            8,
+            0,
+            0,
+            0,
+            1,
+            0,
+            0x12,
+            0x01,
+            3,
+            0,
+            1,
+            0,
+            0,
+            0,
+            static_cast<std::uint8_t>(orientation),
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0};
+  }
+  std::vector<std::uint8_t> app1 = {0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
+  app1.insert(app1.end(), tiff.begin(), tiff.end());
+  const std::size_t length = app1.size() - 2;
+  app1[2] = static_cast<std::uint8_t>(length >> 8);
+  app1[3] = static_cast<std::uint8_t>(length & 0xFF);
+  jpeg.insert(jpeg.begin() + 2, app1.begin(), app1.end());  // right after SOI
+  return jpeg;
+}
+
+TEST(Orientation, AllEightComeOutUpright) {
+  const cv::Mat upright = test::make_test_pixels(96, 64, 3, 7);
+  for (int k = 1; k <= 8; ++k) {
+    const cv::Mat stored = apply_orientation(upright, inverse(k));
+    const auto jpeg = jpeg_with_orientation(stored, k, k % 2 == 0);
+    EXPECT_EQ(detail::jpeg_exif_orientation(jpeg), k);
+    EXPECT_EQ(read_header(jpeg).orientation, k);
+
+    const Image image = decode(jpeg);
+    ASSERT_EQ(image.pixels.size(), upright.size()) << "orientation " << k;
+    EXPECT_EQ(image.source.width, 96);
+    EXPECT_EQ(image.source.height, 64);
+    EXPECT_EQ(image.source.orientation, k);
+    EXPECT_GT(cv::PSNR(image.pixels, upright), 30.0) << "orientation " << k;
+
+    DecodeOptions as_stored;
+    as_stored.auto_orient = false;
+    const Image raw = decode(jpeg, as_stored);
+    EXPECT_EQ(raw.pixels.size(), stored.size()) << "orientation " << k;
+  }
+}
+
+TEST(Orientation, ShrinkOnLoadUsesUprightSizes) {
+  // A 6000x40-like tall strip would expose swapped sides: use a landscape photo
+  // stored rotated (orientation 6), and ask for at least its upright size / 4.
+  const cv::Mat photo = cv::imread(test::sample_jpeg().string());
+  const cv::Mat stored = apply_orientation(photo, 8);  // stored rotated; 6 turns it back
+  const auto jpeg = jpeg_with_orientation(stored, 6, false);
+  DecodeOptions options;
+  options.at_least = {photo.cols / 4, photo.rows / 4};
+  const Image image = decode(jpeg, options);
+  EXPECT_GE(image.pixels.cols, photo.cols / 4);
+  EXPECT_GE(image.pixels.rows, photo.rows / 4);
+  EXPECT_GT(image.pixels.cols, image.pixels.rows);  // landscape, upright
+  EXPECT_EQ(image.source.width, photo.cols);
+}
+
+TEST(Orientation, MalformedExifIsIgnored) {
+  const cv::Mat pixels = test::make_test_pixels(32, 16, 3);
+  auto jpeg = jpeg_with_orientation(pixels, 6, false);
+  jpeg[2 + 10 + 4] = 0xFF;  // IFD0 offset now points far outside the segment
+  EXPECT_EQ(detail::jpeg_exif_orientation(jpeg), 1);
+  EXPECT_EQ(decode(jpeg).pixels.size(), pixels.size());
+  auto bad_value = jpeg_with_orientation(pixels, 9, false);  // out of range
+  EXPECT_EQ(detail::jpeg_exif_orientation(bad_value), 1);
+}
+
+}  // namespace
+}  // namespace imgflow
