@@ -1,6 +1,7 @@
 // The imgflow command: a thin layer that fills imgflow::Options from the
 // command line, runs the batch, and turns the report into messages and an
 // exit code (0 all ok, 1 some file failed, 2 usage/setup error, 130/143 interrupted).
+#include <malloc.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -110,6 +111,12 @@ int main(int argc, char** argv) {
   options.output_dir = output_dir;
   options.fsync = !no_fsync;
   options.auto_orient = !no_rotate;
+
+  // Decoded photos are large, short-lived buffers. With glibc's adaptive mmap
+  // threshold they end up in the heap arenas of whichever thread freed them,
+  // and peak RSS creeps up with the number of files (measured: +26% from 100 to
+  // 1,000 files; with a fixed 1 MiB threshold: +7%).
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
 
   install_signal_handlers();
   imgflow::cli::ProgressBar bar(!quiet && ::isatty(STDERR_FILENO));
