@@ -53,6 +53,9 @@ FileJobPtr guarded(const FileJobPtr& job, Stage&& stage) {
 // OpenCV's own parallel loops would compete with the graph for the same cores
 // (and only one caller at a time gets them anyway): run them serially inside
 // each node, and keep OpenCV's log lines out of the user's terminal.
+// Measured on 2 cores, 105 JPEG photos → 800x800, 3 runs each: median wall
+// 2.33 s serial vs 2.32 s with OpenCV's TBB loops; on a mixed PNG/WebP/JPEG set
+// 6.95 s vs 7.05 s. Serial is as fast and keeps one scheduler in charge.
 class OpenCvQuiet {
  public:
   OpenCvQuiet()
