@@ -110,26 +110,28 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& opti
     cv_type = CV_8UC4;
   }
   cv::Mat pixels(out_h, out_w, cv_type);
+  // Many writers drop only the final end-of-image marker while all pixels are
+  // there: decoding again with the marker restored tells that from truncation.
+  auto decodes_with_eoi_restored = [&] {
+    std::vector<std::uint8_t> repaired(bytes.begin(), bytes.end());
+    repaired.push_back(0xFF);
+    repaired.push_back(0xD9);
+    return tjDecompress2(tj, repaired.data(), static_cast<unsigned long>(repaired.size()),
+                         pixels.data, out_w, static_cast<int>(pixels.step), out_h, pixel_format,
+                         0) == 0;
+  };
   if (tjDecompress2(tj, bytes.data(), static_cast<unsigned long>(bytes.size()), pixels.data, out_w,
                     static_cast<int>(pixels.step), out_h, pixel_format, 0) != 0) {
     const std::string message = tjGetErrorStr2(tj);
     if (tjGetErrorCode(tj) != TJERR_WARNING) throw_jpeg_error(message);
     if (!is_truncation(message)) {
       image.warnings.push_back("jpeg: " + message);
-    } else if (ends_with_eoi(bytes)) {
-      throw_jpeg_error(message);
-    } else {
-      // Many writers drop only the final end-of-image marker; all pixels are
-      // there. Decode again with the marker restored to tell the two apart.
-      std::vector<std::uint8_t> repaired(bytes.begin(), bytes.end());
-      repaired.push_back(0xFF);
-      repaired.push_back(0xD9);
-      if (tjDecompress2(tj, repaired.data(), static_cast<unsigned long>(repaired.size()),
-                        pixels.data, out_w, static_cast<int>(pixels.step), out_h, pixel_format,
-                        0) != 0) {
-        throw_jpeg_error(tjGetErrorStr2(tj));
-      }
+    } else if (!ends_with_eoi(bytes) && decodes_with_eoi_restored()) {
       image.warnings.push_back("jpeg: missing end-of-image marker (image data complete)");
+    } else if (options.allow_truncated) {
+      image.warnings.push_back("jpeg: data ends early; the missing part is grey (--allow-truncated)");
+    } else {
+      throw_jpeg_error(message);
     }
   }
   image.pixels = pixel_format == TJPF_CMYK ? inverted_cmyk_to_bgr(pixels) : std::move(pixels);

@@ -33,6 +33,7 @@ struct FileJob {
   std::vector<EncodedOutput> outputs;       ///< encode → writer
 
   FileReport report;
+  bool up_to_date = false;  ///< --skip-existing found its outputs: nothing to do
 
   bool failed() const noexcept { return report.status == FileStatus::failed; }
   void fail(ErrorCode code, std::string message) {

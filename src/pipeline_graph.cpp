@@ -11,6 +11,7 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 
@@ -76,8 +77,8 @@ class OpenCvQuiet {
 // Bookkeeping shared by the writer threads: the report slots and progress.
 class RunLedger {
  public:
-  RunLedger(const std::vector<PlannedFile>& plan, const RunCallbacks& callbacks)
-      : callbacks_(callbacks), start_(Clock::now()) {
+  RunLedger(const std::vector<PlannedFile>& plan, const RunCallbacks& callbacks, int max_errors)
+      : callbacks_(callbacks), max_errors_(max_errors), start_(Clock::now()) {
     files_.resize(plan.size());
     for (std::size_t i = 0; i < plan.size(); ++i) files_[i].input = plan[i].input;
     progress_.total = plan.size();
@@ -87,17 +88,30 @@ class RunLedger {
     std::lock_guard lock(mutex_);
     files_[job.index] = std::move(job.report);
     ++progress_.done;
-    if (files_[job.index].status == FileStatus::failed) ++progress_.failed;
+    if (files_[job.index].status == FileStatus::failed) {
+      ++progress_.failed;
+      if (max_errors_ > 0 && progress_.failed >= static_cast<std::size_t>(max_errors_)) {
+        too_many_errors_.store(true);
+      }
+    }
     progress_.seconds = elapsed();
     if (callbacks_.on_file_done) callbacks_.on_file_done(files_[job.index], progress_);
   }
 
-  Report take_report(bool cancelled) {
+  /// --max-errors reached: stop reading new files.
+  bool too_many_errors() const { return too_many_errors_.load(); }
+
+  /// `stopped`: the readers stopped before the end of the plan.
+  Report take_report(bool stopped) {
     Report report;
+    const bool on_errors = stopped && too_many_errors();
     for (auto& f : files_) {
-      if (f.status == FileStatus::skipped && f.error == ErrorCode::ok && cancelled) {
+      // Files never read have no message; up-to-date ones say so.
+      if (f.status == FileStatus::skipped && f.message.empty() && stopped) {
         f.error = ErrorCode::cancelled;
-        f.message = "not processed: the run was cancelled";
+        f.message = on_errors ? "not processed: stopped after " + std::to_string(max_errors_) +
+                                    " failed files (--max-errors)"
+                              : "not processed: the run was cancelled";
       }
       ++(f.status == FileStatus::ok       ? report.summary.ok
          : f.status == FileStatus::failed ? report.summary.failed
@@ -105,7 +119,8 @@ class RunLedger {
     }
     report.summary.total = files_.size();
     report.summary.seconds = elapsed();
-    report.summary.cancelled = cancelled;
+    report.summary.cancelled = stopped && !on_errors;
+    report.summary.stopped_on_errors = on_errors;
     report.files = std::move(files_);
     return report;
   }
@@ -114,6 +129,8 @@ class RunLedger {
   double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
 
   const RunCallbacks& callbacks_;
+  int max_errors_;
+  std::atomic<bool> too_many_errors_{false};
   Clock::time_point start_;
   std::mutex mutex_;
   std::vector<FileReport> files_;
@@ -152,6 +169,7 @@ Report run(const Options& options, const RunCallbacks& callbacks) {
 Report run(const Options& options, const std::vector<PlannedFile>& plan,
            const RunCallbacks& callbacks) {
   check_options(options);
+  check_plan(plan, options);
   prepare_output_dir(options);
 
   const int threads = options.effective_threads();
@@ -161,7 +179,7 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
                                           static_cast<std::size_t>(threads));
   oneapi::tbb::task_arena arena(threads);
 
-  RunLedger ledger(plan, callbacks);
+  RunLedger ledger(plan, callbacks, options.max_errors);
   detail::InFlightTokens tokens(options.effective_max_in_flight());
   detail::WriterPool writers(options.fsync, [&](FileJobPtr job) {
     ledger.finish(*job);
@@ -206,18 +224,22 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
     // The readers put jobs in from their own threads; hold the graph open until
     // the last of them has stopped.
     graph.reserve_wait();
-    detail::ReaderPool readers(plan, options, tokens, callbacks.cancellation,
-                               {.to_graph = [&](FileJobPtr job) { decode.try_put(job); },
-                                .to_writers = [&](FileJobPtr job) { writers.push(job); },
-                                .all_done = [&] { graph.release_wait(); }});
+    detail::ReaderPool readers(
+        plan, options, tokens,
+        {.to_graph = [&](FileJobPtr job) { decode.try_put(job); },
+         .to_writers = [&](FileJobPtr job) { writers.push(job); },
+         .all_done = [&] { graph.release_wait(); },
+         .should_stop = [&] {
+           return (callbacks.cancellation && callbacks.cancellation->cancelled()) ||
+                  ledger.too_many_errors();
+         }});
     readers.start(options.readers);
     graph.wait_for_all();
     claimed = readers.claimed();
   });
   writers.close_and_join();
 
-  const bool cancelled = claimed < plan.size();
-  return ledger.take_report(cancelled);
+  return ledger.take_report(claimed < plan.size());
 }
 
 }  // namespace imgflow

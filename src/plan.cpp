@@ -5,6 +5,10 @@
 #include <array>
 #include <cctype>
 #include <system_error>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "imgflow/error.hpp"
 
 namespace imgflow {
 namespace fs = std::filesystem;
@@ -92,6 +96,24 @@ void scan_directory(std::vector<PlannedFile>& plan, const Options& options, cons
   for (const auto& path : found) add_planned(plan, options, path, path.lexically_relative(root));
 }
 
+// Where a named file's outputs go: a relative path keeps its folders (as
+// `find photos | imgflow --files-from -` expects); an absolute path or one
+// that climbs out with ".." keeps only its name.
+fs::path named_relative(const fs::path& input) {
+  const fs::path normal = input.lexically_normal();
+  if (normal.is_absolute() || normal.empty() || *normal.begin() == "..") return input.filename();
+  return normal;
+}
+
+// The format a file name suggests (for planning before anything is read).
+Format format_from_extension(const fs::path& path) {
+  const auto ext = lower(path.extension().string());
+  for (const Format f : {Format::jpeg, Format::png, Format::webp, Format::tiff}) {
+    if (extension_names(ext, f)) return f;
+  }
+  return Format::unknown;
+}
+
 }  // namespace
 
 bool has_image_extension(const fs::path& path) {
@@ -110,10 +132,53 @@ std::vector<PlannedFile> plan_inputs(const Options& options) {
       scan_directory(plan, options, input);
     } else {
       // Named files are always processed; if missing, they fail when read.
-      add_planned(plan, options, input, input.filename());
+      add_planned(plan, options, input, named_relative(input));
     }
   }
+  if (options.shard.count > 0) {
+    std::erase_if(plan, [&](const PlannedFile& f) { return !in_shard(f, options.shard); });
+  }
   return plan;
+}
+
+bool in_shard(const PlannedFile& file, const Shard& shard) {
+  if (shard.count <= 0) return true;
+  // FNV-1a over the relative path: stable across runs, machines and listing order.
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  for (const unsigned char c : file.relative.generic_string()) {
+    hash ^= c;
+    hash *= 0x100000001b3ull;
+  }
+  return static_cast<int>(hash % static_cast<std::uint64_t>(shard.count)) == shard.index - 1;
+}
+
+std::vector<fs::path> expected_outputs(const PlannedFile& file, const Options& options) {
+  const Format format = choose_output_format(options.format, format_from_extension(file.input));
+  std::vector<fs::path> out;
+  for (const auto& stem : file.output_stems) out.push_back(output_path(stem, file.input, format));
+  return out;
+}
+
+void check_plan(const std::vector<PlannedFile>& plan, const Options& options) {
+  std::unordered_map<std::string, const PlannedFile*> owners;
+  std::unordered_set<std::string> inputs;
+  auto key = [](const fs::path& p) { return fs::weakly_canonical(p).string(); };
+  for (const auto& file : plan) inputs.insert(key(file.input));
+  for (const auto& file : plan) {
+    for (const auto& output : expected_outputs(file, options)) {
+      const auto k = key(output);
+      if (inputs.count(k)) {
+        throw Error(ErrorCode::usage, "output " + output.string() + " would overwrite an input; " +
+                                          "choose another --output directory");
+      }
+      const auto [it, inserted] = owners.emplace(k, &file);
+      if (!inserted) {
+        throw Error(ErrorCode::usage, "inputs " + it->second->input.string() + " and " +
+                                          file.input.string() + " would both write " +
+                                          output.string() + "; rename one or use another --format");
+      }
+    }
+  }
 }
 
 Format choose_output_format(OutputFormat requested, Format source) noexcept {

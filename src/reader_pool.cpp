@@ -3,14 +3,27 @@
 #include "imgflow/error.hpp"
 
 namespace imgflow::detail {
+namespace {
+
+// Every expected output exists and is at least as new as the input.
+bool outputs_up_to_date(const PlannedFile& file, const Options& options) {
+  std::error_code ec;
+  const auto input_time = std::filesystem::last_write_time(file.input, ec);
+  if (ec) return false;
+  for (const auto& output : expected_outputs(file, options)) {
+    const auto output_time = std::filesystem::last_write_time(output, ec);
+    if (ec || output_time < input_time) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 ReaderPool::ReaderPool(const std::vector<PlannedFile>& plan, const Options& options,
-                       InFlightTokens& tokens, const Cancellation* cancellation,
-                       Callbacks callbacks)
+                       InFlightTokens& tokens, Callbacks callbacks)
     : plan_(plan),
       options_(options),
       tokens_(tokens),
-      cancellation_(cancellation),
       callbacks_(std::move(callbacks)) {}
 
 ReaderPool::~ReaderPool() {
@@ -26,9 +39,9 @@ void ReaderPool::start(int threads) {
 
 void ReaderPool::read_loop() {
   while (true) {
-    if (cancellation_ && cancellation_->cancelled()) break;
+    if (callbacks_.should_stop()) break;
     tokens_.acquire();
-    if (cancellation_ && cancellation_->cancelled()) {
+    if (callbacks_.should_stop()) {
       tokens_.release();
       break;
     }
@@ -41,6 +54,12 @@ void ReaderPool::read_loop() {
     job->index = index;
     job->planned = &plan_[index];
     job->report.input = plan_[index].input;
+    if (options_.skip_existing && outputs_up_to_date(plan_[index], options_)) {
+      job->up_to_date = true;
+      job->report.message = "outputs are up to date";
+      callbacks_.to_writers(std::move(job));
+      continue;
+    }
     try {
       job->encoded_input = read_file(plan_[index].input, options_.max_file_bytes);
     } catch (const Error& e) {

@@ -23,10 +23,11 @@ class ReaderPool {
     std::function<void(FileJobPtr)> to_graph;    ///< a file read into memory
     std::function<void(FileJobPtr)> to_writers;  ///< a file that failed to read
     std::function<void()> all_done;              ///< the last reader has stopped
+    std::function<bool()> should_stop;           ///< checked before each file
   };
 
   ReaderPool(const std::vector<PlannedFile>& plan, const Options& options, InFlightTokens& tokens,
-             const Cancellation* cancellation, Callbacks callbacks);
+             Callbacks callbacks);
   ~ReaderPool();  ///< joins the threads
   ReaderPool(const ReaderPool&) = delete;
   ReaderPool& operator=(const ReaderPool&) = delete;
@@ -41,7 +42,6 @@ class ReaderPool {
   const std::vector<PlannedFile>& plan_;
   const Options& options_;
   InFlightTokens& tokens_;
-  const Cancellation* cancellation_;
   Callbacks callbacks_;
   std::atomic<std::size_t> next_{0};
   std::atomic<int> running_{0};

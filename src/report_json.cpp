@@ -19,31 +19,36 @@ std::string_view file_status_name(FileStatus status) noexcept {
   return "unknown";
 }
 
-std::string to_json(const Report& report, int indent) {
-  using json = nlohmann::ordered_json;
-  json files = json::array();
-  for (const auto& f : report.files) {
-    json entry = {{"input", f.input.string()}, {"status", file_status_name(f.status)}};
-    if (f.error != ErrorCode::ok) {
-      entry["error"] = {{"code", error_code_name(f.error)}, {"message", f.message}};
-    }
-    if (!f.warnings.empty()) entry["warnings"] = f.warnings;
-    if (f.source.format != Format::unknown) {
-      entry["source"] = {{"width", f.source.width},
-                         {"height", f.source.height},
-                         {"format", format_name(f.source.format)},
-                         {"orientation", f.source.orientation}};
-    }
-    json outputs = json::array();
-    for (const auto& o : f.outputs) {
-      outputs.push_back({{"path", o.path.string()},
-                         {"width", o.width},
-                         {"height", o.height},
-                         {"bytes", o.bytes}});
-    }
-    entry["outputs"] = std::move(outputs);
-    files.push_back(std::move(entry));
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json file_entry(const FileReport& f) {
+  json entry = {{"input", f.input.string()}, {"status", file_status_name(f.status)}};
+  if (f.error != ErrorCode::ok) {
+    entry["error"] = {{"code", error_code_name(f.error)}, {"message", f.message}};
   }
+  if (!f.warnings.empty()) entry["warnings"] = f.warnings;
+  if (f.source.format != Format::unknown) {
+    entry["source"] = {{"width", f.source.width},
+                       {"height", f.source.height},
+                       {"format", format_name(f.source.format)},
+                       {"orientation", f.source.orientation}};
+  }
+  json outputs = json::array();
+  for (const auto& o : f.outputs) {
+    outputs.push_back(
+        {{"path", o.path.string()}, {"width", o.width}, {"height", o.height}, {"bytes", o.bytes}});
+  }
+  entry["outputs"] = std::move(outputs);
+  return entry;
+}
+
+}  // namespace
+
+std::string to_json(const Report& report, int indent) {
+  json files = json::array();
+  for (const auto& f : report.files) files.push_back(file_entry(f));
   const auto& s = report.summary;
   json doc = {{"version", 1},
               {"summary",
@@ -52,10 +57,15 @@ std::string to_json(const Report& report, int indent) {
                 {"failed", s.failed},
                 {"skipped", s.skipped},
                 {"seconds", s.seconds},
-                {"cancelled", s.cancelled}}},
+                {"cancelled", s.cancelled},
+                {"stopped_on_errors", s.stopped_on_errors}}},
               {"files", std::move(files)}};
   // Paths are bytes on Linux; replace invalid UTF-8 rather than fail the report.
   return doc.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+std::string to_json_line(const FileReport& file) {
+  return file_entry(file).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 void write_report(const Report& report, const std::filesystem::path& path) {

@@ -8,6 +8,7 @@ Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) 
   DecodeOptions decode_options;
   decode_options.max_pixels = options.max_pixels;
   decode_options.auto_orient = options.auto_orient;
+  decode_options.allow_truncated = options.allow_truncated;
   if (!options.sizes.empty()) {
     // Shrink on load only as far as the largest output allows.
     const SourceInfo header = read_header(bytes);

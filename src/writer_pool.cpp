@@ -47,7 +47,7 @@ void WriterPool::write_loop() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    if (!job->failed()) write_outputs(*job);
+    if (!job->failed() && !job->up_to_date) write_outputs(*job);
     finished_(std::move(job));
   }
 }

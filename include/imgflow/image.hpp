@@ -46,6 +46,9 @@ struct DecodeOptions {
   Size at_least;
   /// Apply the EXIF orientation, so that pixels come out upright (default).
   bool auto_orient = true;
+  /// Accept a truncated JPEG (the missing part is grey) with a warning,
+  /// instead of failing with truncated-input.
+  bool allow_truncated = false;
   /// Largest accepted width × height; 0 = no limit. Checked from the header.
   std::uint64_t max_pixels = 268'402'689;
 };

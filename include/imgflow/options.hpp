@@ -30,6 +30,19 @@ enum class OutputFormat { keep, jpeg, png, webp, tiff };
 /// Throws imgflow::Error{ErrorCode::usage}.
 OutputFormat parse_output_format(std::string_view text);
 
+/// A deterministic share of the inputs for job arrays: shard `index` of
+/// `count` (1-based), chosen by a stable hash of each input's relative path.
+struct Shard {
+  int index = 0;  ///< 1..count
+  int count = 0;  ///< 0 = no sharding
+};
+
+/// Parses "K/N" (1 <= K <= N). "auto" reads Slurm's SLURM_ARRAY_TASK_ID with
+/// SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_COUNT (or _MAX); "auto/N" reads
+/// Kubernetes' JOB_COMPLETION_INDEX (0-based) or Slurm's task id, with N shards.
+/// Throws imgflow::Error{ErrorCode::usage}.
+Shard parse_shard(std::string_view text);
+
 /// Everything one batch run needs. Every field has a usable default except
 /// `inputs` and `output_dir`.
 struct Options {
@@ -57,6 +70,14 @@ struct Options {
   /// orientation tag). false keeps pixels as stored.
   bool auto_orient = true;
   bool fsync = true;  ///< fsync each output before renaming it into place
+  /// Skip inputs whose outputs all exist and are newer than the input
+  /// (reported as skipped), so a killed run can be completed.
+  bool skip_existing = false;
+  Shard shard;  ///< process only this share of the inputs
+  /// Stop reading new files after this many failures (0 = never stop; 1 = fail fast).
+  int max_errors = 0;
+  /// Accept a truncated JPEG (grey-padded) with a warning instead of failing it.
+  bool allow_truncated = false;
 
   /// Every problem with these options, one message each, in the form
   /// "<option>: expected <what>, got <value>". Empty when the options are valid.

@@ -20,9 +20,24 @@ struct PlannedFile {
 };
 
 /// Lists the inputs (descending into directories when `options.recursive`),
-/// in a stable sorted order, never scanning the output directory itself.
-/// Named paths that do not exist are kept: they fail per file when read.
+/// in a stable sorted order, never scanning the output directory itself, and
+/// keeps only `options.shard`'s share. Named paths that do not exist are kept:
+/// they fail per file when read. A named relative path keeps its folders
+/// (photos/a/x.jpg → OUT/photos/a/x.jpg); an absolute one keeps only its name.
 std::vector<PlannedFile> plan_inputs(const Options& options);
+
+/// Checks a plan before any work: two inputs that would write the same output,
+/// or an output that would overwrite an input. Throws imgflow::Error{usage}
+/// naming the first conflict.
+void check_plan(const std::vector<PlannedFile>& plan, const Options& options);
+
+/// The output paths a planned file is expected to get. With `--format keep`
+/// the format is guessed from the input's extension (the content decides at
+/// run time, so a mislabelled file may get another extension).
+std::vector<std::filesystem::path> expected_outputs(const PlannedFile& file, const Options& options);
+
+/// True if `file` belongs to `shard` (always true when shard.count is 0).
+bool in_shard(const PlannedFile& file, const Shard& shard);
 
 /// True if the extension (case-insensitive) is one imgflow picks up from
 /// directories: jpg, jpeg, png, webp, tif, tiff, bmp, pnm, ppm, pgm, pbm, jp2, gif, svg, heic...

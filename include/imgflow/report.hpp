@@ -37,7 +37,8 @@ struct Summary {
   std::size_t failed = 0;
   std::size_t skipped = 0;
   double seconds = 0;
-  bool cancelled = false;
+  bool cancelled = false;          ///< stopped by Cancellation (e.g. SIGINT)
+  bool stopped_on_errors = false;  ///< stopped by Options::max_errors
 };
 
 struct Report {
@@ -47,6 +48,9 @@ struct Report {
 
 /// The report as JSON (schema version 1; see README).
 std::string to_json(const Report& report, int indent = 2);
+
+/// One file's entry of the report, on one line (for --log-json).
+std::string to_json_line(const FileReport& file);
 
 /// Writes the JSON report atomically (temporary file + rename).
 /// Throws imgflow::Error{ErrorCode::write_error}.

@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -42,6 +43,69 @@ void print_error(const std::string& message) {
   std::cerr << "imgflow: " << message << '\n';
 }
 
+// Paths from --files-from: one a line, or NUL-separated with -0 ("-" is stdin).
+std::vector<std::string> read_path_list(const std::string& source, bool nul_separated) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (source != "-") {
+    file.open(source, std::ios::binary);
+    if (!file) {
+      throw imgflow::Error(imgflow::ErrorCode::usage, "--files-from: cannot read " + source);
+    }
+    in = &file;
+  }
+  std::vector<std::string> paths;
+  std::string line;
+  while (std::getline(*in, line, nul_separated ? '\0' : '\n')) {
+    if (!nul_separated && !line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) paths.push_back(line);
+  }
+  return paths;
+}
+
+// --dry-run: every planned input and its outputs, nothing written.
+int print_plan(const imgflow::Options& options) {
+  const auto plan = imgflow::plan_inputs(options);
+  imgflow::check_plan(plan, options);
+  for (const auto& file : plan) {
+    std::cout << file.input.string();
+    const char* separator = " -> ";
+    for (const auto& output : imgflow::expected_outputs(file, options)) {
+      std::cout << separator << output.string();
+      separator = ", ";
+    }
+    std::cout << '\n';
+  }
+  std::cout << std::flush;
+  std::cerr << "imgflow: dry run: " << plan.size() << " files planned, nothing written\n";
+  return kExitOk;
+}
+
+int write_report(const imgflow::Report& report, const std::string& path) {
+  if (path.empty()) return kExitOk;
+  try {
+    if (path == "-") {
+      std::cout << imgflow::to_json(report) << '\n' << std::flush;
+    } else {
+      imgflow::write_report(report, path);
+    }
+  } catch (const imgflow::Error& e) {
+    print_error("--report: " + std::string(e.what()));
+    return kExitFileFailed;
+  }
+  return kExitOk;
+}
+
+void print_summary(const imgflow::Summary& s) {
+  const double rate = s.seconds > 0 ? double(s.ok + s.failed) / s.seconds : 0.0;
+  const char* ending = s.cancelled           ? " - interrupted"
+                       : s.stopped_on_errors ? " - stopped after too many errors"
+                                             : "";
+  std::fprintf(stderr,
+               "imgflow: %zu files: %zu ok, %zu failed, %zu skipped in %.2f s (%.1f images/s)%s\n",
+               s.total, s.ok, s.failed, s.skipped, s.seconds, rate, ending);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -51,13 +115,20 @@ int main(int argc, char** argv) {
   std::string format = "keep";
   std::string output_dir;
   std::string report_path;
+  std::string files_from;
+  std::string shard;
+  bool nul_separated = false;
   bool quiet = false;
+  bool log_json = false;
+  bool dry_run = false;
+  bool fail_fast = false;
   bool no_fsync = false;
+  bool no_rotate = false;
 
   CLI::App app{"imgflow: resize whole directories of images on every core, with bounded memory.",
                "imgflow"};
   app.set_version_flag("--version", std::string(imgflow::version));
-  app.add_option("INPUT", inputs, "Image files and/or directories")->required();
+  app.add_option("INPUT", inputs, "Image files and/or directories");
   app.add_option("-o,--output", output_dir, "Output directory (created if missing)")->required();
   app.add_option("-s,--size", sizes,
                  "Fit inside WxH, Wx or xH, keeping aspect, never enlarging; repeatable");
@@ -79,18 +150,37 @@ int main(int argc, char** argv) {
                  "Images in memory between read and write (0 = 2 x threads, at least 4)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+
+  app.add_option("--files-from", files_from,
+                 "Also read input paths from FILE, one a line (- for stdin)");
+  app.add_flag("-0,--null", nul_separated, "--files-from paths are NUL-separated (find -print0)");
+  app.add_option("--shard", shard,
+                 "Process only share K of N (K/N, 1-based), auto (Slurm array) or auto/N "
+                 "(Kubernetes indexed job)");
+  app.add_flag("--skip-existing", options.skip_existing,
+               "Skip inputs whose outputs all exist and are newer (resume a killed run)");
+  app.add_flag("--dry-run", dry_run, "Print every input and its planned outputs; write nothing");
+
   app.add_option("--max-pixels", options.max_pixels,
                  "Refuse images whose header declares more pixels (0 = no limit)")
       ->capture_default_str();
   app.add_option("--max-file-size", options.max_file_bytes,
                  "Refuse input files larger than this many bytes (0 = no limit)")
       ->capture_default_str();
-  bool no_rotate = false;
+  app.add_flag("--allow-truncated", options.allow_truncated,
+               "Accept truncated JPEGs (grey-padded) with a warning instead of failing them");
+  app.add_flag("--fail-fast", fail_fast, "Stop reading new files at the first failure");
+  app.add_option("--max-errors", options.max_errors,
+                 "Stop reading new files after N failures (0 = never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_flag("--no-rotate", no_rotate,
                "Keep pixels as stored instead of turning them upright by their EXIF orientation");
   app.add_flag("--no-fsync", no_fsync, "Do not fsync outputs before renaming them into place");
+
   app.add_option("--report", report_path,
                  "Write a JSON report of every file to this path (- for stdout)");
+  app.add_flag("--log-json", log_json, "Print one JSON object per file on stdout as it finishes");
   app.add_flag("--quiet", quiet, "No progress bar or summary, errors only");
 
   try {
@@ -103,6 +193,10 @@ int main(int argc, char** argv) {
   try {
     for (const auto& s : sizes) options.sizes.push_back(imgflow::parse_geometry(s));
     options.format = imgflow::parse_output_format(format);
+    if (!shard.empty()) options.shard = imgflow::parse_shard(shard);
+    if (!files_from.empty()) {
+      for (auto& path : read_path_list(files_from, nul_separated)) inputs.push_back(path);
+    }
   } catch (const imgflow::Error& e) {
     print_error(e.what());
     return kExitUsage;
@@ -111,6 +205,20 @@ int main(int argc, char** argv) {
   options.output_dir = output_dir;
   options.fsync = !no_fsync;
   options.auto_orient = !no_rotate;
+  if (fail_fast) options.max_errors = 1;
+
+  if (dry_run) {
+    try {
+      if (const auto problems = options.validate(); !problems.empty()) {
+        for (const auto& p : problems) print_error(p);
+        return kExitUsage;
+      }
+      return print_plan(options);
+    } catch (const imgflow::Error& e) {
+      print_error(e.what());
+      return kExitUsage;
+    }
+  }
 
   // Decoded photos are large, short-lived buffers. With glibc's adaptive mmap
   // threshold they end up in the heap arenas of whichever thread freed them,
@@ -132,6 +240,7 @@ int main(int argc, char** argv) {
         bar.print_line("imgflow: " + file.input.string() + ": warning: " + w);
       }
     }
+    if (log_json) std::cout << imgflow::to_json_line(file) << '\n' << std::flush;
     bar.update(progress);
   };
 
@@ -146,25 +255,8 @@ int main(int argc, char** argv) {
   bar.clear();
 
   int rc = report.summary.failed ? kExitFileFailed : kExitOk;
-  if (!report_path.empty()) {
-    try {
-      if (report_path == "-") {
-        std::cout << imgflow::to_json(report) << '\n' << std::flush;
-      } else {
-        imgflow::write_report(report, report_path);
-      }
-    } catch (const imgflow::Error& e) {
-      print_error("--report: " + std::string(e.what()));
-      rc = kExitFileFailed;
-    }
-  }
-  const auto& s = report.summary;
-  if (!quiet) {
-    const double rate = s.seconds > 0 ? double(s.ok + s.failed) / s.seconds : 0.0;
-    std::fprintf(
-        stderr, "imgflow: %zu files: %zu ok, %zu failed, %zu skipped in %.2f s (%.1f images/s)%s\n",
-        s.total, s.ok, s.failed, s.skipped, s.seconds, rate, s.cancelled ? " - interrupted" : "");
-  }
-  if (s.cancelled) return 128 + (g_signal ? g_signal : SIGINT);
+  if (write_report(report, report_path) != kExitOk) rc = kExitFileFailed;
+  if (!quiet) print_summary(report.summary);
+  if (report.summary.cancelled) return 128 + (g_signal ? g_signal : SIGINT);
   return rc;
 }
