@@ -129,7 +129,8 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& opti
     } else if (!ends_with_eoi(bytes) && decodes_with_eoi_restored()) {
       image.warnings.push_back("jpeg: missing end-of-image marker (image data complete)");
     } else if (options.allow_truncated) {
-      image.warnings.push_back("jpeg: data ends early; the missing part is grey (--allow-truncated)");
+      image.warnings.push_back(
+          "jpeg: data ends early; the missing part is grey (--allow-truncated)");
     } else {
       throw_jpeg_error(message);
     }

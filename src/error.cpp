@@ -36,6 +36,8 @@ std::string_view error_code_name(ErrorCode code) noexcept {
       return "encode-error";
     case ErrorCode::write_error:
       return "write-error";
+    case ErrorCode::output_conflict:
+      return "output-conflict";
     case ErrorCode::cancelled:
       return "cancelled";
   }

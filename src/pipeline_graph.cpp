@@ -229,10 +229,11 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
         {.to_graph = [&](FileJobPtr job) { decode.try_put(job); },
          .to_writers = [&](FileJobPtr job) { writers.push(job); },
          .all_done = [&] { graph.release_wait(); },
-         .should_stop = [&] {
-           return (callbacks.cancellation && callbacks.cancellation->cancelled()) ||
-                  ledger.too_many_errors();
-         }});
+         .should_stop =
+             [&] {
+               return (callbacks.cancellation && callbacks.cancellation->cancelled()) ||
+                      ledger.too_many_errors();
+             }});
     readers.start(options.readers);
     graph.wait_for_all();
     claimed = readers.claimed();

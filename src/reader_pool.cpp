@@ -21,10 +21,7 @@ bool outputs_up_to_date(const PlannedFile& file, const Options& options) {
 
 ReaderPool::ReaderPool(const std::vector<PlannedFile>& plan, const Options& options,
                        InFlightTokens& tokens, Callbacks callbacks)
-    : plan_(plan),
-      options_(options),
-      tokens_(tokens),
-      callbacks_(std::move(callbacks)) {}
+    : plan_(plan), options_(options), tokens_(tokens), callbacks_(std::move(callbacks)) {}
 
 ReaderPool::~ReaderPool() {
   for (auto& t : threads_) {

@@ -52,9 +52,18 @@ void WriterPool::write_loop() {
   }
 }
 
+bool WriterPool::claim(const std::filesystem::path& path) {
+  std::lock_guard lock(mutex_);
+  return written_.insert(path.lexically_normal().string()).second;
+}
+
 void WriterPool::write_outputs(FileJob& job) {
   try {
     for (auto& output : job.outputs) {
+      if (!claim(output.path)) {
+        throw Error(ErrorCode::output_conflict,
+                    output.path.string() + " was already written by another input of this run");
+      }
       std::filesystem::create_directories(output.path.parent_path());
       write_file_atomic(output.path, output.bytes, fsync_);
       job.report.outputs.push_back({output.path, output.width, output.height,

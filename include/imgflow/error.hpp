@@ -26,6 +26,7 @@ enum class ErrorCode {
   decode_error,        ///< the decoder failed for another reason
   encode_error,        ///< the encoder failed
   write_error,         ///< the output could not be written
+  output_conflict,     ///< another input of this run already wrote the same output path
   cancelled,           ///< the run was cancelled before this file was done
 };
 

@@ -34,7 +34,8 @@ void check_plan(const std::vector<PlannedFile>& plan, const Options& options);
 /// The output paths a planned file is expected to get. With `--format keep`
 /// the format is guessed from the input's extension (the content decides at
 /// run time, so a mislabelled file may get another extension).
-std::vector<std::filesystem::path> expected_outputs(const PlannedFile& file, const Options& options);
+std::vector<std::filesystem::path> expected_outputs(const PlannedFile& file,
+                                                    const Options& options);
 
 /// True if `file` belongs to `shard` (always true when shard.count is 0).
 bool in_shard(const PlannedFile& file, const Shard& shard);

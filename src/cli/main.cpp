@@ -130,8 +130,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(imgflow::version));
   app.add_option("INPUT", inputs, "Image files and/or directories");
   app.add_option("-o,--output", output_dir, "Output directory (created if missing)")->required();
+  // One value per -s (repeat -s for more), so "-s 800 photos/" keeps photos/ an input.
   app.add_option("-s,--size", sizes,
-                 "Fit inside WxH, Wx or xH, keeping aspect, never enlarging; repeatable");
+                 "Fit inside WxH, Wx or xH, keeping aspect, never enlarging; repeatable")
+      ->allow_extra_args(false);
   app.add_option("-f,--format", format, "keep | jpeg | png | webp | tiff")->capture_default_str();
   app.add_option("-q,--quality", options.quality, "JPEG/WebP quality")
       ->check(CLI::Range(1, 100))
