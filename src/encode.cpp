@@ -22,23 +22,26 @@ tjhandle thread_compressor() {
   return handle.h;
 }
 
-// JPEG has no alpha: composite onto white, as browsers show transparent areas.
-cv::Mat flatten_onto_white(const cv::Mat& bgra) {
+// JPEG has no alpha: composite onto the background (white by default, as
+// browsers show transparent areas).
+cv::Mat flatten(const cv::Mat& bgra, const Color& background) {
+  const int bg[3] = {background.b, background.g, background.r};
   cv::Mat bgr(bgra.rows, bgra.cols, CV_8UC3);
   for (int y = 0; y < bgra.rows; ++y) {
     const auto* in = bgra.ptr<std::uint8_t>(y);
     auto* out = bgr.ptr<std::uint8_t>(y);
     for (int x = 0; x < bgra.cols; ++x, in += 4, out += 3) {
       const int a = in[3];
-      for (int c = 0; c < 3; ++c)
-        out[c] = static_cast<std::uint8_t>((in[c] * a + 255 * (255 - a) + 127) / 255);
+      for (int c = 0; c < 3; ++c) {
+        out[c] = static_cast<std::uint8_t>((in[c] * a + bg[c] * (255 - a) + 127) / 255);
+      }
     }
   }
   return bgr;
 }
 
-std::vector<std::uint8_t> encode_jpeg(const cv::Mat& input, int quality) {
-  cv::Mat pixels = input.channels() == 4 ? flatten_onto_white(input) : input;
+std::vector<std::uint8_t> encode_jpeg(const cv::Mat& input, int quality, const Color& background) {
+  cv::Mat pixels = input.channels() == 4 ? flatten(input, background) : input;
   if (!pixels.isContinuous()) pixels = pixels.clone();
   const bool gray = pixels.channels() == 1;
   tjhandle tj = thread_compressor();
@@ -58,7 +61,9 @@ std::vector<std::uint8_t> encode_jpeg(const cv::Mat& input, int quality) {
 
 std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& options) {
   if (pixels.empty()) throw Error(ErrorCode::encode_error, "nothing to encode (empty image)");
-  if (options.format == Format::jpeg) return encode_jpeg(pixels, options.quality);
+  if (options.format == Format::jpeg) {
+    return encode_jpeg(pixels, options.quality, options.background);
+  }
 
   std::string ext;
   std::vector<int> params;

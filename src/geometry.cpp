@@ -12,11 +12,14 @@ namespace {
 constexpr int kMaxSide = 1 << 20;
 
 [[noreturn]] void bad_geometry(std::string_view text, std::string_view why) {
-  throw Error(ErrorCode::usage, "--size: expected WxH, Wx, xH or W (e.g. 800x600), got \"" +
-                                    std::string(text) + "\": " + std::string(why));
+  std::string message =
+      "--size: expected WxH, W, Wx, xH, N%, N@, optionally ending in >, <, ^ "
+      "or ! (e.g. 800x600), got \"";
+  message.append(text).append("\": ").append(why);
+  throw Error(ErrorCode::usage, message);
 }
 
-// Parses one side; an empty string is "unconstrained" (0).
+// One side; an empty string is "unconstrained" (0).
 int parse_side(std::string_view whole, std::string_view side) {
   if (side.empty()) return 0;
   int value = 0;
@@ -26,37 +29,225 @@ int parse_side(std::string_view whole, std::string_view side) {
   return value;
 }
 
+int clamp_side(double v) {
+  // Don't let either axis drop below 1 px (a 6000×4 strip into 100×100).
+  return static_cast<int>(std::clamp(std::lround(v), 1L, static_cast<long>(kMaxSide)));
+}
+
+// The offset of a `part`-long window in `whole` for a gravity along one axis:
+// -1 start, 0 centre, +1 end.
+int place(int whole, int part, int where) {
+  if (where < 0) return 0;
+  if (where > 0) return whole - part;
+  return (whole - part) / 2;
+}
+
+void gravity_axes(Gravity g, int& horizontal, int& vertical) {
+  horizontal = vertical = 0;
+  switch (g) {
+    case Gravity::north:
+      vertical = -1;
+      break;
+    case Gravity::northeast:
+      vertical = -1;
+      horizontal = 1;
+      break;
+    case Gravity::east:
+      horizontal = 1;
+      break;
+    case Gravity::southeast:
+      vertical = 1;
+      horizontal = 1;
+      break;
+    case Gravity::south:
+      vertical = 1;
+      break;
+    case Gravity::southwest:
+      vertical = 1;
+      horizontal = -1;
+      break;
+    case Gravity::west:
+      horizontal = -1;
+      break;
+    case Gravity::northwest:
+      vertical = -1;
+      horizontal = -1;
+      break;
+    default:
+      break;  // centre, and content gravities start centred
+  }
+}
+
 }  // namespace
 
 Geometry parse_geometry(std::string_view text) {
-  if (text.empty()) bad_geometry(text, "empty");
   Geometry g;
   g.text = std::string(text);
-  const auto x = text.find_first_of("xX");
-  if (x == std::string_view::npos) {
-    g.width = g.height = parse_side(text, text);
+  std::string_view body = text;
+  if (body.empty()) bad_geometry(text, "empty");
+  switch (body.back()) {
+    case '>':
+      g.only = Geometry::Only::shrink;
+      body.remove_suffix(1);
+      break;
+    case '<':
+      g.only = Geometry::Only::enlarge;
+      body.remove_suffix(1);
+      break;
+    case '^':
+      g.cover = true;
+      body.remove_suffix(1);
+      break;
+    case '!':
+      g.exact = true;
+      body.remove_suffix(1);
+      break;
+    default:
+      break;
+  }
+  if (body.empty()) bad_geometry(text, "no size before the flag");
+  if (body.back() == '%') {
+    body.remove_suffix(1);
+    double percent = 0;
+    auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), percent);
+    if (ec != std::errc() || end != body.data() + body.size() || !(percent > 0) ||
+        percent > 10000) {
+      bad_geometry(text, "N% needs a number above 0 and at most 10000");
+    }
+    g.percent = percent;
     return g;
   }
-  g.width = parse_side(text, text.substr(0, x));
-  g.height = parse_side(text, text.substr(x + 1));
-  if (g.width == 0 && g.height == 0) bad_geometry(text, "give at least one side");
+  if (body.back() == '@') {
+    body.remove_suffix(1);
+    std::uint64_t pixels = 0;
+    auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), pixels);
+    if (ec != std::errc() || end != body.data() + body.size() || pixels == 0) {
+      bad_geometry(text, "N@ needs a whole number of pixels above 0");
+    }
+    g.max_pixels = pixels;
+    return g;
+  }
+  const auto x = body.find_first_of("xX");
+  if (x == std::string_view::npos) {
+    g.width = g.height = parse_side(text, body);
+  } else {
+    g.width = parse_side(text, body.substr(0, x));
+    g.height = parse_side(text, body.substr(x + 1));
+    if (g.width == 0 && g.height == 0) bad_geometry(text, "give at least one side");
+  }
+  if (g.exact && (g.width == 0 || g.height == 0)) bad_geometry(text, "! needs both sides");
   return g;
 }
 
-Size fit_inside(Size source, const Geometry& box) noexcept {
+ResizePlan plan_resize(Size source, const Geometry& g, const ResizeSpec& spec) {
+  ResizePlan plan;
+  source.width = std::max(source.width, 1);
+  source.height = std::max(source.height, 1);
+  const double w = source.width, h = source.height;
+
+  Fit fit = spec.fit;
+  if (g.exact) fit = Fit::fill;
+  if (g.cover) fit = Fit::outside;
+  const bool box = g.percent == 0 && g.max_pixels == 0;
+  if (!box) fit = Fit::inside;  // a scale or an area: no box to crop or pad to
+
+  // Scale per axis (equal unless filling), before the enlarge rules; and which
+  // box side decided it, so that side can be met exactly despite rounding.
+  double sx = 1, sy = 1;
+  bool exact_width = false, exact_height = false;
+  if (g.percent > 0) {
+    sx = sy = g.percent / 100.0;
+  } else if (g.max_pixels > 0) {
+    sx = sy = std::sqrt(static_cast<double>(g.max_pixels) / (w * h));
+  } else if (fit == Fit::fill) {
+    sx = g.width / w;  // only to decide about enlarging; the sizes are set below
+    sy = g.height / h;
+  } else {
+    const double bx = g.width > 0 ? g.width / w : 0, by = g.height > 0 ? g.height / h : 0;
+    const bool covering = fit == Fit::cover || fit == Fit::outside;
+    if (bx > 0 && by > 0) {
+      sx = sy = covering ? std::max(bx, by) : std::min(bx, by);
+    } else {
+      sx = sy = std::max(bx, by);  // one side given
+    }
+    exact_width = sx == bx;
+    exact_height = sy == by;
+  }
+  // Never enlarge unless asked; "<" only enlarges, ">" only shrinks.
+  const bool would_enlarge = sx > 1 || sy > 1;
+  const bool may_enlarge =
+      (spec.enlarge && g.only != Geometry::Only::shrink) || g.only == Geometry::Only::enlarge;
+  if ((g.only == Geometry::Only::enlarge && !would_enlarge) || (!may_enlarge && would_enlarge)) {
+    sx = std::min(sx, 1.0);
+    sy = std::min(sy, 1.0);
+    if (g.only == Geometry::Only::enlarge) sx = sy = 1;
+    exact_width = exact_height = false;
+  }
+
+  if (fit == Fit::fill && box) {
+    // Exactly W×H, each side held at the source's unless enlarging is allowed.
+    plan.scaled = {may_enlarge ? g.width : std::min(g.width, source.width),
+                   may_enlarge ? g.height : std::min(g.height, source.height)};
+  } else {
+    plan.scaled = {clamp_side(w * sx), clamp_side(h * sy)};
+    // The deciding side meets the box exactly (no off-by-one from rounding).
+    if (exact_width) plan.scaled.width = g.width;
+    if (exact_height) plan.scaled.height = g.height;
+  }
+
+  int horizontal = 0, vertical = 0;
+  gravity_axes(spec.gravity, horizontal, vertical);
+  plan.crop = {0, 0, plan.scaled.width, plan.scaled.height};
+  if (box && fit == Fit::cover) {
+    const int cw = g.width > 0 ? std::min(g.width, plan.scaled.width) : plan.scaled.width;
+    const int ch = g.height > 0 ? std::min(g.height, plan.scaled.height) : plan.scaled.height;
+    plan.crop = {place(plan.scaled.width, cw, horizontal), place(plan.scaled.height, ch, vertical),
+                 cw, ch};
+  }
+  plan.canvas = {plan.crop.width, plan.crop.height};
+  plan.placed = {0, 0, plan.crop.width, plan.crop.height};
+  if (box && fit == Fit::contain) {
+    plan.canvas = {std::max(g.width > 0 ? g.width : plan.crop.width, plan.crop.width),
+                   std::max(g.height > 0 ? g.height : plan.crop.height, plan.crop.height)};
+    plan.placed.x = place(plan.canvas.width, plan.crop.width, horizontal);
+    plan.placed.y = place(plan.canvas.height, plan.crop.height, vertical);
+  }
+  return plan;
+}
+
+Size fit_inside(Size source, const Geometry& box) {
   if (source.width <= 0 || source.height <= 0) return source;
-  double scale = 1.0;
-  if (box.width > 0) scale = std::min(scale, double(box.width) / source.width);
-  if (box.height > 0) scale = std::min(scale, double(box.height) / source.height);
-  if (scale >= 1.0) return source;  // never enlarge
-  // Round each side, but let the constrained side hit the box exactly and
-  // don't let either side drop below 1 px (a 6000×4 strip into 100×100).
-  auto side = [&](int src, int limit) {
-    int v = static_cast<int>(std::lround(src * scale));
-    if (limit > 0) v = std::min(v, limit);
-    return std::max(v, 1);
-  };
-  return Size{side(source.width, box.width), side(source.height, box.height)};
+  if (box.width == 0 && box.height == 0 && box.percent == 0 && box.max_pixels == 0) return source;
+  return plan_resize(source, box).canvas;
+}
+
+Fit parse_fit(std::string_view text) {
+  if (text == "inside") return Fit::inside;
+  if (text == "cover") return Fit::cover;
+  if (text == "contain") return Fit::contain;
+  if (text == "fill") return Fit::fill;
+  if (text == "outside") return Fit::outside;
+  std::string message = "--fit: expected inside, cover, contain, fill or outside, got \"";
+  message.append(text).append("\"");
+  throw Error(ErrorCode::usage, message);
+}
+
+Gravity parse_gravity(std::string_view text) {
+  static constexpr std::pair<std::string_view, Gravity> names[] = {
+      {"centre", Gravity::centre},   {"center", Gravity::centre},
+      {"north", Gravity::north},     {"northeast", Gravity::northeast},
+      {"east", Gravity::east},       {"southeast", Gravity::southeast},
+      {"south", Gravity::south},     {"southwest", Gravity::southwest},
+      {"west", Gravity::west},       {"northwest", Gravity::northwest},
+      {"entropy", Gravity::entropy}, {"attention", Gravity::attention}};
+  for (const auto& [name, g] : names) {
+    if (text == name) return g;
+  }
+  std::string message =
+      "--gravity: expected centre, north, northeast, east, southeast, south, southwest, west, "
+      "northwest, entropy or attention, got \"";
+  message.append(text).append("\"");
+  throw Error(ErrorCode::usage, message);
 }
 
 }  // namespace imgflow

@@ -61,16 +61,7 @@ Image decode_file(const std::filesystem::path& path, const DecodeOptions& option
 }
 
 cv::Mat resize_to_fit(const cv::Mat& pixels, const Geometry& box, Size source_size) {
-  if (source_size.width <= 0 || source_size.height <= 0) source_size = {pixels.cols, pixels.rows};
-  const Size target = fit_inside(source_size, box);
-  if (target.width == pixels.cols && target.height == pixels.rows) return pixels;
-  cv::Mat out;
-  // Area averaging when shrinking (no moiré); cubic when the pixels were
-  // shrunk on load below the target (cannot happen by design, but be safe).
-  const bool shrinking = target.width <= pixels.cols && target.height <= pixels.rows;
-  cv::resize(pixels, out, cv::Size(target.width, target.height), 0, 0,
-             shrinking ? cv::INTER_AREA : cv::INTER_CUBIC);
-  return out;
+  return resize(pixels, box, {}, source_size);
 }
 
 }  // namespace imgflow

@@ -4,6 +4,14 @@
 
 namespace imgflow::detail {
 
+ResizeOptions resize_options(const Options& options) {
+  ResizeOptions r;
+  r.spec = {options.fit, options.gravity, options.enlarge};
+  r.filter = options.filter;
+  r.background = options.background;
+  return r;
+}
+
 Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) {
   DecodeOptions decode_options;
   decode_options.max_pixels = options.max_pixels;
@@ -17,7 +25,8 @@ Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) 
       std::swap(upright.width, upright.height);
     }
     for (const auto& box : options.sizes) {
-      const Size target = fit_inside(upright, box);
+      // The whole image is scaled to plan.scaled before any crop: decode at least that.
+      const Size target = plan_resize(upright, box, resize_options(options).spec).scaled;
       decode_options.at_least.width = std::max(decode_options.at_least.width, target.width);
       decode_options.at_least.height = std::max(decode_options.at_least.height, target.height);
     }
@@ -30,7 +39,8 @@ std::vector<cv::Mat> resize_stage(const Image& image, const Options& options) {
   std::vector<cv::Mat> out;
   out.reserve(options.sizes.size());
   const Size source{image.source.width, image.source.height};
-  for (const auto& box : options.sizes) out.push_back(resize_to_fit(image.pixels, box, source));
+  const ResizeOptions resizing = resize_options(options);
+  for (const auto& box : options.sizes) out.push_back(resize(image.pixels, box, resizing, source));
   return out;
 }
 
@@ -45,7 +55,11 @@ std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
     encoded.path = output_path(planned.output_stems.at(i), planned.input, format);
     encoded.width = images[i].cols;
     encoded.height = images[i].rows;
-    encoded.bytes = encode(images[i], EncodeOptions{format, options.quality});
+    EncodeOptions encoding;
+    encoding.format = format;
+    encoding.quality = options.quality;
+    encoding.background = options.background;
+    encoded.bytes = encode(images[i], encoding);
     out.push_back(std::move(encoded));
   }
   return out;

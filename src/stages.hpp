@@ -9,6 +9,9 @@
 
 namespace imgflow::detail {
 
+/// The resize settings of a run.
+ResizeOptions resize_options(const Options& options);
+
 /// decode: encoded bytes → pixels, shrunk on load to no smaller than the
 /// largest output needs.
 Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options);

@@ -12,6 +12,7 @@
 
 #include "imgflow/geometry.hpp"
 #include "imgflow/options.hpp"
+#include "imgflow/resize.hpp"
 
 namespace imgflow {
 
@@ -68,17 +69,21 @@ Image decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options =
 Image decode_file(const std::filesystem::path& path, const DecodeOptions& options = {});
 
 /// Resizes `pixels` to fit inside `box` (keeping aspect, never enlarging),
-/// with area averaging for downscaling. `source_size` is the full stored size
-/// that `box` applies to (the pixels may already be shrunk on load); 0×0 means
-/// the size of `pixels`.
+/// with area averaging for downscaling: `resize()` with default options.
+/// `source_size` is the full upright size that `box` applies to (the pixels
+/// may already be shrunk on load); 0×0 means the size of `pixels`.
 cv::Mat resize_to_fit(const cv::Mat& pixels, const Geometry& box, Size source_size = {});
 
 struct EncodeOptions {
+  EncodeOptions() = default;
+  EncodeOptions(Format f, int q, Color bg = {}) : format(f), quality(q), background(bg) {}
+
   Format format = Format::jpeg;  ///< jpeg, png, webp or tiff
   int quality = 85;              ///< 1..100 (JPEG, WebP)
+  Color background;              ///< what alpha is flattened onto for JPEG (default white)
 };
 
-/// Encodes to bytes. Alpha is flattened onto white for JPEG.
+/// Encodes to bytes. Alpha is flattened onto `background` for JPEG.
 /// Throws imgflow::Error{ErrorCode::encode_error}.
 std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& options);
 

@@ -9,4 +9,5 @@
 #include "imgflow/pipeline.hpp"
 #include "imgflow/plan.hpp"
 #include "imgflow/report.hpp"
+#include "imgflow/resize.hpp"
 #include "imgflow/version.hpp"

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "imgflow/geometry.hpp"
+#include "imgflow/resize.hpp"
 
 namespace imgflow {
 
@@ -54,6 +55,13 @@ struct Options {
   /// Boxes to fit inside. Empty: keep the size (re-encode only). Several:
   /// one output per size, from one decode.
   std::vector<Geometry> sizes;
+  Fit fit = Fit::inside;              ///< how each size meets its box
+  Gravity gravity = Gravity::centre;  ///< what `cover` keeps, where `contain` places
+  bool enlarge = false;               ///< allow enlarging (never, by default)
+  Filter filter = Filter::automatic;  ///< resampling filter
+  /// Padding for `contain`, and what transparent pixels are flattened onto
+  /// for formats without alpha (JPEG). Default white.
+  Color background;
   OutputFormat format = OutputFormat::keep;
   int quality = 85;        ///< 1..100, for JPEG and WebP
   bool recursive = false;  ///< descend into subdirectories of input directories

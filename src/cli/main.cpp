@@ -132,8 +132,23 @@ int main(int argc, char** argv) {
   app.add_option("-o,--output", output_dir, "Output directory (created if missing)")->required();
   // One value per -s (repeat -s for more), so "-s 800 photos/" keeps photos/ an input.
   app.add_option("-s,--size", sizes,
-                 "Fit inside WxH, Wx or xH, keeping aspect, never enlarging; repeatable")
+                 "WxH, W, Wx, xH, N%, N@, with an optional > (only shrink), < (only enlarge), "
+                 "^ (cover the box) or ! (exactly); repeatable")
       ->allow_extra_args(false);
+  std::string fit = "inside", gravity = "centre", filter = "auto", background = "white";
+  app.add_option("--fit", fit, "inside | cover (crop) | contain (pad) | fill (stretch) | outside")
+      ->capture_default_str();
+  app.add_option("--gravity", gravity,
+                 "What cover keeps / where contain places: centre, north, northeast, ..., "
+                 "northwest, entropy, attention")
+      ->capture_default_str();
+  app.add_flag("--enlarge", options.enlarge, "Allow enlarging images smaller than the box");
+  app.add_option("--filter", filter, "auto | nearest | area | linear | cubic | lanczos")
+      ->capture_default_str();
+  app.add_option("--background", background,
+                 "Padding for contain and backdrop for alpha in JPEG: white, black, transparent, "
+                 "#rrggbb[aa] or r,g,b[,a]")
+      ->capture_default_str();
   app.add_option("-f,--format", format, "keep | jpeg | png | webp | tiff")->capture_default_str();
   app.add_option("-q,--quality", options.quality, "JPEG/WebP quality")
       ->check(CLI::Range(1, 100))
@@ -195,6 +210,10 @@ int main(int argc, char** argv) {
   try {
     for (const auto& s : sizes) options.sizes.push_back(imgflow::parse_geometry(s));
     options.format = imgflow::parse_output_format(format);
+    options.fit = imgflow::parse_fit(fit);
+    options.gravity = imgflow::parse_gravity(gravity);
+    options.filter = imgflow::parse_filter(filter);
+    options.background = imgflow::parse_color(background);
     if (!shard.empty()) options.shard = imgflow::parse_shard(shard);
     if (!files_from.empty()) {
       for (auto& path : read_path_list(files_from, nul_separated)) inputs.push_back(path);

@@ -355,8 +355,10 @@ TEST(CliUsage, BadGeometryIsUsageErrorAndCreatesNothing) {
     const auto err = lines_of(r.err);
     ASSERT_EQ(err.size(), 1u) << describe(r);
     EXPECT_TRUE(
-        starts_with(err[0], "imgflow: --size: expected WxH, Wx, xH or W (e.g. 800x600), got \"" +
-                                std::string(geometry) + "\": "))
+        starts_with(err[0],
+                    "imgflow: --size: expected WxH, W, Wx, xH, N%, N@, optionally ending in >, <, "
+                    "^ or ! (e.g. 800x600), got \"" +
+                        std::string(geometry) + "\": "))
         << err[0];
     EXPECT_FALSE(fs::exists(out)) << "the output directory was created";
     EXPECT_EQ(list_files(dir.path()), std::vector<std::string>{"in/a.jpg"});

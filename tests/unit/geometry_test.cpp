@@ -81,3 +81,102 @@ TEST(FitInside, EmptyBoxKeepsSource) {
 
 }  // namespace
 }  // namespace imgflow
+
+namespace imgflow {
+namespace {
+
+ResizePlan plan(Size source, const char* geometry, Fit fit = Fit::inside, bool enlarge = false,
+                Gravity gravity = Gravity::centre) {
+  return plan_resize(source, parse_geometry(geometry), {fit, gravity, enlarge});
+}
+
+TEST(ParseGeometry, FlagsPercentAndArea) {
+  EXPECT_EQ(parse_geometry("800x600>").only, Geometry::Only::shrink);
+  EXPECT_EQ(parse_geometry("800x600<").only, Geometry::Only::enlarge);
+  EXPECT_TRUE(parse_geometry("800x600^").cover);
+  EXPECT_TRUE(parse_geometry("800x600!").exact);
+  EXPECT_DOUBLE_EQ(parse_geometry("50%").percent, 50.0);
+  EXPECT_DOUBLE_EQ(parse_geometry("12.5%").percent, 12.5);
+  EXPECT_EQ(parse_geometry("10000@").max_pixels, 10000u);
+  for (const char* bad : {"%", "0%", "-5%", "@", "0@", "1.5@", "x600!", ">", "800x600>>"}) {
+    EXPECT_THROW(parse_geometry(bad), Error) << bad;
+  }
+}
+
+TEST(PlanResize, PercentAndAreaKeepAspect) {
+  EXPECT_EQ(plan({4000, 3000}, "25%").canvas, (Size{1000, 750}));
+  EXPECT_EQ(plan({4000, 3000}, "200%").canvas, (Size{4000, 3000}));  // never enlarge
+  EXPECT_EQ(plan({4000, 3000}, "200%", Fit::inside, true).canvas, (Size{8000, 6000}));
+  // 4000x3000 at most 120000 px: scale 0.1 → 400x300.
+  EXPECT_EQ(plan({4000, 3000}, "120000@").canvas, (Size{400, 300}));
+  const Size area = plan({1234, 567}, "50000@").canvas;
+  EXPECT_LE(area.width * area.height, 50000 + 1234);  // rounding may add at most a row
+}
+
+TEST(PlanResize, OnlyShrinkAndOnlyEnlarge) {
+  EXPECT_EQ(plan({400, 300}, "800x800>", Fit::inside, true).canvas, (Size{400, 300}));
+  EXPECT_EQ(plan({4000, 3000}, "800x800>").canvas, (Size{800, 600}));
+  EXPECT_EQ(plan({400, 300}, "800x800<").canvas, (Size{800, 600}));  // enlarges without --enlarge
+  EXPECT_EQ(plan({4000, 3000}, "800x800<").canvas, (Size{4000, 3000}));  // never shrinks
+}
+
+TEST(PlanResize, CoverCropsToExactlyTheBox) {
+  const ResizePlan p = plan({4000, 3000}, "800x800", Fit::cover);
+  EXPECT_EQ(p.scaled, (Size{1067, 800}));
+  EXPECT_EQ(p.crop, (Rect{133, 0, 800, 800}));  // centred
+  EXPECT_EQ(p.canvas, (Size{800, 800}));
+  EXPECT_EQ(plan({4000, 3000}, "800x800", Fit::cover, false, Gravity::west).crop.x, 0);
+  EXPECT_EQ(plan({4000, 3000}, "800x800", Fit::cover, false, Gravity::east).crop.x, 267);
+  EXPECT_EQ(plan({3000, 4000}, "800x800", Fit::cover, false, Gravity::north).crop.y, 0);
+  EXPECT_EQ(plan({3000, 4000}, "800x800", Fit::cover, false, Gravity::south).crop.y, 267);
+  // "^" covers without cropping (fit outside).
+  EXPECT_EQ(plan({4000, 3000}, "800x800^").canvas, (Size{1067, 800}));
+  EXPECT_EQ(plan({4000, 3000}, "800x800", Fit::outside).canvas, (Size{1067, 800}));
+}
+
+TEST(PlanResize, CoverOfASmallImageNeverEnlargesButStillCrops) {
+  const ResizePlan p = plan({600, 400}, "500x500", Fit::cover);
+  EXPECT_EQ(p.scaled, (Size{600, 400}));
+  EXPECT_EQ(p.canvas, (Size{500, 400}));
+  const ResizePlan big = plan({600, 400}, "500x500", Fit::cover, true);
+  EXPECT_EQ(big.scaled, (Size{750, 500}));
+  EXPECT_EQ(big.canvas, (Size{500, 500}));
+}
+
+TEST(PlanResize, ContainPadsToExactlyTheBox) {
+  const ResizePlan p = plan({4000, 3000}, "800x800", Fit::contain);
+  EXPECT_EQ(p.scaled, (Size{800, 600}));
+  EXPECT_EQ(p.canvas, (Size{800, 800}));
+  EXPECT_EQ(p.placed, (Rect{0, 100, 800, 600}));
+  EXPECT_EQ(plan({4000, 3000}, "800x800", Fit::contain, false, Gravity::south).placed.y, 200);
+  // A small image is padded, not enlarged.
+  EXPECT_EQ(plan({100, 50}, "200x200", Fit::contain).placed, (Rect{50, 75, 100, 50}));
+}
+
+TEST(PlanResize, FillStretchesAndExclamationMeansFill) {
+  EXPECT_EQ(plan({4000, 3000}, "800x800", Fit::fill).canvas, (Size{800, 800}));
+  EXPECT_EQ(plan({4000, 3000}, "800x100!").canvas, (Size{800, 100}));
+  EXPECT_EQ(plan({400, 300}, "800x100!").canvas, (Size{400, 100}));  // no enlarging the width
+  EXPECT_EQ(plan({400, 300}, "800x100!", Fit::inside, true).canvas, (Size{800, 100}));
+}
+
+TEST(PlanResize, OneSideAndOnePixelEdges) {
+  EXPECT_EQ(plan({4000, 3000}, "x300", Fit::cover).canvas, (Size{400, 300}));
+  EXPECT_EQ(plan({6000, 40}, "100x100", Fit::cover).canvas, (Size{100, 40}));
+  EXPECT_EQ(plan({6000, 40}, "100x100", Fit::contain).canvas, (Size{100, 100}));
+  EXPECT_EQ(plan({6000, 40}, "100x100", Fit::contain).placed.height, 1);
+  EXPECT_EQ(plan({1, 1}, "100x100", Fit::cover).canvas, (Size{1, 1}));
+  EXPECT_EQ(plan({1, 1}, "100x100", Fit::contain).canvas, (Size{100, 100}));
+}
+
+TEST(ParseFitAndGravity, NamesAndErrors) {
+  EXPECT_EQ(parse_fit("contain"), Fit::contain);
+  EXPECT_EQ(parse_gravity("center"), Gravity::centre);
+  EXPECT_EQ(parse_gravity("northeast"), Gravity::northeast);
+  EXPECT_EQ(parse_gravity("attention"), Gravity::attention);
+  EXPECT_THROW(parse_fit("crop"), Error);
+  EXPECT_THROW(parse_gravity("up"), Error);
+}
+
+}  // namespace
+}  // namespace imgflow

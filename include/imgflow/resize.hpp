@@ -1,0 +1,45 @@
+// Resizing pixels by a geometry: fit, crop (cover) or pad (contain), with a
+// resampling filter, alpha-correct.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <opencv2/core.hpp>
+
+#include "imgflow/geometry.hpp"
+
+namespace imgflow {
+
+/// Resampling filter. `automatic` uses area averaging when shrinking (no moiré)
+/// and bicubic when enlarging.
+enum class Filter { automatic, nearest, area, linear, cubic, lanczos };
+
+/// Parses "auto", "nearest", "area", "linear", "cubic", "lanczos".
+/// Throws imgflow::Error{ErrorCode::usage}.
+Filter parse_filter(std::string_view text);
+
+/// An 8-bit RGBA colour.
+struct Color {
+  std::uint8_t r = 255, g = 255, b = 255, a = 255;
+  friend bool operator==(const Color&, const Color&) = default;
+};
+
+/// Parses "white", "black", "transparent", "#rgb", "#rrggbb", "#rrggbbaa" or
+/// "r,g,b[,a]" (0-255). Throws imgflow::Error{ErrorCode::usage}.
+Color parse_color(std::string_view text);
+
+struct ResizeOptions {
+  ResizeSpec spec;  ///< fit, gravity, enlarge
+  Filter filter = Filter::automatic;
+  Color background;  ///< padding for `contain` (default white)
+};
+
+/// Resizes 8- or 16-bit gray, BGR or BGRA pixels by `geometry`.
+/// `source_size` is the full upright size the geometry applies to (the pixels
+/// may have been shrunk on load); 0×0 means the size of `pixels`. Images with
+/// alpha are resampled premultiplied, so transparent pixels leave no dark fringe.
+cv::Mat resize(const cv::Mat& pixels, const Geometry& geometry, const ResizeOptions& options = {},
+               Size source_size = {});
+
+}  // namespace imgflow

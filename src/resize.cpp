@@ -1,0 +1,230 @@
+// Resizing: the plan from geometry.cpp carried out on pixels.
+#include "imgflow/resize.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "imgflow/error.hpp"
+
+namespace imgflow {
+namespace {
+
+int interpolation(Filter filter, bool shrinking) {
+  switch (filter) {
+    case Filter::nearest:
+      return cv::INTER_NEAREST;
+    case Filter::area:
+      return cv::INTER_AREA;
+    case Filter::linear:
+      return cv::INTER_LINEAR;
+    case Filter::cubic:
+      return cv::INTER_CUBIC;
+    case Filter::lanczos:
+      return cv::INTER_LANCZOS4;
+    case Filter::automatic:
+      break;
+  }
+  return shrinking ? cv::INTER_AREA : cv::INTER_CUBIC;
+}
+
+// Resamples with colour weighted by alpha, so a transparent pixel's (often
+// black) colour does not bleed into its opaque neighbours.
+cv::Mat resample_premultiplied(const cv::Mat& bgra, cv::Size size, int method) {
+  const double max = bgra.depth() == CV_16U ? 65535.0 : 255.0;
+  cv::Mat f;
+  bgra.convertTo(f, CV_32FC4, 1.0 / max);
+  for (int y = 0; y < f.rows; ++y) {
+    auto* p = f.ptr<cv::Vec4f>(y);
+    for (int x = 0; x < f.cols; ++x) {
+      p[x][0] *= p[x][3];
+      p[x][1] *= p[x][3];
+      p[x][2] *= p[x][3];
+    }
+  }
+  cv::Mat r;
+  cv::resize(f, r, size, 0, 0, method);
+  for (int y = 0; y < r.rows; ++y) {
+    auto* p = r.ptr<cv::Vec4f>(y);
+    for (int x = 0; x < r.cols; ++x) {
+      const float a = std::clamp(p[x][3], 0.0f, 1.0f);
+      const float inv = a > 1e-6f ? 1.0f / a : 0.0f;
+      p[x] = cv::Vec4f(p[x][0] * inv, p[x][1] * inv, p[x][2] * inv, a);
+    }
+  }
+  cv::Mat out;
+  r.convertTo(out, bgra.depth(), max);
+  return out;
+}
+
+cv::Mat resample(const cv::Mat& pixels, Size size, Filter filter) {
+  if (size.width == pixels.cols && size.height == pixels.rows) return pixels;
+  const bool shrinking = size.width <= pixels.cols && size.height <= pixels.rows;
+  const int method = interpolation(filter, shrinking);
+  const cv::Size target(size.width, size.height);
+  if (pixels.channels() == 4 && method != cv::INTER_NEAREST) {
+    return resample_premultiplied(pixels, target, method);
+  }
+  cv::Mat out;
+  cv::resize(pixels, out, target, 0, 0, method);
+  return out;
+}
+
+// Shannon entropy of a window's 8-bit luminance histogram.
+double entropy_score(const cv::Mat& gray) {
+  std::array<int, 256> histogram{};
+  for (int y = 0; y < gray.rows; ++y) {
+    const auto* row = gray.ptr<std::uint8_t>(y);
+    for (int x = 0; x < gray.cols; ++x) ++histogram[row[x]];
+  }
+  const double total = static_cast<double>(gray.total());
+  double entropy = 0;
+  for (const int n : histogram) {
+    if (n > 0) entropy -= (n / total) * std::log2(n / total);
+  }
+  return entropy;
+}
+
+// Where a cover crop should sit for a content gravity: slides the window along
+// the free axes and keeps the highest score (entropy, or edges + saturation).
+Rect content_crop(const cv::Mat& scaled, Rect crop, Gravity gravity) {
+  cv::Mat bgr8 = scaled;
+  if (bgr8.depth() != CV_8U) bgr8.convertTo(bgr8, CV_8U, 1.0 / 257.0);
+  cv::Mat gray;
+  if (bgr8.channels() == 1) {
+    gray = bgr8;
+  } else {
+    cv::cvtColor(bgr8, gray, bgr8.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+  }
+  cv::Mat interest;  // per-pixel "attention": edge strength plus colour saturation
+  if (gravity == Gravity::attention) {
+    cv::Mat edges;
+    cv::Laplacian(gray, edges, CV_32F);
+    interest = cv::abs(edges);
+    if (bgr8.channels() >= 3) {
+      cv::Mat hsv, bgr3 = bgr8;
+      if (bgr8.channels() == 4) cv::cvtColor(bgr8, bgr3, cv::COLOR_BGRA2BGR);
+      cv::cvtColor(bgr3, hsv, cv::COLOR_BGR2HSV);
+      cv::Mat channels[3];
+      cv::split(hsv, channels);
+      cv::Mat saturation;
+      channels[1].convertTo(saturation, CV_32F, 0.25);
+      interest += saturation;
+    }
+  }
+  const int free_x = scaled.cols - crop.width, free_y = scaled.rows - crop.height;
+  constexpr int kSteps = 24;
+  Rect best = crop;
+  double best_score = -1;
+  for (int i = 0; i <= (free_x > 0 ? kSteps : 0); ++i) {
+    for (int j = 0; j <= (free_y > 0 ? kSteps : 0); ++j) {
+      Rect r = crop;
+      r.x = free_x > 0 ? free_x * i / kSteps : crop.x;
+      r.y = free_y > 0 ? free_y * j / kSteps : crop.y;
+      const cv::Rect window(r.x, r.y, r.width, r.height);
+      const double score =
+          gravity == Gravity::entropy ? entropy_score(gray(window)) : cv::mean(interest(window))[0];
+      if (score > best_score + 1e-9) {
+        best_score = score;
+        best = r;
+      }
+    }
+  }
+  return best;
+}
+
+cv::Scalar background_scalar(const Color& c, int channels, int depth) {
+  const double k = depth == CV_16U ? 257.0 : 1.0;
+  if (channels == 1) return cv::Scalar(k * std::lround(0.299 * c.r + 0.587 * c.g + 0.114 * c.b));
+  return cv::Scalar(k * c.b, k * c.g, k * c.r, k * c.a);
+}
+
+}  // namespace
+
+cv::Mat resize(const cv::Mat& pixels, const Geometry& geometry, const ResizeOptions& options,
+               Size source_size) {
+  if (source_size.width <= 0 || source_size.height <= 0) source_size = {pixels.cols, pixels.rows};
+  const ResizePlan plan = plan_resize(source_size, geometry, options.spec);
+  cv::Mat out = resample(pixels, plan.scaled, options.filter);
+
+  if (plan.crop.width != out.cols || plan.crop.height != out.rows) {
+    Rect crop = plan.crop;
+    if (options.spec.gravity == Gravity::entropy || options.spec.gravity == Gravity::attention) {
+      crop = content_crop(out, crop, options.spec.gravity);
+    }
+    out = out(cv::Rect(crop.x, crop.y, crop.width, crop.height)).clone();
+  }
+  if (plan.canvas.width != out.cols || plan.canvas.height != out.rows) {
+    cv::Mat canvas(plan.canvas.height, plan.canvas.width, out.type(),
+                   background_scalar(options.background, out.channels(), out.depth()));
+    out.copyTo(canvas(cv::Rect(plan.placed.x, plan.placed.y, out.cols, out.rows)));
+    out = canvas;
+  }
+  return out;
+}
+
+Filter parse_filter(std::string_view text) {
+  if (text == "auto") return Filter::automatic;
+  if (text == "nearest") return Filter::nearest;
+  if (text == "area") return Filter::area;
+  if (text == "linear") return Filter::linear;
+  if (text == "cubic") return Filter::cubic;
+  if (text == "lanczos") return Filter::lanczos;
+  std::string message = "--filter: expected auto, nearest, area, linear, cubic or lanczos, got \"";
+  message.append(text).append("\"");
+  throw Error(ErrorCode::usage, message);
+}
+
+Color parse_color(std::string_view text) {
+  auto fail = [&]() -> Color {
+    std::string message =
+        "--background: expected white, black, transparent, #rrggbb, #rrggbbaa or r,g,b[,a], got \"";
+    message.append(text).append("\"");
+    throw Error(ErrorCode::usage, message);
+  };
+  if (text == "white") return {255, 255, 255, 255};
+  if (text == "black") return {0, 0, 0, 255};
+  if (text == "transparent") return {0, 0, 0, 0};
+  std::array<int, 4> v{0, 0, 0, 255};
+  if (!text.empty() && text[0] == '#') {
+    const std::string_view hex = text.substr(1);
+    auto nibble = [&](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      fail();
+      return 0;
+    };
+    if (hex.size() == 3) {
+      for (int i = 0; i < 3; ++i) v[i] = nibble(hex[i]) * 17;
+    } else if (hex.size() == 6 || hex.size() == 8) {
+      for (std::size_t i = 0; i < hex.size() / 2; ++i) {
+        v[i] = nibble(hex[2 * i]) * 16 + nibble(hex[2 * i + 1]);
+      }
+    } else {
+      return fail();
+    }
+  } else {
+    std::size_t count = 0;
+    std::string_view rest = text;
+    while (!rest.empty() && count < 4) {
+      const auto comma = rest.find(',');
+      const auto part = rest.substr(0, comma);
+      int value = -1;
+      auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+      if (ec != std::errc() || end != part.data() + part.size() || value < 0 || value > 255) {
+        return fail();
+      }
+      v[count++] = value;
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+    if ((count != 3 && count != 4) || !rest.empty()) return fail();
+  }
+  return {static_cast<std::uint8_t>(v[0]), static_cast<std::uint8_t>(v[1]),
+          static_cast<std::uint8_t>(v[2]), static_cast<std::uint8_t>(v[3])};
+}
+
+}  // namespace imgflow

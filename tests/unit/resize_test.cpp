@@ -1,0 +1,124 @@
+// Resizing pixels: exact sizes, padding, crop placement, alpha without fringes.
+#include "imgflow/resize.hpp"
+
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include "imgflow/error.hpp"
+#include "support/test_support.hpp"
+
+namespace imgflow {
+namespace {
+
+TEST(Resize, AlphaEdgeHasNoDarkFringe) {
+  // Left half opaque white, right half fully transparent *black* (as many
+  // editors store it). Averaging without premultiplying pulls the edge grey.
+  cv::Mat image(64, 64, CV_8UC4, cv::Scalar(0, 0, 0, 0));
+  image(cv::Rect(0, 0, 32, 64)).setTo(cv::Scalar(255, 255, 255, 255));
+  const cv::Mat small = resize(image, parse_geometry("16x16"));
+  ASSERT_EQ(small.size(), cv::Size(16, 16));
+  // Column 7 and 8 straddle the edge (at 32 → 8 in the output).
+  for (int x = 0; x < 16; ++x) {
+    const cv::Vec4b px = small.at<cv::Vec4b>(8, x);
+    if (px[3] > 0) {
+      EXPECT_GE(px[0], 254) << "x=" << x << " alpha=" << int(px[3]);  // still white
+      EXPECT_GE(px[2], 254) << "x=" << x;
+    }
+  }
+  EXPECT_EQ(small.at<cv::Vec4b>(8, 0)[3], 255);
+  EXPECT_EQ(small.at<cv::Vec4b>(8, 15)[3], 0);
+}
+
+TEST(Resize, HalfTransparentEdgeKeepsItsColour) {
+  // A red disc whose soft edge is half transparent over transparent black.
+  cv::Mat image(80, 80, CV_8UC4, cv::Scalar(0, 0, 0, 0));
+  cv::circle(image, {40, 40}, 30, cv::Scalar(0, 0, 255, 128), -1);
+  cv::circle(image, {40, 40}, 20, cv::Scalar(0, 0, 255, 255), -1);
+  const cv::Mat small = resize(image, parse_geometry("20x20"));
+  for (int y = 0; y < small.rows; ++y) {
+    for (int x = 0; x < small.cols; ++x) {
+      const cv::Vec4b px = small.at<cv::Vec4b>(y, x);
+      if (px[3] >= 8) {
+        EXPECT_GE(px[2], 250) << x << "," << y << " a=" << int(px[3]);  // red stays red
+      }
+    }
+  }
+}
+
+TEST(Resize, ContainPadsWithTheBackground) {
+  const cv::Mat photo = test::make_test_pixels(400, 200, 3);
+  ResizeOptions options;
+  options.spec.fit = Fit::contain;
+  options.background = parse_color("#102030");
+  const cv::Mat out = resize(photo, parse_geometry("100x100"), options);
+  ASSERT_EQ(out.size(), cv::Size(100, 100));
+  EXPECT_EQ(out.at<cv::Vec3b>(0, 50), cv::Vec3b(0x30, 0x20, 0x10));   // top band, BGR
+  EXPECT_EQ(out.at<cv::Vec3b>(99, 50), cv::Vec3b(0x30, 0x20, 0x10));  // bottom band
+  EXPECT_NE(out.at<cv::Vec3b>(50, 50), cv::Vec3b(0x30, 0x20, 0x10));  // the picture
+
+  const cv::Mat rgba = test::make_test_pixels(400, 200, 4);
+  options.background = parse_color("transparent");
+  const cv::Mat padded = resize(rgba, parse_geometry("100x100"), options);
+  EXPECT_EQ(padded.at<cv::Vec4b>(0, 50)[3], 0);
+}
+
+TEST(Resize, CoverKeepsTheSideTheGravityNames) {
+  // Top half black, bottom half white, 100x200 → 100x100 cover.
+  cv::Mat image(200, 100, CV_8UC3, cv::Scalar(0, 0, 0));
+  image(cv::Rect(0, 100, 100, 100)).setTo(cv::Scalar(255, 255, 255));
+  ResizeOptions options;
+  options.spec.fit = Fit::cover;
+  options.spec.gravity = Gravity::north;
+  EXPECT_EQ(cv::mean(resize(image, parse_geometry("100x100"), options))[0], 0.0);
+  options.spec.gravity = Gravity::south;
+  EXPECT_EQ(cv::mean(resize(image, parse_geometry("100x100"), options))[0], 255.0);
+}
+
+TEST(Resize, EntropyAndAttentionFindTheDetail) {
+  // Flat grey everywhere except a textured, colourful square at the right.
+  cv::Mat image(100, 400, CV_8UC3, cv::Scalar(128, 128, 128));
+  cv::Mat detail = test::make_test_pixels(100, 100, 3, 3);
+  detail.copyTo(image(cv::Rect(300, 0, 100, 100)));
+  for (const Gravity g : {Gravity::entropy, Gravity::attention}) {
+    ResizeOptions options;
+    options.spec.fit = Fit::cover;
+    options.spec.gravity = g;
+    const cv::Mat out = resize(image, parse_geometry("100x100"), options);
+    ASSERT_EQ(out.size(), cv::Size(100, 100));
+    EXPECT_LT(cv::norm(out, detail, cv::NORM_INF), 1.0) << "gravity " << int(g);
+  }
+}
+
+TEST(Resize, SixteenBitStaysSixteenBit) {
+  cv::Mat image(100, 100, CV_16UC3, cv::Scalar(1000, 30000, 65535));
+  const cv::Mat out = resize(image, parse_geometry("10x10"));
+  ASSERT_EQ(out.type(), CV_16UC3);
+  EXPECT_EQ(out.at<cv::Vec3w>(5, 5)[1], 30000);
+}
+
+TEST(Resize, FiltersAllGiveTheSameSize) {
+  const cv::Mat photo = test::make_test_pixels(300, 200, 3);
+  for (const char* name : {"auto", "nearest", "area", "linear", "cubic", "lanczos"}) {
+    ResizeOptions options;
+    options.filter = parse_filter(name);
+    EXPECT_EQ(resize(photo, parse_geometry("90x"), options).size(), cv::Size(90, 60)) << name;
+  }
+  EXPECT_THROW(parse_filter("bicubic"), Error);
+}
+
+TEST(ParseColor, Forms) {
+  EXPECT_EQ(parse_color("white"), (Color{255, 255, 255, 255}));
+  EXPECT_EQ(parse_color("transparent").a, 0);
+  EXPECT_EQ(parse_color("#f80"), (Color{255, 136, 0, 255}));
+  EXPECT_EQ(parse_color("#102030"), (Color{16, 32, 48, 255}));
+  EXPECT_EQ(parse_color("#10203040"), (Color{16, 32, 48, 64}));
+  EXPECT_EQ(parse_color("1,2,3"), (Color{1, 2, 3, 255}));
+  EXPECT_EQ(parse_color("1,2,3,4"), (Color{1, 2, 3, 4}));
+  for (const char* bad : {"", "#12", "#gg0000", "1,2", "1,2,3,4,5", "256,0,0", "red"}) {
+    EXPECT_THROW(parse_color(bad), Error) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace imgflow
