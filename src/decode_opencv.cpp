@@ -25,9 +25,9 @@ Image decode_with_opencv(std::span<const std::uint8_t> bytes, const SourceInfo& 
   Image image;
   image.source = {header.format, decoded.cols, decoded.rows};
   check_pixel_limit(image.source, options.max_pixels);
-  // Everything downstream works on 8-bit gray, BGR or BGRA.
+  // Everything downstream works on 8-bit (or 16-bit) gray, BGR or BGRA.
   if (decoded.depth() == CV_16U) {
-    decoded.convertTo(decoded, CV_8U, 1.0 / 257.0);
+    if (!options.keep_16bit) decoded.convertTo(decoded, CV_8U, 1.0 / 257.0);
   } else if (decoded.depth() == CV_32F) {
     decoded.convertTo(decoded, CV_8U, 255.0);
   } else if (decoded.depth() != CV_8U) {

@@ -27,6 +27,8 @@ struct PngReader {
   int warnings = 0;
   png_uint_32 width = 0, height = 0;
   int channels = 0;
+  bool keep_16bit = false;  ///< in: keep 16-bit samples
+  int bit_depth = 8;        ///< out: 8 or 16
 
   ~PngReader() {
     if (png) png_destroy_read_struct(&png, info ? &info : nullptr, nullptr);
@@ -64,7 +66,8 @@ bool read_info(PngReader* r) {
   if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(r->png);
   if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(r->png);
   if (png_get_valid(r->png, r->info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(r->png);
-  if (bit_depth == 16) png_set_scale_16(r->png);
+  if (bit_depth == 16 && !r->keep_16bit) png_set_scale_16(r->png);
+  if (bit_depth == 16 && r->keep_16bit) png_set_swap(r->png);  // PNG is big-endian; cv::Mat is not
   // OpenCV has no gray+alpha: such images become BGRA.
   const bool has_alpha =
       (color_type & PNG_COLOR_MASK_ALPHA) || png_get_valid(r->png, r->info, PNG_INFO_tRNS);
@@ -73,6 +76,7 @@ bool read_info(PngReader* r) {
   png_set_interlace_handling(r->png);
   png_read_update_info(r->png, r->info);
   r->channels = png_get_channels(r->png, r->info);
+  r->bit_depth = png_get_bit_depth(r->png, r->info);
   return true;
 }
 
@@ -97,6 +101,7 @@ Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
   PngReader reader;
   reader.data = bytes.data();
   reader.size = bytes.size();
+  reader.keep_16bit = options.keep_16bit;
   reader.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, on_png_error, on_png_warning);
   if (reader.png) reader.info = png_create_info_struct(reader.png);
   if (!reader.png || !reader.info)
@@ -109,7 +114,8 @@ Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
   if (reader.channels != 1 && reader.channels != 3 && reader.channels != 4) {
     throw Error(ErrorCode::decode_error, "png: unexpected channel count");
   }
-  image.pixels.create(image.source.height, image.source.width, CV_8UC(reader.channels));
+  image.pixels.create(image.source.height, image.source.width,
+                      CV_MAKETYPE(reader.bit_depth == 16 ? CV_16U : CV_8U, reader.channels));
   std::vector<png_bytep> rows(static_cast<std::size_t>(image.source.height));
   for (int y = 0; y < image.source.height; ++y)
     rows[static_cast<std::size_t>(y)] = image.pixels.ptr(y);

@@ -1,26 +1,13 @@
-// Encoding: JPEG with TurboJPEG, the other formats with OpenCV's imencode.
-#include <turbojpeg.h>
-
+// Encoding: JPEG with libjpeg (encode_jpeg.cpp), the other formats with OpenCV's imencode.
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "encoders.hpp"
 #include "imgflow/error.hpp"
 #include "imgflow/image.hpp"
 
 namespace imgflow {
 namespace {
-
-tjhandle thread_compressor() {
-  struct Handle {
-    tjhandle h = tjInitCompress();
-    ~Handle() {
-      if (h) tjDestroy(h);
-    }
-  };
-  thread_local Handle handle;
-  if (!handle.h) throw Error(ErrorCode::encode_error, "cannot create a TurboJPEG compressor");
-  return handle.h;
-}
 
 // JPEG has no alpha: composite onto the background (white by default, as
 // browsers show transparent areas).
@@ -40,29 +27,24 @@ cv::Mat flatten(const cv::Mat& bgra, const Color& background) {
   return bgr;
 }
 
-std::vector<std::uint8_t> encode_jpeg(const cv::Mat& input, int quality, const Color& background) {
-  cv::Mat pixels = input.channels() == 4 ? flatten(input, background) : input;
-  if (!pixels.isContinuous()) pixels = pixels.clone();
-  const bool gray = pixels.channels() == 1;
-  tjhandle tj = thread_compressor();
-  unsigned char* jpeg = nullptr;
-  unsigned long size = 0;
-  const int rc = tjCompress2(tj, pixels.data, pixels.cols, static_cast<int>(pixels.step),
-                             pixels.rows, gray ? TJPF_GRAY : TJPF_BGR, &jpeg, &size,
-                             gray ? TJSAMP_GRAY : TJSAMP_420, quality, 0);
-  std::vector<std::uint8_t> out;
-  if (rc == 0) out.assign(jpeg, jpeg + size);
-  tjFree(jpeg);
-  if (rc != 0) throw Error(ErrorCode::encode_error, std::string("jpeg: ") + tjGetErrorStr2(tj));
-  return out;
-}
-
 }  // namespace
 
 std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& options) {
   if (pixels.empty()) throw Error(ErrorCode::encode_error, "nothing to encode (empty image)");
+  cv::Mat eight_bit = pixels;
+  const bool keeps_16bit = options.format == Format::png || options.format == Format::tiff;
+  if (pixels.depth() == CV_16U && !keeps_16bit) pixels.convertTo(eight_bit, CV_8U, 1.0 / 257.0);
+
   if (options.format == Format::jpeg) {
-    return encode_jpeg(pixels, options.quality, options.background);
+    detail::JpegSettings jpeg;
+    jpeg.quality = options.quality;
+    jpeg.progressive = options.progressive;
+    jpeg.chroma_444 = options.chroma_444;
+    jpeg.exif = options.exif;
+    jpeg.icc = options.icc;
+    const cv::Mat opaque =
+        eight_bit.channels() == 4 ? flatten(eight_bit, options.background) : eight_bit;
+    return detail::encode_jpeg(opaque, jpeg);
   }
 
   std::string ext;
@@ -70,14 +52,20 @@ std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& opt
   switch (options.format) {
     case Format::png:
       ext = ".png";
-      params = {cv::IMWRITE_PNG_COMPRESSION, 6};
+      params = {cv::IMWRITE_PNG_COMPRESSION, options.png_compression};
       break;
     case Format::webp:
       ext = ".webp";
-      params = {cv::IMWRITE_WEBP_QUALITY, options.quality};
+      // OpenCV's WebP encoder is lossless for any quality above 100.
+      params = {cv::IMWRITE_WEBP_QUALITY, options.lossless ? 101 : options.quality};
       break;
     case Format::tiff:
       ext = ".tiff";
+      // libtiff's codes: 1 none, 5 LZW, 32946 deflate.
+      params = {cv::IMWRITE_TIFF_COMPRESSION, options.tiff_compression == TiffCompression::none ? 1
+                                              : options.tiff_compression == TiffCompression::deflate
+                                                  ? 32946
+                                                  : 5};
       break;
     default:
       throw Error(ErrorCode::encode_error,
@@ -85,7 +73,7 @@ std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& opt
   }
   std::vector<std::uint8_t> out;
   try {
-    if (!cv::imencode(ext, pixels, out, params)) {
+    if (!cv::imencode(ext, options.format == Format::webp ? eight_bit : pixels, out, params)) {
       throw Error(ErrorCode::encode_error,
                   std::string(format_name(options.format)) + " encoder failed");
     }

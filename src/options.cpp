@@ -163,6 +163,8 @@ std::vector<std::string> Options::validate() const {
   expect(max_errors >= 0, "--max-errors", "0 (never stop) or more", std::to_string(max_errors));
   expect(shard.count == 0 || (shard.index >= 1 && shard.index <= shard.count), "--shard",
          "K/N with 1 <= K <= N", std::to_string(shard.index) + "/" + std::to_string(shard.count));
+  expect(png_compression >= 0 && png_compression <= 9, "--png-compression", "0 to 9",
+         std::to_string(png_compression));
   for (const auto& g : sizes) {
     expect(g.width >= 0 && g.height >= 0 && (g.width > 0 || g.height > 0), "--size",
            "a box with at least one side", "\"" + g.text + "\"");

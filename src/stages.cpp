@@ -17,6 +17,10 @@ Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) 
   decode_options.max_pixels = options.max_pixels;
   decode_options.auto_orient = options.auto_orient;
   decode_options.allow_truncated = options.allow_truncated;
+  // 16-bit samples survive only into formats that can hold them.
+  decode_options.keep_16bit = options.format == OutputFormat::keep ||
+                              options.format == OutputFormat::png ||
+                              options.format == OutputFormat::tiff;
   if (!options.sizes.empty()) {
     // Shrink on load only as far as the largest output allows.
     const SourceInfo header = read_header(bytes);
@@ -59,6 +63,11 @@ std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
     encoding.format = format;
     encoding.quality = options.quality;
     encoding.background = options.background;
+    encoding.progressive = options.progressive;
+    encoding.chroma_444 = options.chroma_444;
+    encoding.png_compression = options.png_compression;
+    encoding.lossless = options.lossless;
+    encoding.tiff_compression = options.tiff_compression;
     encoded.bytes = encode(images[i], encoding);
     out.push_back(std::move(encoded));
   }

@@ -32,7 +32,8 @@ constexpr bool swaps_sides(int orientation) noexcept {
 /// Applies an EXIF orientation (1..8) to stored pixels, giving upright pixels.
 cv::Mat apply_orientation(const cv::Mat& stored, int orientation);
 
-/// A decoded image: 8-bit pixels, 1 (gray), 3 (BGR) or 4 (BGRA) channels.
+/// A decoded image: 8-bit (or, with DecodeOptions::keep_16bit, 16-bit) pixels,
+/// 1 (gray), 3 (BGR) or 4 (BGRA) channels.
 struct Image {
   cv::Mat pixels;
   SourceInfo source;
@@ -47,6 +48,8 @@ struct DecodeOptions {
   Size at_least;
   /// Apply the EXIF orientation, so that pixels come out upright (default).
   bool auto_orient = true;
+  /// Keep 16-bit samples (PNG, TIFF) as CV_16U instead of reducing them to 8 bits.
+  bool keep_16bit = false;
   /// Accept a truncated JPEG (the missing part is grey) with a warning,
   /// instead of failing with truncated-input.
   bool allow_truncated = false;
@@ -79,11 +82,22 @@ struct EncodeOptions {
   EncodeOptions(Format f, int q, Color bg = {}) : format(f), quality(q), background(bg) {}
 
   Format format = Format::jpeg;  ///< jpeg, png, webp or tiff
-  int quality = 85;              ///< 1..100 (JPEG, WebP)
+  int quality = 85;              ///< 1..100 (JPEG, lossy WebP)
   Color background;              ///< what alpha is flattened onto for JPEG (default white)
+  bool progressive = false;      ///< JPEG: progressive scans
+  bool chroma_444 = false;       ///< JPEG: full-resolution chroma (default 4:2:0)
+  int png_compression = 6;       ///< PNG: zlib level 0..9
+  bool lossless = false;         ///< WebP: lossless
+  TiffCompression tiff_compression = TiffCompression::lzw;
+  /// JPEG: EXIF to embed (APP1 payload starting "Exif\0\0"), or empty.
+  std::vector<std::uint8_t> exif;
+  /// JPEG: ICC profile to embed, or empty.
+  std::vector<std::uint8_t> icc;
 };
 
-/// Encodes to bytes. Alpha is flattened onto `background` for JPEG.
+/// Encodes to bytes. Alpha is flattened onto `background` for JPEG; 16-bit
+/// pixels are kept for PNG and TIFF and reduced to 8 bits for JPEG and WebP.
+/// JPEGs get optimised Huffman tables.
 /// Throws imgflow::Error{ErrorCode::encode_error}.
 std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& options);
 

@@ -12,6 +12,11 @@
 #include "imgflow/resize.hpp"
 
 namespace imgflow {
+/// TIFF compression schemes.
+enum class TiffCompression { none, lzw, deflate };
+}  // namespace imgflow
+
+namespace imgflow {
 
 /// Image file formats imgflow knows by content.
 enum class Format { unknown, jpeg, png, webp, tiff, bmp, pnm, jpeg2000, gif, svg, heif };
@@ -63,7 +68,12 @@ struct Options {
   /// for formats without alpha (JPEG). Default white.
   Color background;
   OutputFormat format = OutputFormat::keep;
-  int quality = 85;        ///< 1..100, for JPEG and WebP
+  int quality = 85;          ///< 1..100, for JPEG and WebP
+  bool progressive = false;  ///< JPEG: progressive scans
+  bool chroma_444 = false;   ///< JPEG: full-resolution chroma (default 4:2:0)
+  int png_compression = 6;   ///< PNG: zlib level 0..9
+  bool lossless = false;     ///< WebP: lossless
+  TiffCompression tiff_compression = TiffCompression::lzw;
   bool recursive = false;  ///< descend into subdirectories of input directories
   int threads = 0;         ///< CPU threads for the flow graph; 0 = all cores
   int readers = 2;         ///< I/O threads reading input files

@@ -153,6 +153,15 @@ int main(int argc, char** argv) {
   app.add_option("-q,--quality", options.quality, "JPEG/WebP quality")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
+  std::string chroma = "420", tiff_compression = "lzw";
+  app.add_flag("--progressive", options.progressive, "JPEG: progressive scans");
+  app.add_option("--chroma", chroma, "JPEG chroma subsampling: 420 | 444")->capture_default_str();
+  app.add_option("--png-compression", options.png_compression, "PNG: zlib level 0-9")
+      ->check(CLI::Range(0, 9))
+      ->capture_default_str();
+  app.add_flag("--lossless", options.lossless, "WebP: lossless");
+  app.add_option("--tiff-compression", tiff_compression, "TIFF: none | lzw | deflate")
+      ->capture_default_str();
   app.add_flag("-r,--recursive", options.recursive, "Descend into subdirectories");
   app.add_option("-j,--threads", options.threads, "CPU threads (0 = all cores)")
       ->check(CLI::Range(0, 1024))
@@ -211,6 +220,20 @@ int main(int argc, char** argv) {
     for (const auto& s : sizes) options.sizes.push_back(imgflow::parse_geometry(s));
     options.format = imgflow::parse_output_format(format);
     options.fit = imgflow::parse_fit(fit);
+    if (chroma != "420" && chroma != "444") {
+      throw imgflow::Error(imgflow::ErrorCode::usage,
+                           "--chroma: expected 420 or 444, got \"" + chroma + "\"");
+    }
+    options.chroma_444 = chroma == "444";
+    if (tiff_compression == "none") {
+      options.tiff_compression = imgflow::TiffCompression::none;
+    } else if (tiff_compression == "deflate") {
+      options.tiff_compression = imgflow::TiffCompression::deflate;
+    } else if (tiff_compression != "lzw") {
+      throw imgflow::Error(
+          imgflow::ErrorCode::usage,
+          "--tiff-compression: expected none, lzw or deflate, got \"" + tiff_compression + "\"");
+    }
     options.gravity = imgflow::parse_gravity(gravity);
     options.filter = imgflow::parse_filter(filter);
     options.background = imgflow::parse_color(background);
