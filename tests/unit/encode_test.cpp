@@ -1,0 +1,117 @@
+// Encoder options: each changes the file in the way it says.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "imgflow/image.hpp"
+#include "imgflow/imgflow.hpp"
+#include "support/test_support.hpp"
+
+namespace imgflow {
+namespace {
+
+// The first start-of-frame marker of a JPEG and its component sampling factors.
+struct Frame {
+  int marker = 0;
+  std::vector<int> sampling;  // h<<4|v per component
+};
+
+Frame jpeg_frame(const std::vector<std::uint8_t>& jpeg) {
+  std::size_t i = 2;
+  while (i + 4 < jpeg.size()) {
+    const int marker = jpeg[i + 1];
+    const std::size_t length = (jpeg[i + 2] << 8) | jpeg[i + 3];
+    if (marker >= 0xC0 && marker <= 0xC2) {
+      Frame f{marker, {}};
+      const int components = jpeg[i + 9];
+      for (int c = 0; c < components; ++c) f.sampling.push_back(jpeg[i + 11 + 3 * c]);
+      return f;
+    }
+    i += 2 + length;
+  }
+  return {};
+}
+
+TEST(EncodeJpeg, BaselineByDefaultProgressiveOnRequest) {
+  const cv::Mat pixels = test::make_test_pixels(64, 48, 3);
+  EncodeOptions options(Format::jpeg, 85);
+  EXPECT_EQ(jpeg_frame(encode(pixels, options)).marker, 0xC0);  // baseline
+  options.progressive = true;
+  EXPECT_EQ(jpeg_frame(encode(pixels, options)).marker, 0xC2);
+}
+
+TEST(EncodeJpeg, ChromaSubsampling) {
+  const cv::Mat pixels = test::make_test_pixels(64, 48, 3);
+  EncodeOptions options(Format::jpeg, 85);
+  EXPECT_EQ(jpeg_frame(encode(pixels, options)).sampling, (std::vector<int>{0x22, 0x11, 0x11}));
+  options.chroma_444 = true;
+  EXPECT_EQ(jpeg_frame(encode(pixels, options)).sampling, (std::vector<int>{0x11, 0x11, 0x11}));
+  const cv::Mat gray = test::make_test_pixels(64, 48, 1);
+  EXPECT_EQ(jpeg_frame(encode(gray, options)).sampling.size(), 1u);  // grayscale stays grayscale
+}
+
+TEST(EncodeJpeg, OptimisedTablesAreSmallerThanOpenCvsDefault) {
+  const cv::Mat photo = cv::imread(test::sample_jpeg().string());
+  std::vector<std::uint8_t> plain;
+  ASSERT_TRUE(cv::imencode(".jpg", photo, plain, {cv::IMWRITE_JPEG_QUALITY, 85}));
+  const auto ours = encode(photo, EncodeOptions(Format::jpeg, 85));
+  EXPECT_LT(ours.size(), plain.size());
+  EXPECT_GT(cv::PSNR(cv::imdecode(ours, cv::IMREAD_COLOR), cv::imdecode(plain, cv::IMREAD_COLOR)),
+            45.0);  // same quantisation: the pixels barely differ
+}
+
+TEST(EncodeOther, PngLevelWebpLosslessTiffCompression) {
+  const cv::Mat pixels = test::make_test_pixels(120, 90, 3);
+  EncodeOptions png(Format::png, 85);
+  png.png_compression = 0;
+  const auto stored = encode(pixels, png);
+  png.png_compression = 9;
+  const auto deflated = encode(pixels, png);
+  EXPECT_LT(deflated.size(), stored.size());
+
+  EncodeOptions webp(Format::webp, 85);
+  webp.lossless = true;
+  const Image back = decode(encode(pixels, webp));
+  EXPECT_EQ(cv::norm(back.pixels, pixels, cv::NORM_INF), 0.0);
+
+  for (const auto c : {TiffCompression::none, TiffCompression::lzw, TiffCompression::deflate}) {
+    EncodeOptions tiff(Format::tiff, 85);
+    tiff.tiff_compression = c;
+    const Image t = decode(encode(pixels, tiff));
+    EXPECT_EQ(cv::norm(t.pixels, pixels, cv::NORM_INF), 0.0);
+  }
+}
+
+TEST(SixteenBit, KeptForPngAndTiffReducedForJpegAndWebp) {
+  test::ScratchDir dir;
+  cv::Mat deep(60, 80, CV_16UC3);
+  for (int y = 0; y < deep.rows; ++y) {
+    for (int x = 0; x < deep.cols; ++x) {
+      deep.at<cv::Vec3w>(y, x) = cv::Vec3w(x * 800, y * 1000, 12345);
+    }
+  }
+  std::filesystem::create_directories(dir / "in");
+  ASSERT_TRUE(cv::imwrite((dir / "in/deep.png").string(), deep));
+  for (const auto& [format, depth] :
+       std::vector<std::pair<OutputFormat, int>>{{OutputFormat::keep, CV_16U},
+                                                 {OutputFormat::tiff, CV_16U},
+                                                 {OutputFormat::jpeg, CV_8U},
+                                                 {OutputFormat::webp, CV_8U}}) {
+    Options options;
+    options.inputs = {dir / "in/deep.png"};
+    options.output_dir = dir / ("out" + std::to_string(static_cast<int>(format)));
+    options.format = format;
+    options.sizes = {parse_geometry("40x")};
+    const Report report = run(options);
+    ASSERT_EQ(report.summary.ok, 1u);
+    const cv::Mat out = cv::imread(report.files[0].outputs[0].path.string(), cv::IMREAD_UNCHANGED);
+    ASSERT_EQ(out.cols, 40);
+    EXPECT_EQ(out.depth(), depth) << static_cast<int>(format);
+    if (depth == CV_16U) {
+      EXPECT_NEAR(out.at<cv::Vec3w>(10, 10)[2], 12345, 2);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace imgflow
