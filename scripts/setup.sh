@@ -11,6 +11,8 @@ packages=(
   nlohmann-json3-dev   # JSON reports
   libturbojpeg0-dev    # JPEG decode with shrink-on-load, JPEG encode
   libpng-dev           # PNG decode with captured warnings
+  libjpeg62-turbo-dev  # JPEG encode with optimised Huffman tables
+  liblcms2-dev         # ICC profiles → sRGB
   libgtest-dev         # tests
 )
 

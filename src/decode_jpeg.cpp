@@ -8,8 +8,10 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "color_management.hpp"
 #include "decoders.hpp"
 #include "imgflow/error.hpp"
+#include "jpeg_metadata.hpp"
 
 namespace imgflow::detail {
 namespace {
@@ -63,18 +65,19 @@ tjscalingfactor choose_scale(int width, int height, Size at_least) {
   return best;
 }
 
-// Adobe's CMYK JPEGs store inverted ink values; convert to BGR naively
-// (no ICC profile): channel = ink' * black' / 255.
-cv::Mat inverted_cmyk_to_bgr(const cv::Mat& cmyk) {
+// Without a profile: Adobe's CMYK JPEGs store inverted ink values
+// (channel = ink' * black' / 255); others store plain ones.
+cv::Mat naive_cmyk_to_bgr(const cv::Mat& cmyk, bool inverted) {
   cv::Mat bgr(cmyk.rows, cmyk.cols, CV_8UC3);
   for (int y = 0; y < cmyk.rows; ++y) {
     const auto* in = cmyk.ptr<std::uint8_t>(y);
     auto* out = bgr.ptr<std::uint8_t>(y);
     for (int x = 0; x < cmyk.cols; ++x, in += 4, out += 3) {
-      const int k = in[3];
-      out[0] = static_cast<std::uint8_t>(in[2] * k / 255);
-      out[1] = static_cast<std::uint8_t>(in[1] * k / 255);
-      out[2] = static_cast<std::uint8_t>(in[0] * k / 255);
+      int v[4];
+      for (int c = 0; c < 4; ++c) v[c] = inverted ? in[c] : 255 - in[c];
+      out[0] = static_cast<std::uint8_t>(v[2] * v[3] / 255);
+      out[1] = static_cast<std::uint8_t>(v[1] * v[3] / 255);
+      out[2] = static_cast<std::uint8_t>(v[0] * v[3] / 255);
     }
   }
   return bgr;
@@ -135,7 +138,17 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& opti
       throw_jpeg_error(message);
     }
   }
-  image.pixels = pixel_format == TJPF_CMYK ? inverted_cmyk_to_bgr(pixels) : std::move(pixels);
+  const JpegMetadata meta = read_jpeg_metadata(bytes);
+  image.exif = options.auto_orient ? exif_with_orientation_reset(meta) : meta.exif;
+  if (pixel_format == TJPF_CMYK) {
+    // Through its CMYK profile when there is one; otherwise a naive conversion.
+    if (meta.icc.empty() || !cmyk_to_srgb(pixels, meta.adobe, meta.icc, image.pixels)) {
+      image.pixels = naive_cmyk_to_bgr(pixels, meta.adobe);
+    }
+  } else {
+    image.pixels = std::move(pixels);
+    image.icc = meta.icc;
+  }
   return image;
 }
 

@@ -28,7 +28,9 @@ struct PngReader {
   png_uint_32 width = 0, height = 0;
   int channels = 0;
   bool keep_16bit = false;  ///< in: keep 16-bit samples
-  int bit_depth = 8;        ///< out: 8 or 16
+  png_bytep icc = nullptr;  ///< out: the iCCP profile (owned by libpng)
+  png_uint_32 icc_size = 0;
+  int bit_depth = 8;  ///< out: 8 or 16
 
   ~PngReader() {
     if (png) png_destroy_read_struct(&png, info ? &info : nullptr, nullptr);
@@ -59,6 +61,9 @@ bool read_info(PngReader* r) {
   if (setjmp(png_jmpbuf(r->png))) return false;
   png_set_read_fn(r->png, r, read_from_memory);
   png_read_info(r->png, r->info);
+  png_charp icc_name = nullptr;
+  int compression = 0;
+  png_get_iCCP(r->png, r->info, &icc_name, &compression, &r->icc, &r->icc_size);
   r->width = png_get_image_width(r->png, r->info);
   r->height = png_get_image_height(r->png, r->info);
   const int color_type = png_get_color_type(r->png, r->info);
@@ -120,6 +125,7 @@ Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
   for (int y = 0; y < image.source.height; ++y)
     rows[static_cast<std::size_t>(y)] = image.pixels.ptr(y);
   if (!read_rows(&reader, rows.data())) throw_png_error(reader.error);
+  if (reader.icc && reader.icc_size > 0) image.icc.assign(reader.icc, reader.icc + reader.icc_size);
   if (reader.warnings > 0) {
     image.warnings.push_back(std::string("png: ") + reader.warning);
   }

@@ -7,7 +7,7 @@
 
 #include "imgflow/error.hpp"
 #include "imgflow/image.hpp"
-#include "orientation.hpp"
+#include "jpeg_metadata.hpp"
 
 namespace imgflow {
 namespace {

@@ -1,6 +1,7 @@
 // The single-image API: decode (dispatch by content) and resize.
 #include <opencv2/imgproc.hpp>
 
+#include "color_management.hpp"
 #include "decoders.hpp"
 #include "imgflow/error.hpp"
 #include "imgflow/image.hpp"
@@ -47,6 +48,14 @@ Image decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options) 
       break;
   }
   image.source.orientation = header.orientation;
+  if (options.to_srgb && !image.icc.empty()) {
+    std::string why;
+    if (!detail::is_srgb_profile(image.icc) &&
+        !detail::convert_to_srgb(image.pixels, image.icc, why)) {
+      image.warnings.push_back(why);
+    }
+    image.icc.clear();
+  }
   if (orientation != 1) {
     // Rotating after shrink-on-load touches the fewest pixels.
     image.pixels = apply_orientation(image.pixels, orientation);

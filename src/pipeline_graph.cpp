@@ -210,8 +210,7 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
     flow::function_node<FileJobPtr, FileJobPtr> encode(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
           return guarded(job, [&](detail::FileJob& j) {
-            j.outputs =
-                detail::encode_stage(j.resized, *j.planned, j.report.source.format, options);
+            j.outputs = detail::encode_stage(j.resized, *j.planned, j.decoded, options);
             j.resized.clear();
           });
         });

@@ -21,9 +21,13 @@ Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) 
   decode_options.keep_16bit = options.format == OutputFormat::keep ||
                               options.format == OutputFormat::png ||
                               options.format == OutputFormat::tiff;
+  const SourceInfo header = read_header(bytes);
+  // --keep-icc keeps the pixels in their own colour space only where the
+  // profile can travel with them (JPEG outputs); elsewhere they become sRGB.
+  decode_options.to_srgb =
+      !(options.keep_icc && choose_output_format(options.format, header.format) == Format::jpeg);
   if (!options.sizes.empty()) {
     // Shrink on load only as far as the largest output allows.
-    const SourceInfo header = read_header(bytes);
     Size upright{header.width, header.height};
     if (options.auto_orient && swaps_sides(header.orientation)) {
       std::swap(upright.width, upright.height);
@@ -49,9 +53,9 @@ std::vector<cv::Mat> resize_stage(const Image& image, const Options& options) {
 }
 
 std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
-                                        const PlannedFile& planned, Format source_format,
+                                        const PlannedFile& planned, const Image& decoded,
                                         const Options& options) {
-  const Format format = choose_output_format(options.format, source_format);
+  const Format format = choose_output_format(options.format, decoded.source.format);
   std::vector<EncodedOutput> out;
   out.reserve(images.size());
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -68,6 +72,10 @@ std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
     encoding.png_compression = options.png_compression;
     encoding.lossless = options.lossless;
     encoding.tiff_compression = options.tiff_compression;
+    if (format == Format::jpeg) {
+      if (options.keep_icc || options.keep_metadata) encoding.icc = decoded.icc;
+      if (options.keep_metadata) encoding.exif = decoded.exif;
+    }
     encoded.bytes = encode(images[i], encoding);
     out.push_back(std::move(encoded));
   }

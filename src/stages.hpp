@@ -19,9 +19,10 @@ Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options);
 /// resize: one image per requested size (or the image itself when no size).
 std::vector<cv::Mat> resize_stage(const Image& image, const Options& options);
 
-/// encode: each resized image to bytes, with its final output path.
+/// encode: each resized image to bytes, with its final output path; `decoded`
+/// supplies the source format and the metadata to keep (its pixels are not used).
 std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
-                                        const PlannedFile& planned, Format source_format,
+                                        const PlannedFile& planned, const Image& decoded,
                                         const Options& options);
 
 }  // namespace imgflow::detail

@@ -40,6 +40,12 @@ struct Image {
   /// Decoder messages that did not stop decoding (e.g. libpng's
   /// "iCCP: known incorrect sRGB profile"), captured instead of printed.
   std::vector<std::string> warnings;
+  /// The ICC profile describing `pixels`; empty once they are sRGB (the default:
+  /// see DecodeOptions::to_srgb).
+  std::vector<std::uint8_t> icc;
+  /// JPEG only: the EXIF segment (APP1 payload), its orientation reset to 1 if
+  /// the pixels were turned upright. Kept for --keep-metadata.
+  std::vector<std::uint8_t> exif;
 };
 
 struct DecodeOptions {
@@ -48,6 +54,9 @@ struct DecodeOptions {
   Size at_least;
   /// Apply the EXIF orientation, so that pixels come out upright (default).
   bool auto_orient = true;
+  /// Convert pixels tagged with an ICC profile (Adobe RGB, Display P3, CMYK...)
+  /// to sRGB with Little CMS (default). false keeps them, with Image::icc.
+  bool to_srgb = true;
   /// Keep 16-bit samples (PNG, TIFF) as CV_16U instead of reducing them to 8 bits.
   bool keep_16bit = false;
   /// Accept a truncated JPEG (the missing part is grey) with a warning,

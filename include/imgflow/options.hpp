@@ -87,6 +87,12 @@ struct Options {
   /// Turn images upright by their EXIF orientation (outputs carry no
   /// orientation tag). false keeps pixels as stored.
   bool auto_orient = true;
+  /// Keep the original ICC profile (embedded in JPEG outputs) instead of
+  /// converting pixels to sRGB. Other output formats are converted anyway.
+  bool keep_icc = false;
+  /// Copy EXIF (orientation reset to 1) and the ICC profile into JPEG outputs;
+  /// by default all metadata is stripped.
+  bool keep_metadata = false;
   bool fsync = true;  ///< fsync each output before renaming it into place
   /// Skip inputs whose outputs all exist and are newer than the input
   /// (reported as skipped), so a killed run can be completed.

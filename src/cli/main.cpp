@@ -202,6 +202,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--no-rotate", no_rotate,
                "Keep pixels as stored instead of turning them upright by their EXIF orientation");
+  app.add_flag("--keep-icc", options.keep_icc,
+               "Keep the original ICC profile in JPEG outputs instead of converting to sRGB");
+  app.add_flag("--keep-metadata", options.keep_metadata,
+               "Copy EXIF (orientation reset) and ICC into JPEG outputs (default: strip)");
   app.add_flag("--no-fsync", no_fsync, "Do not fsync outputs before renaming them into place");
 
   app.add_option("--report", report_path,

@@ -1,0 +1,28 @@
+// Internal: ICC colour management with Little CMS. Photos tagged with a wide-
+// gamut profile (Adobe RGB, Display P3) look dull or wrong in browsers unless
+// their pixels are converted to sRGB.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+namespace imgflow::detail {
+
+/// True if the profile describes sRGB (so no conversion is needed).
+bool is_srgb_profile(std::span<const std::uint8_t> icc);
+
+/// Converts gray, BGR or BGRA pixels (8- or 16-bit) described by `icc` to sRGB,
+/// in place; gray pixels with a gray profile stay gray. Returns false and
+/// leaves the pixels alone if the profile is unusable or does not match the
+/// pixels, with the reason in `why`.
+bool convert_to_srgb(cv::Mat& pixels, std::span<const std::uint8_t> icc, std::string& why);
+
+/// CMYK pixels (as libjpeg returns them; Adobe's are inverted) to 8-bit sRGB BGR
+/// through a CMYK profile. Returns false if the profile is unusable.
+bool cmyk_to_srgb(const cv::Mat& cmyk, bool inverted, std::span<const std::uint8_t> icc,
+                  cv::Mat& bgr);
+
+}  // namespace imgflow::detail
