@@ -1,4 +1,6 @@
 // The single-image API: decode (dispatch by content) and resize.
+#include <atomic>
+
 #include <opencv2/imgproc.hpp>
 
 #include "color_management.hpp"
@@ -24,7 +26,16 @@ void check_pixel_limit(const SourceInfo& info, std::uint64_t max_pixels) {
 
 }  // namespace detail
 
+namespace {
+std::atomic<std::uint64_t> decodes{0};
+}  // namespace
+
+std::uint64_t decode_count() noexcept {
+  return decodes.load(std::memory_order_relaxed);
+}
+
 Image decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
+  decodes.fetch_add(1, std::memory_order_relaxed);
   const SourceInfo header = read_header(bytes);
   if ((header.width == 0 || header.height == 0) &&
       (header.format == Format::jpeg || header.format == Format::png ||

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "imgflow/error.hpp"
+#include "imgflow/plan.hpp"
 
 namespace imgflow {
 
@@ -165,6 +166,12 @@ std::vector<std::string> Options::validate() const {
          "K/N with 1 <= K <= N", std::to_string(shard.index) + "/" + std::to_string(shard.count));
   expect(png_compression >= 0 && png_compression <= 9, "--png-compression", "0 to 9",
          std::to_string(png_compression));
+  expect(!formats.empty(), "--format", "at least one format", "none");
+  if (!name.empty()) {
+    const std::string why = validate_name_template(name);
+    expect(why.empty(), "--name", "a template with {stem} inside the output folder",
+           "\"" + name + "\" (" + why + ")");
+  }
   for (const auto& g : sizes) {
     expect(g.width >= 0 && g.height >= 0 && (g.width > 0 || g.height > 0), "--size",
            "a box with at least one side", "\"" + g.text + "\"");

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 #include <system_error>
 #include <unordered_map>
 #include <unordered_set>
@@ -41,23 +42,72 @@ bool is_output_dir(const fs::path& dir, const fs::path& output_dir) {
   return fs::equivalent(dir, output_dir, ec);
 }
 
-void add_planned(std::vector<PlannedFile>& plan, const Options& options, const fs::path& input,
-                 const fs::path& relative) {
-  PlannedFile file;
-  file.input = input;
-  file.relative = relative;
-  fs::path stem = options.output_dir / relative;
-  stem.replace_extension();
-  if (options.sizes.size() <= 1) {
-    file.output_stems.push_back(stem);
-  } else {
-    for (const auto& g : options.sizes) {
-      fs::path sized = stem;
-      sized += "_" + g.text;
-      file.output_stems.push_back(sized);
+void add_planned(std::vector<PlannedFile>& plan, const fs::path& input, const fs::path& relative) {
+  plan.push_back(PlannedFile{input, relative});
+}
+
+// {size} in a file name: the geometry as written, with the characters that
+// are awkward in file names (>, <, ^, !, %, @, /) spelled out or replaced.
+std::string size_for_name(const std::string& geometry) {
+  std::string out;
+  for (const char c : geometry) {
+    switch (c) {
+      case '%':
+        out += "pc";
+        break;
+      case '@':
+        out += "px";
+        break;
+      case '>':
+      case '<':
+      case '^':
+      case '!':
+      case '/':
+      case '\\':
+      case ' ':
+        break;
+      default:
+        out += c;
     }
   }
-  plan.push_back(std::move(file));
+  return out.empty() ? "size" : out;
+}
+
+// The extension for `format`, keeping the input's own spelling when it names it.
+std::string extension_for(const fs::path& input, Format format) {
+  const auto input_ext = input.extension().string();
+  if (extension_names(lower(input_ext), format)) return input_ext.substr(1);
+  return std::string(format_extension(format));
+}
+
+std::string expand(std::string_view pattern, const PlannedFile& file, const Options& options,
+                   const OutputSpec& spec, Format format, Size size) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < pattern.size()) {
+    if (pattern[i] != '{') {
+      out += pattern[i++];
+      continue;
+    }
+    const auto close = pattern.find('}', i);
+    const auto key = pattern.substr(i + 1, close - i - 1);
+    if (key == "stem") {
+      out += file.relative.stem().string();
+    } else if (key == "ext") {
+      out += extension_for(file.input, format);
+    } else if (key == "width") {
+      out += std::to_string(size.width);
+    } else if (key == "height") {
+      out += std::to_string(size.height);
+    } else if (key == "size") {
+      out += options.sizes.empty() ? std::string("original")
+                                   : size_for_name(options.sizes[spec.size_index].text);
+    } else if (key == "format") {
+      out += std::string(format_name(format));
+    }
+    i = close + 1;
+  }
+  return out;
 }
 
 void scan_directory(std::vector<PlannedFile>& plan, const Options& options, const fs::path& root) {
@@ -93,7 +143,7 @@ void scan_directory(std::vector<PlannedFile>& plan, const Options& options, cons
     }
   }
   std::sort(found.begin(), found.end());
-  for (const auto& path : found) add_planned(plan, options, path, path.lexically_relative(root));
+  for (const auto& path : found) add_planned(plan, path, path.lexically_relative(root));
 }
 
 // Where a named file's outputs go: a relative path keeps its folders (as
@@ -132,7 +182,7 @@ std::vector<PlannedFile> plan_inputs(const Options& options) {
       scan_directory(plan, options, input);
     } else {
       // Named files are always processed; if missing, they fail when read.
-      add_planned(plan, options, input, named_relative(input));
+      add_planned(plan, input, named_relative(input));
     }
   }
   if (options.shard.count > 0) {
@@ -152,10 +202,63 @@ bool in_shard(const PlannedFile& file, const Shard& shard) {
   return static_cast<int>(hash % static_cast<std::uint64_t>(shard.count)) == shard.index - 1;
 }
 
-std::vector<fs::path> expected_outputs(const PlannedFile& file, const Options& options) {
-  const Format format = choose_output_format(options.format, format_from_extension(file.input));
-  std::vector<fs::path> out;
-  for (const auto& stem : file.output_stems) out.push_back(output_path(stem, file.input, format));
+std::vector<OutputSpec> output_specs(const Options& options) {
+  std::vector<OutputSpec> specs;
+  const std::size_t sizes = std::max<std::size_t>(options.sizes.size(), 1);
+  for (std::size_t i = 0; i < sizes; ++i) {
+    for (const auto format : options.formats) specs.push_back({i, format});
+  }
+  return specs;
+}
+
+std::string name_template(const Options& options) {
+  if (!options.name.empty()) return options.name;
+  return options.sizes.size() > 1 ? "{stem}_{size}.{ext}" : "{stem}.{ext}";
+}
+
+std::string validate_name_template(std::string_view pattern) {
+  if (pattern.empty()) return "empty";
+  if (pattern.front() == '/') return "must be relative to the output folder";
+  std::size_t i = 0;
+  bool has_stem = false;
+  while ((i = pattern.find('{', i)) != std::string_view::npos) {
+    const auto close = pattern.find('}', i);
+    if (close == std::string_view::npos) return "unclosed {";
+    const auto key = pattern.substr(i + 1, close - i - 1);
+    if (key != "stem" && key != "ext" && key != "width" && key != "height" && key != "size" &&
+        key != "format") {
+      return "unknown placeholder {" + std::string(key) + "}";
+    }
+    has_stem = has_stem || key == "stem";
+    i = close + 1;
+  }
+  for (const auto& part : fs::path(std::string(pattern))) {
+    if (part == "..") return "must not climb out of the output folder with ..";
+  }
+  if (!has_stem) return "needs {stem}, or every input would write the same file";
+  return {};
+}
+
+fs::path output_path(const PlannedFile& file, const Options& options, const OutputSpec& spec,
+                     Format format, Size size) {
+  const std::string name = expand(name_template(options), file, options, spec, format, size);
+  return (options.output_dir / file.relative.parent_path() / name).lexically_normal();
+}
+
+std::vector<std::optional<fs::path>> expected_outputs(const PlannedFile& file,
+                                                      const Options& options) {
+  const std::string pattern = name_template(options);
+  const bool needs_size =
+      pattern.find("{width}") != std::string::npos || pattern.find("{height}") != std::string::npos;
+  std::vector<std::optional<fs::path>> out;
+  for (const auto& spec : output_specs(options)) {
+    if (needs_size) {
+      out.push_back(std::nullopt);
+    } else {
+      const Format format = choose_output_format(spec.format, format_from_extension(file.input));
+      out.push_back(output_path(file, options, spec, format, {}));
+    }
+  }
   return out;
 }
 
@@ -165,7 +268,9 @@ void check_plan(const std::vector<PlannedFile>& plan, const Options& options) {
   auto key = [](const fs::path& p) { return fs::weakly_canonical(p).string(); };
   for (const auto& file : plan) inputs.insert(key(file.input));
   for (const auto& file : plan) {
-    for (const auto& output : expected_outputs(file, options)) {
+    for (const auto& planned : expected_outputs(file, options)) {
+      if (!planned) continue;  // named after the pixel size: checked when written
+      const fs::path& output = *planned;
       const auto k = key(output);
       if (inputs.count(k)) {
         throw Error(ErrorCode::usage, "output " + output.string() + " would overwrite an input; " +
@@ -195,18 +300,6 @@ Format choose_output_format(OutputFormat requested, Format source) noexcept {
       break;
   }
   return is_writable(source) ? source : Format::jpeg;
-}
-
-fs::path output_path(const fs::path& stem, const fs::path& input, Format format) {
-  const auto input_ext = input.extension().string();
-  fs::path out = stem;
-  if (extension_names(lower(input_ext), format)) {
-    out += input_ext;
-  } else {
-    out += ".";
-    out += std::string(format_extension(format));
-  }
-  return out;
 }
 
 }  // namespace imgflow

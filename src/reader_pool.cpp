@@ -11,7 +11,8 @@ bool outputs_up_to_date(const PlannedFile& file, const Options& options) {
   const auto input_time = std::filesystem::last_write_time(file.input, ec);
   if (ec) return false;
   for (const auto& output : expected_outputs(file, options)) {
-    const auto output_time = std::filesystem::last_write_time(output, ec);
+    if (!output) return false;  // named after its pixel size: cannot tell before decoding
+    const auto output_time = std::filesystem::last_write_time(*output, ec);
     if (ec || output_time < input_time) return false;
   }
   return true;

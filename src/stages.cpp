@@ -18,14 +18,18 @@ Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) 
   decode_options.auto_orient = options.auto_orient;
   decode_options.allow_truncated = options.allow_truncated;
   // 16-bit samples survive only into formats that can hold them.
-  decode_options.keep_16bit = options.format == OutputFormat::keep ||
-                              options.format == OutputFormat::png ||
-                              options.format == OutputFormat::tiff;
+  decode_options.keep_16bit =
+      std::any_of(options.formats.begin(), options.formats.end(), [](OutputFormat f) {
+        return f == OutputFormat::keep || f == OutputFormat::png || f == OutputFormat::tiff;
+      });
   const SourceInfo header = read_header(bytes);
   // --keep-icc keeps the pixels in their own colour space only where the
   // profile can travel with them (JPEG outputs); elsewhere they become sRGB.
   decode_options.to_srgb =
-      !(options.keep_icc && choose_output_format(options.format, header.format) == Format::jpeg);
+      !(options.keep_icc &&
+        std::all_of(options.formats.begin(), options.formats.end(), [&](OutputFormat f) {
+          return choose_output_format(f, header.format) == Format::jpeg;
+        }));
   if (!options.sizes.empty()) {
     // Shrink on load only as far as the largest output allows.
     Size upright{header.width, header.height};
@@ -55,14 +59,14 @@ std::vector<cv::Mat> resize_stage(const Image& image, const Options& options) {
 std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
                                         const PlannedFile& planned, const Image& decoded,
                                         const Options& options) {
-  const Format format = choose_output_format(options.format, decoded.source.format);
   std::vector<EncodedOutput> out;
-  out.reserve(images.size());
-  for (std::size_t i = 0; i < images.size(); ++i) {
+  for (const auto& spec : output_specs(options)) {
+    const cv::Mat& image = images.at(spec.size_index);
+    const Format format = choose_output_format(spec.format, decoded.source.format);
     EncodedOutput encoded;
-    encoded.path = output_path(planned.output_stems.at(i), planned.input, format);
-    encoded.width = images[i].cols;
-    encoded.height = images[i].rows;
+    encoded.path = output_path(planned, options, spec, format, {image.cols, image.rows});
+    encoded.width = image.cols;
+    encoded.height = image.rows;
     EncodeOptions encoding;
     encoding.format = format;
     encoding.quality = options.quality;
@@ -76,7 +80,7 @@ std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
       if (options.keep_icc || options.keep_metadata) encoding.icc = decoded.icc;
       if (options.keep_metadata) encoding.exif = decoded.exif;
     }
-    encoded.bytes = encode(images[i], encoding);
+    encoded.bytes = encode(image, encoding);
     out.push_back(std::move(encoded));
   }
   return out;

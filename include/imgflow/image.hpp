@@ -77,6 +77,10 @@ SourceInfo read_header(std::span<const std::uint8_t> bytes);
 /// per-file code (see error.hpp) on failure, including truncated data.
 Image decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options = {});
 
+/// How many images `decode()` has decoded in this process, successful or not
+/// (several sizes and formats of one input cost one decode). Thread-safe.
+std::uint64_t decode_count() noexcept;
+
 /// Reads and decodes a file. Throws imgflow::Error (read-error, not-found, ...).
 Image decode_file(const std::filesystem::path& path, const DecodeOptions& options = {});
 

@@ -67,7 +67,11 @@ struct Options {
   /// Padding for `contain`, and what transparent pixels are flattened onto
   /// for formats without alpha (JPEG). Default white.
   Color background;
-  OutputFormat format = OutputFormat::keep;
+  /// Output formats; each size is written in each. Default: keep.
+  std::vector<OutputFormat> formats = {OutputFormat::keep};
+  /// Output file-name template (see plan.hpp); empty = "{stem}.{ext}", or
+  /// "{stem}_{size}.{ext}" with several sizes.
+  std::string name;
   int quality = 85;          ///< 1..100, for JPEG and WebP
   bool progressive = false;  ///< JPEG: progressive scans
   bool chroma_444 = false;   ///< JPEG: full-resolution chroma (default 4:2:0)

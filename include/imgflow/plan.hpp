@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,15 +10,34 @@
 
 namespace imgflow {
 
-/// One input file and where its outputs go (before its format is known).
+/// One input file, found by planning.
 struct PlannedFile {
   std::filesystem::path input;     ///< path as found (input root joined with relative)
-  std::filesystem::path relative;  ///< path relative to its input root (file name for a named file)
-  /// Output path without extension, one per size in `Options::sizes`
-  /// (one if there are no sizes): output_dir / relative-without-extension,
-  /// with "_<geometry>" appended when there are several sizes.
-  std::vector<std::filesystem::path> output_stems;
+  std::filesystem::path relative;  ///< path relative to its input root; outputs mirror it
 };
+
+/// One output each input gets: a size (index into Options::sizes; 0 when
+/// there are none) in a format. Every size × every format, from one decode.
+struct OutputSpec {
+  std::size_t size_index = 0;
+  OutputFormat format = OutputFormat::keep;
+};
+
+/// The outputs of each input, size-major: for each size, each format.
+std::vector<OutputSpec> output_specs(const Options& options);
+
+/// The file-name template in force: Options::name, or "{stem}.{ext}" for one
+/// size and "{stem}_{size}.{ext}" for several.
+std::string name_template(const Options& options);
+
+/// Why a name template is unusable (empty when it is fine). Placeholders:
+/// {stem} {ext} {width} {height} {size} {format}; "/" makes subfolders.
+std::string validate_name_template(std::string_view pattern);
+
+/// Where one output goes: output_dir / the input's relative folder / the
+/// expanded template. `size` is the output's pixel size ({width}, {height}).
+std::filesystem::path output_path(const PlannedFile& file, const Options& options,
+                                  const OutputSpec& spec, Format format, Size size);
 
 /// Lists the inputs (descending into directories when `options.recursive`),
 /// in a stable sorted order, never scanning the output directory itself, and
@@ -31,11 +51,12 @@ std::vector<PlannedFile> plan_inputs(const Options& options);
 /// naming the first conflict.
 void check_plan(const std::vector<PlannedFile>& plan, const Options& options);
 
-/// The output paths a planned file is expected to get. With `--format keep`
-/// the format is guessed from the input's extension (the content decides at
-/// run time, so a mislabelled file may get another extension).
-std::vector<std::filesystem::path> expected_outputs(const PlannedFile& file,
-                                                    const Options& options);
+/// The output paths a planned file is expected to get, one per output spec.
+/// With `--format keep` the format is guessed from the input's extension (the
+/// content decides at run time, so a mislabelled file may get another
+/// extension). std::nullopt where the name depends on the pixel size.
+std::vector<std::optional<std::filesystem::path>> expected_outputs(const PlannedFile& file,
+                                                                   const Options& options);
 
 /// True if `file` belongs to `shard` (always true when shard.count is 0).
 bool in_shard(const PlannedFile& file, const Shard& shard);
@@ -46,11 +67,5 @@ bool has_image_extension(const std::filesystem::path& path);
 
 /// The output format for an input of `source` format under `requested`.
 Format choose_output_format(OutputFormat requested, Format source) noexcept;
-
-/// The final output path: `stem` plus an extension for `format`. When the
-/// input's own extension already names that format (e.g. ".JPG" or ".jpeg"
-/// for JPEG), it is kept as is.
-std::filesystem::path output_path(const std::filesystem::path& stem,
-                                  const std::filesystem::path& input, Format format);
 
 }  // namespace imgflow

@@ -71,7 +71,7 @@ int print_plan(const imgflow::Options& options) {
     std::cout << file.input.string();
     const char* separator = " -> ";
     for (const auto& output : imgflow::expected_outputs(file, options)) {
-      std::cout << separator << output.string();
+      std::cout << separator << (output ? output->string() : "(named after its pixel size)");
       separator = ", ";
     }
     std::cout << '\n';
@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
   imgflow::Options options;
   std::vector<std::string> inputs;
   std::vector<std::string> sizes;
-  std::string format = "keep";
+  std::vector<std::string> formats;
   std::string output_dir;
   std::string report_path;
   std::string files_from;
@@ -149,7 +149,12 @@ int main(int argc, char** argv) {
                  "Padding for contain and backdrop for alpha in JPEG: white, black, transparent, "
                  "#rrggbb[aa] or r,g,b[,a]")
       ->capture_default_str();
-  app.add_option("-f,--format", format, "keep | jpeg | png | webp | tiff")->capture_default_str();
+  app.add_option("-f,--format", formats,
+                 "keep (default) | jpeg | png | webp | tiff; repeat -f for several formats")
+      ->allow_extra_args(false);
+  app.add_option("--name", options.name,
+                 "Output file-name template: {stem} {ext} {width} {height} {size} {format}; "
+                 "default {stem}.{ext}, or {stem}_{size}.{ext} with several sizes");
   app.add_option("-q,--quality", options.quality, "JPEG/WebP quality")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
@@ -222,7 +227,10 @@ int main(int argc, char** argv) {
 
   try {
     for (const auto& s : sizes) options.sizes.push_back(imgflow::parse_geometry(s));
-    options.format = imgflow::parse_output_format(format);
+    if (!formats.empty()) {
+      options.formats.clear();
+      for (const auto& f : formats) options.formats.push_back(imgflow::parse_output_format(f));
+    }
     options.fit = imgflow::parse_fit(fit);
     if (chroma != "420" && chroma != "444") {
       throw imgflow::Error(imgflow::ErrorCode::usage,

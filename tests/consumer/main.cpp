@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   options.inputs = {photo};
   options.output_dir = out;
   options.sizes = {imgflow::parse_geometry("64x64")};
-  options.format = imgflow::OutputFormat::png;
+  options.formats = {imgflow::OutputFormat::png};
   const imgflow::Report report = imgflow::run(options);
   if (report.summary.ok != 1 || report.files.at(0).outputs.size() != 1 ||
       !std::filesystem::exists(report.files[0].outputs[0].path)) {

@@ -56,8 +56,8 @@ TEST(Shard, ThreeShardsCoverEveryFileExactlyOnce) {
 }
 
 TEST(Shard, MembershipDependsOnlyOnTheRelativePath) {
-  PlannedFile a{"/one/root/x/y.jpg", "x/y.jpg", {}};
-  PlannedFile b{"/another/place/x/y.jpg", "x/y.jpg", {}};
+  PlannedFile a{"/one/root/x/y.jpg", "x/y.jpg"};
+  PlannedFile b{"/another/place/x/y.jpg", "x/y.jpg"};
   for (int k = 1; k <= 5; ++k) EXPECT_EQ(in_shard(a, {k, 5}), in_shard(b, {k, 5}));
   int owners = 0;
   for (int k = 1; k <= 5; ++k) owners += in_shard(a, {k, 5});
@@ -135,7 +135,7 @@ TEST(CheckPlan, CollidingOutputsAndOverwritingInputsAreRefused) {
   ASSERT_TRUE(cv::imwrite((dir / "in/a.jpg").string(), pixels));
   ASSERT_TRUE(cv::imwrite((dir / "in/a.png").string(), pixels));
   Options options = batch(dir / "in", dir / "out");
-  options.format = OutputFormat::webp;  // a.jpg and a.png → a.webp
+  options.formats = {OutputFormat::webp};  // a.jpg and a.png → a.webp
   try {
     run(options);
     ADD_FAILURE() << "collision not detected";
@@ -145,7 +145,7 @@ TEST(CheckPlan, CollidingOutputsAndOverwritingInputsAreRefused) {
   }
   EXPECT_FALSE(fs::exists(dir / "out"));  // nothing done
 
-  options.format = OutputFormat::keep;
+  options.formats = {OutputFormat::keep};
   options.output_dir = dir / "in";  // outputs would replace the inputs
   try {
     run(options);

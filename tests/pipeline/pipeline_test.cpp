@@ -156,7 +156,7 @@ TEST(Pipeline, MultipleSizesFromOneRun) {
   ScratchDir out;
   Options options = options_for(test::sample_jpeg(), out.path(), nullptr);
   options.sizes = {parse_geometry("320x"), parse_geometry("640x"), parse_geometry("x100")};
-  options.format = OutputFormat::webp;
+  options.formats = {OutputFormat::webp};
   const Report report = run(options);
   ASSERT_EQ(report.files.size(), 1u);
   const auto& file = report.files[0];
@@ -171,6 +171,40 @@ TEST(Pipeline, MultipleSizesFromOneRun) {
     EXPECT_EQ(m.cols, o.width);
     EXPECT_EQ(m.rows, o.height);
   }
+}
+
+TEST(Pipeline, ResponsiveSetFromOneDecode) {
+  ScratchDir out;
+  Options options = options_for(test::sample_jpeg(), out.path(), nullptr);
+  options.sizes = {parse_geometry("320x"), parse_geometry("640x"), parse_geometry("1280x")};
+  options.formats = {OutputFormat::jpeg, OutputFormat::webp};
+  const std::uint64_t before = decode_count();
+  const Report report = run(options);
+  EXPECT_EQ(decode_count() - before, 1u);  // six outputs, one decode
+  ASSERT_EQ(report.files.at(0).outputs.size(), 6u);
+  const auto stem = test::sample_jpeg().stem().string();
+  std::vector<std::string> names;
+  for (const auto& o : report.files[0].outputs) names.push_back(o.path.filename().string());
+  EXPECT_EQ(names, (std::vector<std::string>{stem + "_320x.jpg", stem + "_320x.webp",
+                                             stem + "_640x.jpg", stem + "_640x.webp",
+                                             stem + "_1280x.jpg", stem + "_1280x.webp"}));
+  for (const auto& o : report.files[0].outputs) {
+    const cv::Mat m = cv::imread(o.path.string());
+    EXPECT_EQ(m.cols, o.width) << o.path;
+    EXPECT_EQ(m.rows, o.height) << o.path;
+  }
+  EXPECT_EQ(report.files[0].outputs[4].width, 1280);
+}
+
+TEST(Pipeline, NameTemplateWithPixelSize) {
+  ScratchDir out;
+  Options options = options_for(test::sample_jpeg(), out.path(), "200x200");
+  options.name = "thumbs/{stem}-{width}x{height}.{ext}";
+  const Report report = run(options);
+  const auto& o = report.files.at(0).outputs.at(0);
+  EXPECT_EQ(o.path, out / ("thumbs/" + test::sample_jpeg().stem().string() + "-" +
+                           std::to_string(o.width) + "x" + std::to_string(o.height) + ".jpg"));
+  EXPECT_TRUE(std::filesystem::exists(o.path));
 }
 
 TEST(Pipeline, NoSizeKeepsDimensions) {

@@ -100,7 +100,7 @@ TEST(SixteenBit, KeptForPngAndTiffReducedForJpegAndWebp) {
     Options options;
     options.inputs = {dir / "in/deep.png"};
     options.output_dir = dir / ("out" + std::to_string(static_cast<int>(format)));
-    options.format = format;
+    options.formats = {format};
     options.sizes = {parse_geometry("40x")};
     const Report report = run(options);
     ASSERT_EQ(report.summary.ok, 1u);

@@ -41,8 +41,9 @@ TEST(PlanInputs, RecursionMirrorsRelativePathsAndSkipsTheOutputDir) {
   options.recursive = true;
   const auto plan = plan_inputs(options);
   EXPECT_EQ(relatives(plan), (std::vector<std::string>{"a.jpg", "sub/deeper/c.tif"}));
-  ASSERT_EQ(plan[1].output_stems.size(), 1u);
-  EXPECT_EQ(plan[1].output_stems[0], dir / "in/thumbs/sub/deeper/c");
+  const auto outputs = expected_outputs(plan[1], options);
+  ASSERT_EQ(outputs.size(), 1u);
+  EXPECT_EQ(outputs[0], dir / "in/thumbs/sub/deeper/c.tif");
 }
 
 TEST(PlanInputs, NamedFilesAreAlwaysTakenEvenIfMissingOrOddlyNamed) {
@@ -55,7 +56,8 @@ TEST(PlanInputs, NamedFilesAreAlwaysTakenEvenIfMissingOrOddlyNamed) {
   ASSERT_EQ(plan.size(), 2u);
   EXPECT_EQ(plan[0].relative, "photo.data");
   EXPECT_EQ(plan[1].input, dir / "missing.jpg");
-  EXPECT_EQ(plan[1].output_stems[0], dir / "out/missing");
+  EXPECT_EQ(expected_outputs(plan[1], options)[0], dir / "out/missing.jpg");
+  EXPECT_EQ(expected_outputs(plan[0], options)[0], dir / "out/photo.jpg");  // unknown: JPEG
 }
 
 TEST(PlanInputs, SeveralSizesGetOneStemEach) {
@@ -67,18 +69,70 @@ TEST(PlanInputs, SeveralSizesGetOneStemEach) {
   options.sizes = {parse_geometry("320x"), parse_geometry("1280x720")};
   const auto plan = plan_inputs(options);
   ASSERT_EQ(plan.size(), 1u);
-  EXPECT_EQ(plan[0].output_stems,
-            (std::vector<std::filesystem::path>{dir / "out/a_320x", dir / "out/a_1280x720"}));
+  const auto outputs = expected_outputs(plan[0], options);
+  ASSERT_EQ(outputs.size(), 2u);
+  EXPECT_EQ(outputs[0], dir / "out/a_320x.jpg");
+  EXPECT_EQ(outputs[1], dir / "out/a_1280x720.jpg");
+}
+
+// The path of one output for an input at `input` (relative `relative`).
+std::filesystem::path path_for(const char* relative, Format format, Options options = {},
+                               OutputSpec spec = {}, Size size = {}) {
+  if (options.output_dir.empty()) options.output_dir = "/o";
+  return output_path({std::string("/i/") + relative, relative}, options, spec, format, size);
 }
 
 TEST(OutputPath, KeepsTheInputsSpellingWhenItNamesTheFormat) {
-  EXPECT_EQ(output_path("/o/a", "/i/a.JPG", Format::jpeg), "/o/a.JPG");
-  EXPECT_EQ(output_path("/o/a", "/i/a.jpeg", Format::jpeg), "/o/a.jpeg");
-  EXPECT_EQ(output_path("/o/a", "/i/a.png", Format::jpeg), "/o/a.jpg");
-  EXPECT_EQ(output_path("/o/a", "/i/a.jpg", Format::webp), "/o/a.webp");
-  EXPECT_EQ(output_path("/o/a", "/i/a.tiff", Format::tiff), "/o/a.tiff");
-  EXPECT_EQ(output_path("/o/a", "/i/a.png", Format::tiff), "/o/a.tif");
-  EXPECT_EQ(output_path("/o/v1.2", "/i/v1.2.png", Format::png), "/o/v1.2.png");
+  EXPECT_EQ(path_for("a.JPG", Format::jpeg), "/o/a.JPG");
+  EXPECT_EQ(path_for("a.jpeg", Format::jpeg), "/o/a.jpeg");
+  EXPECT_EQ(path_for("a.png", Format::jpeg), "/o/a.jpg");
+  EXPECT_EQ(path_for("a.jpg", Format::webp), "/o/a.webp");
+  EXPECT_EQ(path_for("a.tiff", Format::tiff), "/o/a.tiff");
+  EXPECT_EQ(path_for("a.png", Format::tiff), "/o/a.tif");
+  EXPECT_EQ(path_for("v1.2.png", Format::png), "/o/v1.2.png");
+  EXPECT_EQ(path_for("sub/dir/b.png", Format::png), "/o/sub/dir/b.png");
+}
+
+TEST(OutputPath, NameTemplates) {
+  Options options;
+  options.output_dir = "/o";
+  options.sizes = {parse_geometry("320x"), parse_geometry("50%"), parse_geometry("800x600>")};
+  EXPECT_EQ(path_for("p/a.jpg", Format::jpeg, options, {0}), "/o/p/a_320x.jpg");
+  EXPECT_EQ(path_for("p/a.jpg", Format::jpeg, options, {1}), "/o/p/a_50pc.jpg");
+  EXPECT_EQ(path_for("p/a.jpg", Format::jpeg, options, {2}), "/o/p/a_800x600.jpg");
+  options.name = "{size}/{stem}-{width}x{height}.{format}.{ext}";
+  EXPECT_EQ(path_for("p/a.jpg", Format::webp, options, {0, OutputFormat::webp}, {320, 213}),
+            "/o/p/320x/a-320x213.webp.webp");
+  EXPECT_EQ(name_template(Options{}), "{stem}.{ext}");
+}
+
+TEST(OutputPath, TemplateValidation) {
+  EXPECT_EQ(validate_name_template("{stem}.{ext}"), "");
+  EXPECT_EQ(validate_name_template("thumbs/{stem}_{width}.jpg"), "");
+  EXPECT_NE(validate_name_template(""), "");
+  EXPECT_NE(validate_name_template("/abs/{stem}"), "");
+  EXPECT_NE(validate_name_template("../{stem}"), "");
+  EXPECT_NE(validate_name_template("{stem}.{bogus}"), "");
+  EXPECT_NE(validate_name_template("{stem"), "");
+  EXPECT_NE(validate_name_template("fixed.jpg"), "");  // every input would write one file
+  Options options;
+  options.inputs = {"a.jpg"};
+  options.output_dir = "out";
+  options.name = "../{stem}";
+  ASSERT_EQ(options.validate().size(), 1u);
+  EXPECT_NE(options.validate()[0].find("--name"), std::string::npos);
+}
+
+TEST(OutputSpecs, EverySizeInEveryFormat) {
+  Options options;
+  EXPECT_EQ(output_specs(options).size(), 1u);
+  options.sizes = {parse_geometry("320x"), parse_geometry("640x")};
+  options.formats = {OutputFormat::jpeg, OutputFormat::webp};
+  const auto specs = output_specs(options);
+  ASSERT_EQ(specs.size(), 4u);
+  EXPECT_EQ(specs[1].size_index, 0u);
+  EXPECT_EQ(specs[1].format, OutputFormat::webp);
+  EXPECT_EQ(specs[2].size_index, 1u);
 }
 
 TEST(ChooseOutputFormat, KeepUsesTheSourceWhereWritable) {
