@@ -9,34 +9,25 @@
 #include <opencv2/imgproc.hpp>
 
 #include "imgflow/error.hpp"
+#include "lanczos.hpp"
 
 namespace imgflow {
 namespace {
 
-int interpolation(Filter filter, bool shrinking) {
+int opencv_interpolation(Filter filter) {
   switch (filter) {
     case Filter::nearest:
       return cv::INTER_NEAREST;
-    case Filter::area:
-      return cv::INTER_AREA;
     case Filter::linear:
       return cv::INTER_LINEAR;
     case Filter::cubic:
       return cv::INTER_CUBIC;
-    case Filter::lanczos:
-      return cv::INTER_LANCZOS4;
-    case Filter::automatic:
-      break;
+    default:
+      return cv::INTER_AREA;
   }
-  return shrinking ? cv::INTER_AREA : cv::INTER_CUBIC;
 }
 
-// Resamples with colour weighted by alpha, so a transparent pixel's (often
-// black) colour does not bleed into its opaque neighbours.
-cv::Mat resample_premultiplied(const cv::Mat& bgra, cv::Size size, int method) {
-  const double max = bgra.depth() == CV_16U ? 65535.0 : 255.0;
-  cv::Mat f;
-  bgra.convertTo(f, CV_32FC4, 1.0 / max);
+void premultiply(cv::Mat& f) {
   for (int y = 0; y < f.rows; ++y) {
     auto* p = f.ptr<cv::Vec4f>(y);
     for (int x = 0; x < f.cols; ++x) {
@@ -45,31 +36,73 @@ cv::Mat resample_premultiplied(const cv::Mat& bgra, cv::Size size, int method) {
       p[x][2] *= p[x][3];
     }
   }
-  cv::Mat r;
-  cv::resize(f, r, size, 0, 0, method);
-  for (int y = 0; y < r.rows; ++y) {
-    auto* p = r.ptr<cv::Vec4f>(y);
-    for (int x = 0; x < r.cols; ++x) {
+}
+
+void unpremultiply(cv::Mat& f) {
+  for (int y = 0; y < f.rows; ++y) {
+    auto* p = f.ptr<cv::Vec4f>(y);
+    for (int x = 0; x < f.cols; ++x) {
       const float a = std::clamp(p[x][3], 0.0f, 1.0f);
       const float inv = a > 1e-6f ? 1.0f / a : 0.0f;
       p[x] = cv::Vec4f(p[x][0] * inv, p[x][1] * inv, p[x][2] * inv, a);
     }
   }
+}
+
+// libvips' shrink + reduce: box-average by a whole factor while at least twice
+// the target remains (exact and fast), leaving Lanczos-3 the rest.
+cv::Mat box_shrink(const cv::Mat& pixels, cv::Size size) {
+  const int kx = std::max(1, pixels.cols / (2 * size.width));
+  const int ky = std::max(1, pixels.rows / (2 * size.height));
+  if (kx == 1 && ky == 1) return pixels;
   cv::Mat out;
-  r.convertTo(out, bgra.depth(), max);
+  cv::resize(pixels, out, cv::Size(pixels.cols / kx, pixels.rows / ky), 0, 0, cv::INTER_AREA);
+  return out;
+}
+
+// Resamples in float. With alpha, colour is weighted by it (premultiplied)
+// through every step, so a transparent pixel's (often black) colour does not
+// bleed into its opaque neighbours.
+cv::Mat resample_float(const cv::Mat& pixels, cv::Size size, Filter filter) {
+  const double max = pixels.depth() == CV_16U ? 65535.0 : 255.0;
+  const bool alpha = pixels.channels() == 4;
+  cv::Mat source = pixels;
+  if (filter == Filter::automatic && !alpha) source = box_shrink(pixels, size);
+  if (!alpha && source.depth() == CV_8U && filter != Filter::area && filter != Filter::linear &&
+      filter != Filter::cubic) {
+    // The common case: Lanczos straight from 8-bit, no full-size float copy.
+    cv::Mat out;
+    detail::lanczos3(source, size).convertTo(out, CV_8U);
+    return out;
+  }
+  cv::Mat f;
+  source.convertTo(f, CV_MAKETYPE(CV_32F, source.channels()), 1.0 / max);
+  if (alpha) {
+    premultiply(f);
+    if (filter == Filter::automatic) f = box_shrink(f, size);
+  }
+  cv::Mat r;
+  if (f.size() == size) {
+    r = f;
+  } else if (filter == Filter::lanczos || filter == Filter::automatic) {
+    r = detail::lanczos3(f, size);
+  } else {
+    cv::resize(f, r, size, 0, 0, opencv_interpolation(filter));
+  }
+  if (alpha) unpremultiply(r);
+  cv::Mat out;
+  r.convertTo(out, pixels.depth(), max);  // rounds and saturates: Lanczos overshoots
   return out;
 }
 
 cv::Mat resample(const cv::Mat& pixels, Size size, Filter filter) {
   if (size.width == pixels.cols && size.height == pixels.rows) return pixels;
-  const bool shrinking = size.width <= pixels.cols && size.height <= pixels.rows;
-  const int method = interpolation(filter, shrinking);
   const cv::Size target(size.width, size.height);
-  if (pixels.channels() == 4 && method != cv::INTER_NEAREST) {
-    return resample_premultiplied(pixels, target, method);
-  }
+  const bool needs_float = filter == Filter::automatic || filter == Filter::lanczos ||
+                           (pixels.channels() == 4 && filter != Filter::nearest);
+  if (needs_float) return resample_float(pixels, target, filter);
   cv::Mat out;
-  cv::resize(pixels, out, target, 0, 0, method);
+  cv::resize(pixels, out, target, 0, 0, opencv_interpolation(filter));
   return out;
 }
 

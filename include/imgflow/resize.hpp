@@ -11,8 +11,10 @@
 
 namespace imgflow {
 
-/// Resampling filter. `automatic` uses area averaging when shrinking (no moiré)
-/// and bicubic when enlarging.
+/// Resampling filter. `automatic` does what libvips does: box-averages by a
+/// whole factor while at least twice the target size remains, then resamples
+/// the rest with Lanczos-3 (its kernel widened when shrinking, so no moiré);
+/// enlarging uses Lanczos-3 too. `lanczos` is the same without the box step.
 enum class Filter { automatic, nearest, area, linear, cubic, lanczos };
 
 /// Parses "auto", "nearest", "area", "linear", "cubic", "lanczos".
