@@ -107,6 +107,38 @@ TEST(Resize, FiltersAllGiveTheSameSize) {
   EXPECT_THROW(parse_filter("bicubic"), Error);
 }
 
+TEST(Resize, NoMoireOnAFineCheckerboard) {
+  // One-pixel checks average to mid grey; an aliasing filter shows patterns.
+  cv::Mat checks(999, 999, CV_8UC1);
+  for (int y = 0; y < checks.rows; ++y) {
+    for (int x = 0; x < checks.cols; ++x) checks.at<std::uint8_t>(y, x) = (x + y) % 2 ? 255 : 0;
+  }
+  for (const char* name : {"auto", "lanczos", "area"}) {
+    ResizeOptions options;
+    options.filter = parse_filter(name);
+    const cv::Mat small = resize(checks, parse_geometry("300x300"), options);
+    cv::Scalar mean, stddev;
+    cv::meanStdDev(small(cv::Rect(5, 5, 290, 290)), mean, stddev);  // away from the borders
+    EXPECT_NEAR(mean[0], 127.5, 2.0) << name;
+    EXPECT_LT(stddev[0], 4.0) << name;
+  }
+  ResizeOptions nearest;
+  nearest.filter = Filter::nearest;
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(resize(checks, parse_geometry("300x300"), nearest), mean, stddev);
+  EXPECT_GT(stddev[0], 60.0);  // the test can tell aliasing apart
+}
+
+TEST(Resize, LanczosMatchesAnIntegerBoxAverageClosely) {
+  // Shrinking a smooth photo 4x: Lanczos and an exact 4x4 box average agree
+  // closely (they differ only in how sharp they are).
+  const cv::Mat photo = test::make_test_pixels(800, 600, 3, 11);
+  cv::Mat box;
+  cv::resize(photo, box, cv::Size(200, 150), 0, 0, cv::INTER_AREA);
+  const cv::Mat ours = resize(photo, parse_geometry("200x150"));
+  EXPECT_GT(cv::PSNR(ours, box), 30.0);
+}
+
 TEST(ParseColor, Forms) {
   EXPECT_EQ(parse_color("white"), (Color{255, 255, 255, 255}));
   EXPECT_EQ(parse_color("transparent").a, 0);
