@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
@@ -24,17 +25,6 @@ int opencv_interpolation(Filter filter) {
       return cv::INTER_CUBIC;
     default:
       return cv::INTER_AREA;
-  }
-}
-
-void premultiply(cv::Mat& f) {
-  for (int y = 0; y < f.rows; ++y) {
-    auto* p = f.ptr<cv::Vec4f>(y);
-    for (int x = 0; x < f.cols; ++x) {
-      p[x][0] *= p[x][3];
-      p[x][1] *= p[x][3];
-      p[x][2] *= p[x][3];
-    }
   }
 }
 
@@ -60,6 +50,36 @@ cv::Mat box_shrink(const cv::Mat& pixels, cv::Size size) {
   return out;
 }
 
+// Premultiplied float [0, 1] pixels straight from 8- or 16-bit BGRA, box-
+// averaged by whole factors on the way: no full-size float copy of a large
+// image is ever made.
+template <typename T>
+cv::Mat premultiplied_box(const cv::Mat& bgra, int kx, int ky, float max) {
+  cv::Mat out(bgra.rows / ky, bgra.cols / kx, CV_32FC4);
+  const float norm = 1.0f / (max * max * static_cast<float>(kx * ky));
+  std::vector<cv::Vec4f> sums(static_cast<std::size_t>(out.cols));
+  for (int oy = 0; oy < out.rows; ++oy) {
+    std::fill(sums.begin(), sums.end(), cv::Vec4f(0, 0, 0, 0));
+    for (int dy = 0; dy < ky; ++dy) {
+      const T* row = bgra.ptr<T>(oy * ky + dy);
+      for (int ox = 0; ox < out.cols; ++ox) {
+        cv::Vec4f& sum = sums[static_cast<std::size_t>(ox)];
+        for (int dx = 0; dx < kx; ++dx) {
+          const T* p = row + 4 * (ox * kx + dx);
+          const float a = p[3];
+          sum[0] += p[0] * a;
+          sum[1] += p[1] * a;
+          sum[2] += p[2] * a;
+          sum[3] += a * max;
+        }
+      }
+    }
+    auto* dst = out.ptr<cv::Vec4f>(oy);
+    for (int ox = 0; ox < out.cols; ++ox) dst[ox] = sums[static_cast<std::size_t>(ox)] * norm;
+  }
+  return out;
+}
+
 // Resamples in float. With alpha, colour is weighted by it (premultiplied)
 // through every step, so a transparent pixel's (often black) colour does not
 // bleed into its opaque neighbours.
@@ -76,10 +96,17 @@ cv::Mat resample_float(const cv::Mat& pixels, cv::Size size, Filter filter) {
     return out;
   }
   cv::Mat f;
-  source.convertTo(f, CV_MAKETYPE(CV_32F, source.channels()), 1.0 / max);
   if (alpha) {
-    premultiply(f);
-    if (filter == Filter::automatic) f = box_shrink(f, size);
+    int kx = 1, ky = 1;
+    if (filter == Filter::automatic) {
+      kx = std::max(1, pixels.cols / (2 * size.width));
+      ky = std::max(1, pixels.rows / (2 * size.height));
+    }
+    f = pixels.depth() == CV_16U
+            ? premultiplied_box<std::uint16_t>(pixels, kx, ky, static_cast<float>(max))
+            : premultiplied_box<std::uint8_t>(pixels, kx, ky, static_cast<float>(max));
+  } else {
+    source.convertTo(f, CV_MAKETYPE(CV_32F, source.channels()), 1.0 / max);
   }
   cv::Mat r;
   if (f.size() == size) {
