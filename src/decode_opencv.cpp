@@ -10,6 +10,10 @@ namespace imgflow::detail {
 Image decode_with_opencv(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                          const DecodeOptions& options) {
   check_pixel_limit(header, options.max_pixels);
+  if (header.declared_bytes != 0 && bytes.size() < header.declared_bytes) {
+    throw Error(ErrorCode::truncated_input,
+                std::string(format_name(header.format)) + " data ends early");
+  }
   const cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1,
                         const_cast<std::uint8_t*>(bytes.data()));
   cv::Mat decoded;

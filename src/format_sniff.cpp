@@ -1,6 +1,9 @@
 // Format detection by content, and header-only size reading, so that limits
 // are checked before any decoder allocates the declared image.
 #include <algorithm>
+#include <cctype>
+#include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -48,9 +51,16 @@ std::int32_t le32s(Bytes b, std::size_t i) {
 SourceInfo jpeg_header(Bytes b) {
   std::size_t i = 2;
   while (true) {
+    const std::size_t junk_start = i;
     while (i < b.size() && b[i] != 0xFF) ++i;  // tolerate junk between segments
     while (i < b.size() && b[i] == 0xFF) ++i;  // fill bytes
-    if (i >= b.size()) truncated_header(Format::jpeg);
+    if (i >= b.size()) {
+      // Data that ends inside junk is damage, not a file cut short.
+      if (i - junk_start > 16) {
+        throw Error(ErrorCode::corrupt_input, "jpeg has no frame header (garbage after the start)");
+      }
+      truncated_header(Format::jpeg);
+    }
     const std::uint8_t marker = b[i++];
     if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) continue;
     if (marker == 0xD9 || marker == 0xDA)
@@ -86,10 +96,75 @@ SourceInfo webp_header(Bytes b) {
   throw Error(ErrorCode::corrupt_input, "webp has no image chunk");
 }
 
+// ImageWidth (256) and ImageLength (257) from the first IFD.
+SourceInfo tiff_header(Bytes b) {
+  if (b.size() < 8) truncated_header(Format::tiff);
+  const bool big = b[0] == 'M';
+  auto u16 = [&](std::size_t i) { return big ? be16(b, i) : le16(b, i); };
+  auto u32 = [&](std::size_t i) {
+    return big ? be32(b, i) : static_cast<std::uint32_t>(le32s(b, i));
+  };
+  const std::size_t ifd = u32(4);
+  if (ifd + 2 > b.size()) truncated_header(Format::tiff);
+  const std::size_t entries = u16(ifd);
+  SourceInfo info{Format::tiff, 0, 0};
+  for (std::size_t e = 0; e < entries; ++e) {
+    const std::size_t at = ifd + 2 + e * 12;
+    if (at + 12 > b.size()) truncated_header(Format::tiff);
+    const std::uint32_t tag = u16(at), type = u16(at + 2);
+    const std::uint32_t value = type == 3 ? u16(at + 8) : u32(at + 8);  // SHORT or LONG
+    if (tag == 256) info.width = static_cast<int>(std::min<std::uint32_t>(value, INT32_MAX));
+    if (tag == 257) info.height = static_cast<int>(std::min<std::uint32_t>(value, INT32_MAX));
+  }
+  if (info.width <= 0 || info.height <= 0) {
+    throw Error(ErrorCode::corrupt_input, "tiff declares no (or a zero) width or height");
+  }
+  return info;
+}
+
+// "P1".."P6", then width, height (and maxval) as text, with # comments.
+SourceInfo pnm_header(Bytes b) {
+  std::size_t i = 2;
+  auto number = [&]() -> long {
+    while (i < b.size()) {
+      if (b[i] == '#') {
+        while (i < b.size() && b[i] != '\n') ++i;
+      } else if (std::isspace(b[i])) {
+        ++i;
+      } else {
+        break;
+      }
+    }
+    if (i >= b.size()) truncated_header(Format::pnm);
+    if (!std::isdigit(b[i])) throw Error(ErrorCode::corrupt_input, "pnm header is malformed");
+    long v = 0;
+    while (i < b.size() && std::isdigit(b[i]) && v < 100'000'000) v = v * 10 + (b[i++] - '0');
+    return v;
+  };
+  const char kind = static_cast<char>(b[1]);
+  const long width = number(), height = number();
+  const long maxval = (kind == '1' || kind == '4') ? 1 : number();
+  if (width <= 0 || height <= 0 || maxval <= 0 || maxval > 65535 || width > INT32_MAX ||
+      height > INT32_MAX) {
+    throw Error(ErrorCode::corrupt_input, "pnm header declares an invalid size or depth");
+  }
+  SourceInfo info{Format::pnm, static_cast<int>(width), static_cast<int>(height)};
+  // Binary rasters have a known length: a shorter file was cut.
+  if (kind >= '4' && i < b.size()) {
+    const std::uint64_t sample = maxval > 255 ? 2 : 1;
+    const std::uint64_t row = kind == '4'   ? (static_cast<std::uint64_t>(width) + 7) / 8
+                              : kind == '5' ? width * sample
+                                            : width * sample * 3;
+    const std::uint64_t need = i + 1 + row * static_cast<std::uint64_t>(height);
+    info.declared_bytes = need;
+  }
+  return info;
+}
+
 }  // namespace
 
 Format detect_format(std::span<const std::uint8_t> b) noexcept {
-  if (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return Format::jpeg;
+  if (b.size() >= 2 && b[0] == 0xFF && b[1] == 0xD8) return Format::jpeg;
   if (starts_with(b, 0, "\x89PNG\r\n\x1a\n")) return Format::png;
   if (starts_with(b, 0, "RIFF") && starts_with(b, 8, "WEBP")) return Format::webp;
   if (starts_with(b, 0, "II*") || starts_with(b, 0, "MM")) {
@@ -122,9 +197,18 @@ SourceInfo read_header(std::span<const std::uint8_t> b) {
       return {format, static_cast<int>(be32(b, 16)), static_cast<int>(be32(b, 20))};
     case Format::webp:
       return webp_header(b);
-    case Format::bmp:
+    case Format::bmp: {
       if (b.size() < 26) truncated_header(format);
-      return {format, std::abs(le32s(b, 18)), std::abs(le32s(b, 22))};
+      const std::int32_t w = le32s(b, 18), h = le32s(b, 22);  // height < 0: top-down rows
+      if (w <= 0 || h == 0 || h == INT32_MIN) {
+        throw Error(ErrorCode::corrupt_input, "bmp declares an invalid size");
+      }
+      return {format, w, h < 0 ? -h : h};
+    }
+    case Format::tiff:
+      return tiff_header(b);
+    case Format::pnm:
+      return pnm_header(b);
     case Format::gif:
     case Format::svg:
     case Format::heif:

@@ -265,7 +265,13 @@ std::vector<std::optional<fs::path>> expected_outputs(const PlannedFile& file,
 void check_plan(const std::vector<PlannedFile>& plan, const Options& options) {
   std::unordered_map<std::string, const PlannedFile*> owners;
   std::unordered_set<std::string> inputs;
-  auto key = [](const fs::path& p) { return fs::weakly_canonical(p).string(); };
+  // A path that cannot be resolved (a symlink loop) is compared as written;
+  // reading it fails later, per file.
+  auto key = [](const fs::path& p) {
+    std::error_code ec;
+    const fs::path resolved = fs::weakly_canonical(p, ec);
+    return (ec ? fs::absolute(p, ec).lexically_normal() : resolved).string();
+  };
   for (const auto& file : plan) inputs.insert(key(file.input));
   for (const auto& file : plan) {
     for (const auto& planned : expected_outputs(file, options)) {
