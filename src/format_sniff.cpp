@@ -79,8 +79,16 @@ SourceInfo jpeg_header(Bytes b) {
   }
 }
 
+SourceInfo webp_size(Bytes b);
+
 SourceInfo webp_header(Bytes b) {
   if (b.size() < 30) truncated_header(Format::webp);
+  SourceInfo info = webp_size(b);
+  info.declared_bytes = static_cast<std::uint64_t>(le32s(b, 4) & 0x7FFFFFFF) + 8;  // RIFF size
+  return info;
+}
+
+SourceInfo webp_size(Bytes b) {
   if (starts_with(b, 12, "VP8 ")) {
     return {Format::webp, static_cast<int>(le16(b, 26) & 0x3FFF),
             static_cast<int>(le16(b, 28) & 0x3FFF)};

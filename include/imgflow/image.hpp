@@ -22,7 +22,7 @@ struct SourceInfo {
   int width = 0;        ///< full width in pixels, upright (after orientation) once decoded
   int height = 0;       ///< full height in pixels, upright (after orientation) once decoded
   int orientation = 1;  ///< EXIF orientation as stored, 1..8 (1 = upright)
-  /// Binary PNM only: how many bytes the header says the file needs (0 = unknown).
+  /// Binary PNM and WebP: how many bytes the header says the file has (0 = unknown).
   std::uint64_t declared_bytes = 0;
 };
 

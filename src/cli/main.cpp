@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/progress_bar.hpp"
+#include "cli/stderr_capture.hpp"
 #include "imgflow/imgflow.hpp"
 
 namespace {
@@ -302,13 +303,20 @@ int main(int argc, char** argv) {
 
   imgflow::Report report;
   try {
+    // Codec libraries that write to stderr themselves get their lines printed
+    // as warnings above the bar.
+    imgflow::cli::StderrCapture capture(
+        [&](const std::string& line) { bar.print_line("imgflow: warning: " + line); });
+    if (capture.terminal()) bar.set_output(capture.terminal());
     report = imgflow::run(options, callbacks);
+    bar.clear();
+    bar.set_output(stderr);
   } catch (const imgflow::Error& e) {
     bar.clear();
+    bar.set_output(stderr);
     print_error(e.what());
     return kExitUsage;
   }
-  bar.clear();
 
   int rc = report.summary.failed ? kExitFileFailed : kExitOk;
   if (write_report(report, report_path) != kExitOk) rc = kExitFileFailed;

@@ -6,7 +6,13 @@ namespace imgflow::cli {
 
 ProgressBar::ProgressBar(bool enabled, std::FILE* out) : enabled_(enabled), out_(out) {}
 
+void ProgressBar::set_output(std::FILE* out) {
+  std::lock_guard lock(mutex_);
+  out_ = out;
+}
+
 void ProgressBar::update(const Progress& progress) {
+  std::lock_guard lock(mutex_);
   last_ = progress;
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
@@ -16,13 +22,19 @@ void ProgressBar::update(const Progress& progress) {
 }
 
 void ProgressBar::print_line(const std::string& line) {
-  clear();
+  std::lock_guard lock(mutex_);
+  clear_locked();
   std::fprintf(out_, "%s\n", line.c_str());
   if (enabled_ && last_.total > 0) draw();
   std::fflush(out_);
 }
 
 void ProgressBar::clear() {
+  std::lock_guard lock(mutex_);
+  clear_locked();
+}
+
+void ProgressBar::clear_locked() {
   if (!drawn_) return;
   std::fputs("\r\033[K", out_);
   drawn_ = false;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <string>
 
 #include "imgflow/pipeline.hpp"
@@ -14,7 +15,11 @@ namespace imgflow::cli {
 class ProgressBar {
  public:
   /// `enabled` false: print_line still works, the bar is never drawn.
+  /// All calls are thread-safe.
   explicit ProgressBar(bool enabled, std::FILE* out = stderr);
+
+  /// Where the bar and lines go from now on.
+  void set_output(std::FILE* out);
 
   /// Redraws (at most ten times a second, and always for the last file).
   void update(const Progress& progress);
@@ -25,6 +30,8 @@ class ProgressBar {
 
  private:
   void draw();
+  void clear_locked();
+  std::mutex mutex_;
 
   bool enabled_;
   std::FILE* out_;

@@ -664,6 +664,55 @@ TEST(CliErrors, MissingInputAloneExitsOne) {
   EXPECT_EQ(list_files(dir / "out"), std::vector<std::string>{});
 }
 
+TEST(CliErrors, CodecChatterIsCapturedNotPrintedRaw) {
+  // OpenCV's TIFF reader prints "imdecode_(''): can't read data" straight to
+  // stderr for a TIFF whose strip is cut short; imgflow must turn it into its
+  // own warning line. An uncompressed 8-bit RGB TIFF, header first, cut in half.
+  ScratchDir dir;
+  const std::uint32_t w = 64, h = 64, data_at = 8 + 2 + 10 * 12 + 4 + 6;
+  std::vector<std::uint8_t> tiff = {'I', 'I', 42, 0, 8, 0, 0, 0, 10, 0};
+  auto put16 = [&](std::uint32_t v) {
+    tiff.push_back(v & 0xFF);
+    tiff.push_back((v >> 8) & 0xFF);
+  };
+  auto put32 = [&](std::uint32_t v) {
+    put16(v & 0xFFFF);
+    put16(v >> 16);
+  };
+  auto entry = [&](std::uint32_t tag, std::uint32_t type, std::uint32_t count,
+                   std::uint32_t value) {
+    put16(tag);
+    put16(type);
+    put32(count);
+    put32(value);
+  };
+  entry(256, 4, 1, w);
+  entry(257, 4, 1, h);
+  entry(258, 3, 3, data_at - 6);  // BitsPerSample 8,8,8 stored after the IFD
+  entry(259, 3, 1, 1);            // no compression
+  entry(262, 3, 1, 2);            // RGB
+  entry(273, 4, 1, data_at);      // the one strip
+  entry(277, 3, 1, 3);
+  entry(278, 4, 1, h);
+  entry(279, 4, 1, w * h * 3);
+  entry(284, 3, 1, 1);  // chunky
+  put32(0);
+  put16(8);
+  put16(8);
+  put16(8);
+  tiff.resize(data_at + w * h * 3 / 2, 0x80);  // half the pixels
+  write_bytes(dir / "in" / "cut.tif", tiff);
+  write_image(dir / "in" / "good.png", 40, 30);
+  const auto r = imgflow({"-s", "20", "-o", (dir / "out").string(), (dir / "in").string()});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  for (const auto& line : lines_of(r.err)) {
+    EXPECT_TRUE(starts_with(line, "imgflow: ")) << "raw line on stderr: " << line;
+  }
+  EXPECT_TRUE(r.err.find("cut.tif: corrupt-input: ") != std::string::npos) << describe(r);
+  EXPECT_TRUE(r.err.find("imgflow: warning: imdecode_") != std::string::npos) << describe(r);
+  EXPECT_TRUE(fs::exists(dir / "out" / "good.png"));
+}
+
 TEST(CliErrors, GifIsUnsupportedFormat) {
   ScratchDir dir;
   const auto in = dir / "in";
