@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -41,7 +42,51 @@ const mode_t process_umask = [] {
   return mask;
 }();
 
+// Temporary files being written right now, so that a signal handler that must
+// exit at once can remove them (see remove_temporary_files). Fixed storage:
+// a handler may neither allocate nor free.
+constexpr int kTempSlots = 128;
+char temp_paths[kTempSlots][4096];
+std::atomic<bool> temp_used[kTempSlots];
+
+// Registers a temporary file for its lifetime.
+class TemporaryRegistration {
+ public:
+  explicit TemporaryRegistration(const std::string& path) {
+    if (path.size() >= sizeof temp_paths[0]) return;
+    for (int i = 0; i < kTempSlots; ++i) {
+      bool expected = false;
+      // Claim the slot, fill in the path, then publish it.
+      if (temp_used[i].load(std::memory_order_relaxed) ||
+          !claimed_[i].compare_exchange_strong(expected, true)) {
+        continue;
+      }
+      std::memcpy(temp_paths[i], path.c_str(), path.size() + 1);
+      temp_used[i].store(true, std::memory_order_release);
+      slot_ = i;
+      return;
+    }
+  }
+  ~TemporaryRegistration() {
+    if (slot_ < 0) return;
+    temp_used[slot_].store(false, std::memory_order_release);
+    claimed_[slot_].store(false, std::memory_order_release);
+  }
+  TemporaryRegistration(const TemporaryRegistration&) = delete;
+  TemporaryRegistration& operator=(const TemporaryRegistration&) = delete;
+
+ private:
+  static inline std::atomic<bool> claimed_[kTempSlots];
+  int slot_ = -1;
+};
+
 }  // namespace
+
+void remove_temporary_files() noexcept {
+  for (int i = 0; i < kTempSlots; ++i) {
+    if (temp_used[i].load(std::memory_order_acquire)) ::unlink(temp_paths[i]);
+  }
+}
 
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
   // O_NONBLOCK so that a FIFO named as input fails the type check instead of blocking.
@@ -92,6 +137,7 @@ void write_file_atomic(const std::filesystem::path& path, std::span<const std::u
   std::string temp = (dir / name).string();
   FileDescriptor file(::mkstemp(temp.data()));
   if (file.fd < 0) throw Error(ErrorCode::write_error, os_error("cannot create " + temp, errno));
+  const TemporaryRegistration registration(temp);
   ::fchmod(file.fd, 0666 & ~process_umask);
   auto fail = [&](const std::string& what, int err) {
     ::close(file.release());

@@ -127,4 +127,9 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::uint
 void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
                        bool fsync = true);
 
+/// Removes the temporary files that write_file_atomic calls are writing at
+/// this moment. Async-signal-safe: for a signal handler that exits at once, so
+/// that even then no temporary file is left behind.
+void remove_temporary_files() noexcept;
+
 }  // namespace imgflow

@@ -25,9 +25,13 @@ imgflow::Cancellation g_cancellation;
 volatile std::sig_atomic_t g_signal = 0;
 
 // First SIGINT/SIGTERM: stop reading new files, finish what is in flight.
-// Second: leave at once (outputs are renamed into place whole, so none is partial).
+// Second: leave at once, removing the temporary files being written (outputs
+// are renamed into place whole, so none under a final name is partial).
 extern "C" void on_signal(int sig) {
-  if (g_signal != 0) ::_exit(128 + sig);
+  if (g_signal != 0) {
+    imgflow::remove_temporary_files();
+    ::_exit(128 + sig);
+  }
   g_signal = sig;
   g_cancellation.cancel();
 }

@@ -1210,9 +1210,12 @@ void interrupt_run(int sig, int expected_exit, int count, std::chrono::milliseco
   }
   ASSERT_TRUE(first_output) << "the run wrote nothing within 20 s";
   ASSERT_TRUE(child.running()) << "the run finished before it could be interrupted";
+  const auto signalled = Clock::now();
   child.signal(sig);
   child.wait(std::chrono::seconds(20));
   ASSERT_FALSE(child.timed_out()) << "the run did not stop within 20 s of the signal";
+  // The contract: in-flight files finished or discarded, report written, exit within 2 s.
+  EXPECT_LT(Clock::now() - signalled, std::chrono::seconds(2));
   const std::string err = read_text(dir / "stderr.txt");
   ASSERT_TRUE(child.exited()) << "killed by signal " << child.term_signal() << "\n" << err;
   EXPECT_EQ(child.exit_code(), expected_exit) << err;
@@ -1272,6 +1275,38 @@ TEST(CliSignals, SigintFinishesInFlightFilesAndExits130) {
 
 TEST(CliSignals, SigtermExits143) {
   interrupt_run(SIGTERM, 143, 300, std::chrono::milliseconds(300));
+}
+
+TEST(CliSignals, SecondSigintExitsAtOnceLeavingNoTemporaries) {
+  ScratchDir dir;
+  const auto in = dir / "in";
+  fs::create_directories(in);
+  const auto jpeg = encoded_image(".jpg", 640, 480, 3, 43);
+  for (int i = 0; i < 300; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "img%03d.jpg", i);
+    write_bytes(in / name, jpeg);
+  }
+  const auto out = dir / "out";
+  const auto start = Clock::now();
+  Child child({"-j", "1", "-f", "png", "-o", out.string(), in.string()}, dir / "stdout.txt",
+              dir / "stderr.txt");
+  ASSERT_TRUE(child.started());
+  while (child.running() && list_files(out).empty() &&
+         Clock::now() - start < std::chrono::seconds(20)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(child.running());
+  const auto signalled = Clock::now();
+  child.signal(SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  child.signal(SIGINT);
+  child.wait(std::chrono::seconds(20));
+  ASSERT_TRUE(child.exited());
+  EXPECT_EQ(child.exit_code(), 130);
+  EXPECT_LT(Clock::now() - signalled, std::chrono::seconds(1));
+  EXPECT_EQ(temporaries_in(dir.path()), std::vector<std::string>{});
+  for (const auto& name : list_files(out)) expect_decodes_to(out / name, {640, 480});
 }
 
 }  // namespace
