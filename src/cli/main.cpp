@@ -281,11 +281,15 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Decoded photos are large, short-lived buffers. With glibc's adaptive mmap
-  // threshold they end up in the heap arenas of whichever thread freed them,
-  // and peak RSS creeps up with the number of files (measured: +26% from 100 to
-  // 1,000 files; with a fixed 1 MiB threshold: +7%).
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // Decoded photos are large, short-lived buffers. glibc's adaptive mmap
+  // threshold lets them pile up in per-thread heaps (peak RSS creeps with the
+  // number of files), while a low fixed threshold makes every buffer fresh
+  // pages (page faults: 30% of the CPU time). Measured on 100 vs 1,000 JPEG
+  // photos, 2 threads: adaptive 221 -> 253 MB, 0.43 s system time per 100;
+  // 1 MiB threshold 199 -> 205 MB but 1.8 s; 8 MiB threshold with a 256 MiB
+  // trim threshold 237 -> 253 MB (+7%) and 0.40 s.
+  mallopt(M_MMAP_THRESHOLD, 8 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
 
   install_signal_handlers();
   imgflow::cli::ProgressBar bar(!quiet && ::isatty(STDERR_FILENO));
