@@ -39,6 +39,14 @@ struct FileJob {
   void fail(ErrorCode code, std::string message) {
     report.status = FileStatus::failed;
     report.error = code;
+    // One line per file on stderr: codec messages often end in a newline.
+    while (!message.empty() &&
+           (message.back() == '\n' || message.back() == '\r' || message.back() == ' ')) {
+      message.pop_back();
+    }
+    for (char& c : message) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
     report.message = std::move(message);
     // Free the heavy buffers at once: a failed file holds no memory in flight.
     encoded_input = {};

@@ -121,8 +121,10 @@ SourceInfo tiff_header(Bytes b) {
     if (at + 12 > b.size()) truncated_header(Format::tiff);
     const std::uint32_t tag = u16(at), type = u16(at + 2);
     const std::uint32_t value = type == 3 ? u16(at + 8) : u32(at + 8);  // SHORT or LONG
-    if (tag == 256) info.width = static_cast<int>(std::min<std::uint32_t>(value, INT32_MAX));
-    if (tag == 257) info.height = static_cast<int>(std::min<std::uint32_t>(value, INT32_MAX));
+    // A repeated tag must not hide a larger size from the limit: keep the largest.
+    const int v = static_cast<int>(std::min<std::uint32_t>(value, INT32_MAX));
+    if (tag == 256) info.width = std::max(info.width, v);
+    if (tag == 257) info.height = std::max(info.height, v);
   }
   if (info.width <= 0 || info.height <= 0) {
     throw Error(ErrorCode::corrupt_input, "tiff declares no (or a zero) width or height");

@@ -146,6 +146,8 @@ ResizePlan plan_resize(Size source, const Geometry& g, const ResizeSpec& spec) {
   const double w = source.width, h = source.height;
 
   Fit fit = spec.fit;
+  // Stretching needs both sides; with one, keep the aspect ratio.
+  if (fit == Fit::fill && (g.width == 0 || g.height == 0)) fit = Fit::inside;
   if (g.exact) fit = Fit::fill;
   if (g.cover) fit = Fit::outside;
   const bool box = g.percent == 0 && g.max_pixels == 0;

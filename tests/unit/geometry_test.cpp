@@ -160,6 +160,11 @@ TEST(PlanResize, FillStretchesAndExclamationMeansFill) {
   EXPECT_EQ(plan({400, 300}, "800x100!", Fit::inside, true).canvas, (Size{800, 100}));
 }
 
+TEST(PlanResize, FillWithOneSideKeepsAspect) {
+  EXPECT_EQ(plan({4000, 3000}, "800x", Fit::fill).canvas, (Size{800, 600}));
+  EXPECT_EQ(plan({4000, 3000}, "x300", Fit::fill).canvas, (Size{400, 300}));
+}
+
 TEST(PlanResize, OneSideAndOnePixelEdges) {
   EXPECT_EQ(plan({4000, 3000}, "x300", Fit::cover).canvas, (Size{400, 300}));
   EXPECT_EQ(plan({6000, 40}, "100x100", Fit::cover).canvas, (Size{100, 40}));
