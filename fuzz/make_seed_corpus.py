@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Regenerates fuzz/corpus/decode/: tiny (< 2 KB) images of every format and
+variant imgflow decodes, plus a few broken ones. JPEG, WebP and TIFF come from
+the imgflow binary itself (its encoders), the rest is written byte by byte.
+
+usage: fuzz/make_seed_corpus.py BUILD_DIR/imgflow
+"""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+here = os.path.dirname(os.path.abspath(__file__))
+out = os.path.join(here, "corpus", "decode")
+
+
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png(width, height, color_type, bit_depth=8, interlace=0, extra=b"", palette=None):
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color_type]
+    row_bytes = (width * channels * bit_depth + 7) // 8
+    raw = b"".join(b"\x00" + bytes((x * 37 + y * 11) % 256 for x in range(row_bytes))
+                   for y in range(height))
+    if palette is not None:
+        raw = b"".join(b"\x00" + bytes((x + y) % 4 for x in range(row_bytes)) for y in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, interlace)
+    body = chunk(b"IHDR", ihdr) + extra
+    if palette is not None:
+        body += chunk(b"PLTE", palette) + chunk(b"tRNS", b"\xff\x80")
+    return b"\x89PNG\r\n\x1a\n" + body + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def bmp(width, height):
+    row = (width * 3 + 3) // 4 * 4
+    pixels = bytes((i * 7) % 256 for i in range(row * abs(height)))
+    header = struct.pack("<IHHI", 54 + len(pixels), 0, 0, 54)
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, len(pixels), 0, 0, 0, 0)
+    return b"BM" + header + info + pixels
+
+
+def write(name, data):
+    assert len(data) < 2048, (name, len(data))
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(data)
+
+
+def main():
+    imgflow = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    write("rgb.png", png(8, 6, 2))
+    write("rgba.png", png(8, 6, 6))
+    write("gray.png", png(8, 6, 0))
+    write("gray_alpha.png", png(8, 6, 4))
+    write("gray1bit.png", png(13, 5, 0, bit_depth=1))
+    write("rgb16.png", png(4, 3, 2, bit_depth=16))
+    write("interlaced.png", png(9, 9, 2, interlace=1))
+    write("palette_trns.png", png(8, 4, 3, palette=b"\x00\x00\x00\xff\x00\x00\x00\xff\x00\x00\x00\xff"))
+    write("text_chunk.png", png(4, 4, 2, extra=chunk(b"tEXt", b"Comment\x00seed")))
+    write("bottom_up.bmp", bmp(5, 3))
+    write("top_down.bmp", bmp(5, -3))
+    write("p6.ppm", b"P6\n4 3\n255\n" + bytes(range(36)))
+    write("p5.pgm", b"P5\n# comment\n4 3\n255\n" + bytes(range(12)))
+    write("p4.pbm", b"P4\n9 2\n" + b"\xaa\x80\x55\x00")
+    write("p3.ppm", b"P3\n2 1\n255\n255 0 0 0 255 0\n")
+    write("header.gif", b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00,\x00\x00\x00\x00"
+                        b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+    write("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>\n')
+    write("heic_box", b"\x00\x00\x00\x18ftypheic" + bytes(12))
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "src")
+        os.makedirs(src)
+        with open(os.path.join(src, "color.png"), "wb") as f:
+            f.write(png(12, 9, 2))
+        with open(os.path.join(src, "gray.png"), "wb") as f:
+            f.write(png(12, 9, 0))
+        for fmt in ("jpeg", "webp", "tiff"):
+            subprocess.run([imgflow, "--quiet", "-f", fmt, "-q", "50", "-o", os.path.join(tmp, fmt), src],
+                           check=True)
+        ext = {"jpeg": "jpg", "webp": "webp", "tiff": "tif"}
+        for fmt in ("jpeg", "webp", "tiff"):
+            for name in ("color", "gray"):
+                with open(os.path.join(tmp, fmt, name + "." + ext[fmt]), "rb") as f:
+                    data = f.read()
+                write(name + "." + ext[fmt], data)
+        with open(os.path.join(tmp, "jpeg", "color.jpg"), "rb") as f:
+            jpeg = f.read()
+    # EXIF orientation 6 (APP1 right after SOI), a missing end marker, a cut.
+    app1 = (b"\xff\xe1\x00\x22Exif\x00\x00II*\x00\x08\x00\x00\x00\x01\x00"
+            b"\x12\x01\x03\x00\x01\x00\x00\x00\x06\x00\x00\x00\x00\x00\x00\x00")
+    write("exif_orientation6.jpg", jpeg[:2] + app1 + jpeg[2:])
+    write("no_eoi.jpg", jpeg[:-2])
+    write("cut.jpg", jpeg[: len(jpeg) // 2])
+
+
+if __name__ == "__main__":
+    main()
