@@ -30,6 +30,8 @@ SCALING=1
 TOOLS_LIST=$(IFS=,; echo "${ALL_TOOLS[*]}")
 RUN_TIMEOUT=${BENCH_TIMEOUT:-1800}   # seconds per single tool run
 VIPS_BATCH=${VIPS_BATCH:-8}          # files per vipsthumbnail process under xargs
+IDLE_CPU=${BENCH_IDLE_CPU:-0.25}     # cores busy with other work that still count as idle
+IDLE_WAIT=${BENCH_IDLE_WAIT:-300}    # seconds to wait for idle before starting anyway
 
 log()  { printf '[compare] %s\n' "$*"; }
 warn() { printf '[compare] WARNING: %s\n' "$*" >&2; }
@@ -49,7 +51,9 @@ usage: bench/compare.sh [options]
   -h, --help       this text
 
 Environment: BENCH_TIMEOUT (s per run, default 1800), VIPS_BATCH (files per
-vipsthumbnail call, default 8), SHARP_VERSION (npm version spec for sharp).
+vipsthumbnail call, default 8), SHARP_VERSION (npm version spec for sharp),
+BENCH_IDLE_CPU / BENCH_IDLE_WAIT (wait up to BENCH_IDLE_WAIT s, default 300,
+until other processes use less than BENCH_IDLE_CPU cores, default 0.25).
 EOF
 }
 
@@ -171,7 +175,8 @@ build_cmd() {
   local tool=$1 in_dir=$2 out=$3 extra=${4:-}
   case "$tool" in
     imgflow)
-      CMD=("$IMGFLOW" -s 800x800 -q 85 -f jpeg --quiet)
+      CMD=(env "LD_LIBRARY_PATH=$WORK/bin/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$IMGFLOW"
+           -s 800x800 -q 85 -f jpeg --quiet)
       [[ -n $extra ]] && CMD+=(-j "$extra")
       CMD+=(-o "$out" "$in_dir") ;;
     sharp)
@@ -199,14 +204,18 @@ build_cmd() {
 # run_measured SECTION CORPUS LABEL TOOL IN_DIR RUN [EXTRA] -> appends a CSV row; returns 1 on failure.
 run_measured() {
   local section=$1 corpus=$2 label=$3 tool=$4 in_dir=$5 run=$6 extra=${7:-}
-  local out=$WORK/out/$corpus/$label
+  local out=$WORK/out/$PREFIX/$corpus/$label
   local logf=$WORK/logs/$PREFIX-$corpus-$label-r$run.log
   local tf=$WORK/logs/$PREFIX-$corpus-$label-r$run.time
   rm -rf "$out"; mkdir -p "$out" "$WORK/logs"
   build_cmd "$tool" "$in_dir" "$out" "$extra"
-  local files rc=0
+  local files rc=0 load_before
   files=$(find "$in_dir" -maxdepth 1 -type f | wc -l)
+  load_before=$(cut -d' ' -f1 /proc/loadavg)
+  local busy_before busy_after
+  busy_before=$(machine_busy_ticks)
   "$TIME" -f '%e %U %S %M' -o "$tf" timeout "$RUN_TIMEOUT" "${CMD[@]}" >"$logf" 2>&1 || rc=$?
+  busy_after=$(machine_busy_ticks)
   local wall user sys rss
   read -r wall user sys rss < <(tail -n 1 "$tf")
   local outputs
@@ -217,10 +226,13 @@ run_measured() {
   elif [[ $outputs -ne $files ]]; then
     status="outputs-$outputs-of-$files"
   fi
-  local cpu
+  local cpu other
   cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
-  printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$section" "$corpus" "$label" "$run" "$files" \
-    "$wall" "$user" "$sys" "$cpu" "$rss" "$outputs" "$status" >>"$RUNS_CSV"
+  # CPU seconds the rest of the machine used meanwhile (noise indicator).
+  other=$(awk -v a="$busy_before" -v b="$busy_after" -v t="$CLK_TCK" -v c="$cpu" \
+    'BEGIN{o=(b-a)/t-c; if (o<0) o=0; printf "%.2f", o}')
+  printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$section" "$corpus" "$label" "$run" "$files" \
+    "$wall" "$user" "$sys" "$cpu" "$rss" "$outputs" "$status" "$load_before" "$other" >>"$RUNS_CSV"
   if [[ $status != ok ]]; then
     warn "$label on $corpus (run $run) FAILED: $status; last lines of $logf:"
     tail -n 15 "$logf" | sed 's/^/    /' >&2
@@ -234,9 +246,16 @@ run_measured() {
 
 warm_cache() { find "$1" -type f -exec cat {} + >/dev/null; }
 
+# Busy (non-idle, non-iowait) clock ticks of the whole machine so far.
+CLK_TCK=$(getconf CLK_TCK)
+machine_busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+
 # ------------------------------------------------------------------- main ---
 log "imgflow benchmark: $COUNT images per corpus, $RUNS run(s) per tool, $CORES cores"
 mkdir -p "$WORK" "$RESULTS"
+# Two benchmarks at once would measure each other.
+exec 9>"$WORK/.lock"
+flock -n 9 || die "another bench/compare.sh is running (lock $WORK/.lock)"
 ensure_packages
 [[ -x $TIME ]] || die "$TIME (GNU time) not found: apt-get install time"
 for py_mod in PIL numpy matplotlib; do
@@ -251,18 +270,46 @@ if has_tool imgflow && [[ ! -x $IMGFLOW ]]; then
   TOOLS=("${kept[@]}")
 fi
 [[ ${#TOOLS[@]} -gt 0 ]] || die "no tool left to run"
+if has_tool imgflow; then
+  # Run a private copy: a rebuild of build/imgflow during the benchmark must
+  # neither mix two versions in one table nor start a half-linked binary.
+  # Shared libraries it finds outside the system folders (libimgflow.so from the
+  # build tree) are copied too and found first through LD_LIBRARY_PATH.
+  rm -rf "${WORK:?}/bin"; mkdir -p "$WORK/bin/lib"
+  cp "$IMGFLOW" "$WORK/bin/imgflow"
+  while read -r soname path; do
+    cp -L "$path" "$WORK/bin/lib/$soname"
+  done < <(ldd "$IMGFLOW" | awk '$2 == "=>" && $3 ~ /^\// && $3 !~ /^\/(usr\/)?lib(32|64|x32)?\// {print $1, $3}')
+  IMGFLOW_LIBS=$(cd "$WORK/bin/lib" && ls)
+  log "imgflow: running a copy of $IMGFLOW ($(sha256sum "$IMGFLOW" | cut -c1-12))${IMGFLOW_LIBS:+ with its ${IMGFLOW_LIBS//$'\n'/, }} from $WORK/bin"
+  IMGFLOW_SOURCE=$IMGFLOW
+  IMGFLOW=$WORK/bin/imgflow
+fi
 log "tools: ${TOOLS[*]}"
 
+# Other work on the machine (a compile, tests) distorts timings: wait a while for it to calm down.
+BUSY_CORES=0
+is_busy() {  # samples the machine for 5 s; sets BUSY_CORES
+  local a b
+  a=$(machine_busy_ticks); sleep 5; b=$(machine_busy_ticks)
+  BUSY_CORES=$(awk -v a="$a" -v b="$b" -v t="$CLK_TCK" 'BEGIN{printf "%.2f", (b-a)/t/5}')
+  awk -v c="$BUSY_CORES" -v m="$IDLE_CPU" 'BEGIN{exit !(c>m)}'
+}
+waited=0
+while is_busy && ((waited < IDLE_WAIT)); do
+  ((waited == 0)) && log "other processes keep $BUSY_CORES cores busy (> $IDLE_CPU): waiting up to ${IDLE_WAIT} s for the machine to calm down"
+  sleep 10; waited=$((waited + 15))
+done
 load=$(cut -d' ' -f1 /proc/loadavg)
-if awk -v l="$load" 'BEGIN{exit !(l>0.7)}'; then
-  warn "load average is $load before starting: other work on this machine will distort the numbers"
+if awk -v c="$BUSY_CORES" -v m="$IDLE_CPU" 'BEGIN{exit !(c>m)}'; then
+  warn "other processes keep $BUSY_CORES cores busy before starting: the numbers will be distorted (see the report)"
 fi
 
 CORPUS_ROOT=$WORK/corpus/$COUNT
 "$PY" "$BENCH_DIR/tools/make_corpus.py" "$CORPUS_ROOT" "$COUNT" || die "building the corpora failed"
 
 rm -f "$RUNS_CSV" "$QUALITY_CSV" "$QUALITY_IMAGES_CSV"
-echo "section,corpus,tool,run,files,wall_s,user_s,sys_s,cpu_s,max_rss_kib,outputs,status" >"$RUNS_CSV"
+echo "section,corpus,tool,run,files,wall_s,user_s,sys_s,cpu_s,max_rss_kib,outputs,status,load1_before,other_cpu_s" >"$RUNS_CSV"
 
 for corpus in "${CORPORA[@]}"; do
   in_dir=$CORPUS_ROOT/$corpus
@@ -280,7 +327,7 @@ for corpus in "${CORPORA[@]}"; do
   done
   quality_args=()
   for tool in "${TOOLS[@]}"; do
-    [[ -z ${broken[$tool]:-} ]] && quality_args+=("$tool=$WORK/out/$corpus/$tool")
+    [[ -z ${broken[$tool]:-} ]] && quality_args+=("$tool=$WORK/out/$PREFIX/$corpus/$tool")
   done
   unset broken
   if [[ ${#quality_args[@]} -gt 0 ]]; then
@@ -294,7 +341,7 @@ done
 if [[ $SCALING == 1 ]] && has_tool imgflow; then
   in_dir=$CORPUS_ROOT/jpeg
   big_dir=$CORPUS_ROOT/jpeg_x10
-  if [[ ! -d $big_dir || $(find "$big_dir" -maxdepth 1 -type f | wc -l) -ne $((COUNT * 10)) ]]; then
+  if [[ ! -d $big_dir || $(find "$big_dir" -maxdepth 1 ! -type d | wc -l) -ne $((COUNT * 10)) ]]; then
     rm -rf "$big_dir"; mkdir -p "$big_dir"
     for ((c = 0; c < 10; c++)); do
       for f in "$in_dir"/*; do
@@ -327,9 +374,10 @@ META=$WORK/$PREFIX-meta.txt
   echo "vips_batch=$VIPS_BATCH"
   echo "tools=${TOOLS[*]}"
   if has_tool imgflow; then
-    v=$("$IMGFLOW" --version 2>/dev/null | head -n 1 || true)
+    v=$(LD_LIBRARY_PATH=$WORK/bin/lib "$IMGFLOW" --version 2>/dev/null | head -n 1 || true)
     rev=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit")
-    echo "version_imgflow=${v:-imgflow} (git $rev)"
+    dirty=$(git -C "$REPO_ROOT" status --porcelain -- src include CMakeLists.txt 2>/dev/null | head -n 1)
+    echo "version_imgflow=${v:-imgflow} (git $rev${dirty:+ + uncommitted changes}; binary $IMGFLOW_SOURCE, sha256 $(sha256sum "$IMGFLOW" | cut -c1-12))"
   fi
   if has_tool sharp; then
     echo "version_sharp=$(node -e "const s=require('sharp');console.log('sharp '+s.versions.sharp+' (libvips '+s.versions.vips+', concurrency '+s.concurrency()+'), node '+process.version)")"

@@ -14,7 +14,8 @@ import sys
 from collections import OrderedDict
 
 TOOL_NOTES = OrderedDict([
-    ("imgflow", "`imgflow -s 800x800 -q 85 -f jpeg --quiet -o OUT DIR` (one process, its own threads)"),
+    ("imgflow", "`imgflow -s 800x800 -q 85 -f jpeg --quiet -o OUT DIR` (one process, its own threads; "
+                "by default it fsyncs each output before renaming it into place, which no other tool here does)"),
     ("sharp", "Node script, `sharp(in).rotate().resize(800, 800, {fit: 'inside', withoutEnlargement: true})"
               ".jpeg({quality: 85})`, as many files in flight as cores, `sharp.concurrency()` left at its default"),
     ("vipsthumbnail", "`xargs -P <cores> -n <batch> vipsthumbnail -s '800x800>' -o OUT/%s.jpg[Q=85]`"),
@@ -52,12 +53,15 @@ def summarize(rows):
     """rows of one (section, corpus, tool) -> dict of medians, or failure info."""
     bad = [r for r in rows if r["status"] != "ok"]
     good = [r for r in rows if r["status"] == "ok"]
-    if bad or not good:
+    if not good:
         return {"failed": ", ".join(sorted({r["status"] for r in bad})) or "no run", "runs": len(rows)}
     files = int(good[0]["files"])
     wall = statistics.median(float(r["wall_s"]) for r in good)
     return {
         "failed": None,
+        # Some runs failed, others did not: medians of the good ones, flagged.
+        "partial": (f" ({len(bad)} of {len(rows)} runs FAILED: "
+                    + ", ".join(sorted({r["status"] for r in bad})) + ")") if bad else "",
         "runs": len(good),
         "files": files,
         "wall": wall,
@@ -104,6 +108,23 @@ def main():
     md.append(f"- Machine: {meta.get('nproc')} cores (`nproc`), {meta.get('cpu')}, {meta.get('memory')}, "
               f"Linux {meta.get('kernel')}; load average at start {meta.get('load_at_start')}")
     md.append(f"- Date: {meta.get('date')}")
+    others = [float(r["other_cpu_s"]) / max(float(r["wall_s"]), 0.01)
+              for r in runs if r.get("other_cpu_s") and r["status"] == "ok"]
+    busy_caption = ""
+    if others:
+        if statistics.median(others) > 0.2:
+            busy_caption = f"; BUSY MACHINE: other processes used a median {statistics.median(others):.2f} cores"
+        busy = (" — **the machine was busy with other work: treat the numbers with care**"
+                if statistics.median(others) > 0.2 else "")
+        md.append(f"- CPU used by other processes during the timed runs (machine-wide busy time from /proc/stat "
+                  f"minus the tool's own): median {statistics.median(others):.2f} cores, "
+                  f"max {max(others):.2f} cores{busy}")
+    else:
+        loads = [float(r["load1_before"]) for r in runs if r.get("load1_before")]
+        if loads:
+            md.append(f"- 1-minute load average before each timed run (includes the benchmark's own previous run, "
+                      f"about {meta.get('nproc')} when a tool saturates the cores): median "
+                      f"{statistics.median(loads):.2f}, max {max(loads):.2f}")
     md.append(f"- Corpus: {meta.get('count')} files per format, from the photos in Debian's "
               f"plasma-workspace-wallpapers and gnome-backgrounds; {meta.get('runs')} timed run(s) per tool "
               f"per corpus, tools alternating round-robin, fresh output folder each run, files in the page cache")
@@ -139,7 +160,7 @@ def main():
                     psnr += " (" + ", ".join(notes) + ")"
             else:
                 psnr = "n/a"
-            md.append(f"| {tool} | {s['wall']:.2f} | {s['cpu']:.2f} | {s['rss']:.1f} | {s['ips']:.1f} "
+            md.append(f"| {tool}{s['partial']} | {s['wall']:.2f} | {s['cpu']:.2f} | {s['rss']:.1f} | {s['ips']:.1f} "
                       f"| {ratio} | {psnr} |")
         md.append("")
 
@@ -155,7 +176,7 @@ def main():
             if s["failed"]:
                 md.append(f"| {label} | FAILED ({s['failed']}) | | | |")
             else:
-                md.append(f"| {label} | {s['files']} | {s['wall']:.2f} | {s['ips']:.1f} | {s['rss']:.1f} |")
+                md.append(f"| {label}{s['partial']} | {s['files']} | {s['wall']:.2f} | {s['ips']:.1f} | {s['rss']:.1f} |")
         md.append("")
         if j1 and j2 and not j1["failed"] and not j2["failed"]:
             r = j2["ips"] / j1["ips"]
@@ -192,11 +213,11 @@ def main():
         fh.write(text)
     print(text)
 
-    write_chart(args.out_png, main_stats, corpora, tools, meta, versions)
+    write_chart(args.out_png, main_stats, corpora, tools, meta, versions, busy_caption)
     return 0
 
 
-def write_chart(path, stats, corpora, tools, meta, versions):
+def write_chart(path, stats, corpora, tools, meta, versions, busy_caption=""):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -223,7 +244,7 @@ def write_chart(path, stats, corpora, tools, meta, versions):
     ax.legend(ncol=3, fontsize=9)
     ax.grid(axis="y", alpha=0.3)
     caption = (f"{meta.get('nproc')} cores, {meta.get('cpu')}, {meta.get('date')}; median of "
-               f"{meta.get('runs')} run(s)\n" + "; ".join(f"{k}: {v}" for k, v in versions.items()))
+               f"{meta.get('runs')} run(s){busy_caption}\n" + "; ".join(f"{k}: {v}" for k, v in versions.items()))
     fig.text(0.01, 0.01, caption, fontsize=6.5, va="bottom", ha="left", wrap=True)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(path, dpi=110)
