@@ -47,39 +47,6 @@ std::string describe(const CommandResult& r) {
          "\n--- stderr ---\n" + r.err;
 }
 
-// The lines of `text`, without their '\n' (a final unterminated line counts too).
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const auto end = text.find('\n', start);
-    if (end == std::string::npos) {
-      lines.push_back(text.substr(start));
-      break;
-    }
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-
-bool contains(const std::string& s, const std::string& what) {
-  return s.find(what) != std::string::npos;
-}
-
-// The summary line, exactly as the contract spells it.
-bool is_summary_line(const std::string& line, std::size_t total, std::size_t ok, std::size_t failed,
-                     std::size_t skipped) {
-  const std::regex re("imgflow: " + std::to_string(total) + " files: " + std::to_string(ok) +
-                      " ok, " + std::to_string(failed) + " failed, " + std::to_string(skipped) +
-                      R"( skipped in [0-9]+\.[0-9]+ s \([0-9]+\.[0-9]+ images/s\))");
-  return std::regex_match(line, re);
-}
-
 // No progress bar, no cursor movement: stderr is a pipe here, not a terminal.
 void expect_no_terminal_control(const std::string& err) {
   EXPECT_EQ(err.find('\r'), std::string::npos) << err;

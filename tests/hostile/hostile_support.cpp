@@ -208,37 +208,6 @@ void AsyncRun::record(int status) {
   term_signal_ = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const auto end = text.find('\n', start);
-    if (end == std::string::npos) {
-      lines.push_back(text.substr(start));
-      break;
-    }
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-
-bool contains(const std::string& s, const std::string& what) {
-  return s.find(what) != std::string::npos;
-}
-
-bool is_summary_line(const std::string& line, std::size_t total, std::size_t ok, std::size_t failed,
-                     std::size_t skipped) {
-  const std::regex re("imgflow: " + std::to_string(total) + " files: " + std::to_string(ok) +
-                      " ok, " + std::to_string(failed) + " failed, " + std::to_string(skipped) +
-                      R"( skipped in [0-9]+\.[0-9]+ s \([0-9]+\.[0-9]+ images/s\))");
-  return std::regex_match(line, re);
-}
-
 std::vector<std::string> temporaries_in(const fs::path& dir) {
   // Not list_files(): the tree may hold symlink loops and FIFOs, which must
   // neither throw nor be followed.

@@ -96,15 +96,6 @@ class AsyncRun {
   int term_signal_ = 0;
 };
 
-/// The lines of `text` without their '\n'.
-std::vector<std::string> lines_of(const std::string& text);
-bool starts_with(const std::string& s, const std::string& prefix);
-bool contains(const std::string& s, const std::string& what);
-
-/// The end-of-run summary line, exactly as the README spells it.
-bool is_summary_line(const std::string& line, std::size_t total, std::size_t ok, std::size_t failed,
-                     std::size_t skipped);
-
 /// Files below `dir` (recursively, hidden ones too) whose name marks them as
 /// imgflow's temporaries (".NAME.imgflow-XXXXXX").
 std::vector<std::string> temporaries_in(const fs::path& dir);

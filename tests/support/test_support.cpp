@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <stdexcept>
 
 #include <opencv2/imgcodecs.hpp>
@@ -203,6 +204,37 @@ CommandResult run_command(const std::vector<std::string>& argv) {
 
 fs::path imgflow_binary() {
   return IMGFLOW_BINARY;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto end = text.find('\n', start);
+    if (end == std::string::npos) {
+      lines.push_back(text.substr(start));
+      break;
+    }
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool contains(const std::string& s, const std::string& what) {
+  return s.find(what) != std::string::npos;
+}
+
+bool is_summary_line(const std::string& line, std::size_t total, std::size_t ok, std::size_t failed,
+                     std::size_t skipped) {
+  const std::regex re("imgflow: " + std::to_string(total) + " files: " + std::to_string(ok) +
+                      " ok, " + std::to_string(failed) + " failed, " + std::to_string(skipped) +
+                      R"( skipped in [0-9]+\.[0-9]+ s \([0-9]+\.[0-9]+ images/s\))");
+  return std::regex_match(line, re);
 }
 
 }  // namespace imgflow::test

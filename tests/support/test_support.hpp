@@ -62,6 +62,15 @@ struct CommandResult {
 /// and stderr, stdin from /dev/null.
 CommandResult run_command(const std::vector<std::string>& argv);
 
+/// The lines of `text`, without their '\n' (a final unterminated line counts too).
+std::vector<std::string> lines_of(const std::string& text);
+bool starts_with(const std::string& s, const std::string& prefix);
+bool contains(const std::string& s, const std::string& what);
+
+/// The CLI's end-of-run summary line, exactly as the README spells it.
+bool is_summary_line(const std::string& line, std::size_t total, std::size_t ok, std::size_t failed,
+                     std::size_t skipped);
+
 /// Path of the built imgflow binary.
 fs::path imgflow_binary();
 
