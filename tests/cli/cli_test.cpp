@@ -23,6 +23,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "support/imgflow_runner.hpp"
 #include "support/test_support.hpp"
 
 namespace imgflow::test {
@@ -132,14 +133,6 @@ std::set<std::string> as_set(const std::vector<std::string>& v) {
   return {v.begin(), v.end()};
 }
 
-std::vector<std::string> temporaries_in(const fs::path& dir) {
-  std::vector<std::string> found;
-  for (const auto& name : list_files(dir)) {
-    if (contains(name, ".imgflow-")) found.push_back(name);
-  }
-  return found;
-}
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -183,91 +176,6 @@ std::vector<fs::path> visible_samples() {
   }
   return out;
 }
-
-// A child imgflow that the test signals itself.
-class Child {
- public:
-  Child(const std::vector<std::string>& args, const fs::path& out_file, const fs::path& err_file) {
-    std::vector<std::string> argv{imgflow_binary().string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    const std::string out_name = out_file.string();
-    const std::string err_name = err_file.string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      // Only async-signal-safe calls between fork and exec.
-      const int in = ::open("/dev/null", O_RDONLY);
-      const int out = ::open(out_name.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err = ::open(err_name.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (in < 0 || out < 0 || err < 0) ::_exit(126);
-      ::dup2(in, 0);
-      ::dup2(out, 1);
-      ::dup2(err, 2);
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      ::signal(SIGINT, SIG_DFL);
-      ::signal(SIGTERM, SIG_DFL);
-      ::execv(cargv[0], cargv.data());
-      ::_exit(127);
-    }
-  }
-  ~Child() {
-    if (pid_ > 0 && !reaped_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  bool started() const { return pid_ > 0; }
-  void signal(int sig) { ::kill(pid_, sig); }
-  bool running() {
-    if (reaped_) return false;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      record(status);
-      return false;
-    }
-    return true;
-  }
-  // Waits up to `timeout`; kills the child if it has not exited by then.
-  void wait(std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (running() && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    if (!reaped_) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-      record(status);
-      timed_out_ = true;
-    }
-  }
-  bool timed_out() const { return timed_out_; }
-  bool exited() const { return exited_; }
-  int exit_code() const { return exit_code_; }
-  int term_signal() const { return term_signal_; }
-
- private:
-  void record(int status) {
-    reaped_ = true;
-    exited_ = WIFEXITED(status);
-    exit_code_ = exited_ ? WEXITSTATUS(status) : -1;
-    term_signal_ = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-  }
-
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-  bool exited_ = false;
-  bool timed_out_ = false;
-  int exit_code_ = -1;
-  int term_signal_ = 0;
-};
 
 // ---------------------------------------------------------------------------
 // --help, --version, usage and setup errors (exit 2, nothing written)
@@ -1161,9 +1069,9 @@ void interrupt_run(int sig, int expected_exit, int count, std::chrono::milliseco
   const auto out = dir / "out";
   const auto report_path = dir / "report.json";
   const auto start = Clock::now();
-  Child child(
-      {"-j", "1", "-f", "png", "--report", report_path.string(), "-o", out.string(), in.string()},
-      dir / "stdout.txt", dir / "stderr.txt");
+  AsyncRun child(RunSpec({"-j", "1", "-f", "png", "--report", report_path.string(), "-o",
+                          out.string(), in.string()}),
+                 dir / "stdout.txt", dir / "stderr.txt");
   ASSERT_TRUE(child.started());
   bool first_output = false;
   while (child.running() && Clock::now() - start < std::chrono::seconds(20)) {
@@ -1256,8 +1164,8 @@ TEST(CliSignals, SecondSigintExitsAtOnceLeavingNoTemporaries) {
   }
   const auto out = dir / "out";
   const auto start = Clock::now();
-  Child child({"-j", "1", "-f", "png", "-o", out.string(), in.string()}, dir / "stdout.txt",
-              dir / "stderr.txt");
+  AsyncRun child(RunSpec({"-j", "1", "-f", "png", "-o", out.string(), in.string()}),
+                 dir / "stdout.txt", dir / "stderr.txt");
   ASSERT_TRUE(child.started());
   while (child.running() && list_files(out).empty() &&
          Clock::now() - start < std::chrono::seconds(20)) {

@@ -27,7 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hostile/hostile_support.hpp"
+#include "support/imgflow_runner.hpp"
 #include "support/test_support.hpp"
 
 namespace imgflow::test::hostile {

@@ -1,4 +1,4 @@
-#include "hostile/hostile_support.hpp"
+#include "support/imgflow_runner.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -21,7 +21,7 @@
 
 extern char** environ;
 
-namespace imgflow::test::hostile {
+namespace imgflow::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -250,4 +250,4 @@ bool running_as_root() {
   return ::geteuid() == 0;
 }
 
-}  // namespace imgflow::test::hostile
+}  // namespace imgflow::test

@@ -1,5 +1,5 @@
-// Helpers for the hostile-input and batch-trust tests: running the real
-// imgflow binary with a controlled environment (extra variables, working
+// Running the real imgflow binary from tests (CLI, hostile-input and batch-trust
+// suites) with a controlled environment (extra variables, working
 // directory, RLIMIT_FSIZE, another user, a timeout) and measuring it.
 #pragma once
 
@@ -13,7 +13,7 @@
 
 #include <opencv2/core.hpp>
 
-namespace imgflow::test::hostile {
+namespace imgflow::test {
 
 namespace fs = std::filesystem;
 
@@ -114,4 +114,4 @@ std::uint32_t png_crc(const std::uint8_t* data, std::size_t size);
 /// True when the test runs as root (where chmod does not keep anyone out).
 bool running_as_root();
 
-}  // namespace imgflow::test::hostile
+}  // namespace imgflow::test
