@@ -4,8 +4,10 @@
 
 #include <atomic>
 #include <functional>
+#include <vector>
 
 #include "imgflow/options.hpp"
+#include "imgflow/plan.hpp"
 #include "imgflow/report.hpp"
 
 namespace imgflow {
@@ -44,7 +46,7 @@ struct RunCallbacks {
 Report run(const Options& options, const RunCallbacks& callbacks = {});
 
 /// Runs over an already planned list (see plan_inputs).
-Report run(const Options& options, const std::vector<struct PlannedFile>& plan,
+Report run(const Options& options, const std::vector<PlannedFile>& plan,
            const RunCallbacks& callbacks = {});
 
 }  // namespace imgflow
