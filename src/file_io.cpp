@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "imgflow/error.hpp"
@@ -80,9 +81,24 @@ class TemporaryRegistration {
   int slot_ = -1;
 };
 
+// Once remove_temporary_files() has run, no new temporary file may appear:
+// creators announce themselves, and the remover waits for those in progress.
+std::atomic<bool> stop_writing{false};
+std::atomic<int> creating{0};
+
+struct CreatingScope {
+  CreatingScope() { creating.fetch_add(1, std::memory_order_acq_rel); }
+  ~CreatingScope() { creating.fetch_sub(1, std::memory_order_acq_rel); }
+};
+
 }  // namespace
 
 void remove_temporary_files() noexcept {
+  stop_writing.store(true, std::memory_order_seq_cst);
+  // A creation under way registers its file before it leaves; wait for it
+  // (bounded: this may run in a signal handler on any thread).
+  for (long spin = 0; creating.load(std::memory_order_acquire) > 0 && spin < 50'000'000; ++spin) {
+  }
   for (int i = 0; i < kTempSlots; ++i) {
     if (temp_used[i].load(std::memory_order_acquire)) ::unlink(temp_paths[i]);
   }
@@ -135,9 +151,14 @@ void write_file_atomic(const std::filesystem::path& path, std::span<const std::u
   std::string name = ".";
   name.append(path.filename().string()).append(".imgflow-XXXXXX");
   std::string temp = (dir / name).string();
+  std::optional<CreatingScope> creation(std::in_place);
+  if (stop_writing.load(std::memory_order_seq_cst)) {
+    throw Error(ErrorCode::write_error, "not written: the process is exiting");
+  }
   FileDescriptor file(::mkstemp(temp.data()));
   if (file.fd < 0) throw Error(ErrorCode::write_error, os_error("cannot create " + temp, errno));
   const TemporaryRegistration registration(temp);
+  creation.reset();
   ::fchmod(file.fd, 0666 & ~process_umask);
   auto fail = [&](const std::string& what, int err) {
     ::close(file.release());

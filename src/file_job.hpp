@@ -3,6 +3,9 @@
 // later stages pass it on untouched.
 #pragma once
 
+#include <pthread.h>
+
+#include <csignal>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -57,5 +60,15 @@ struct FileJob {
 };
 
 using FileJobPtr = std::shared_ptr<FileJob>;
+
+/// Blocks SIGINT and SIGTERM in the calling thread (the pools' I/O threads),
+/// so a program's handler for them never runs in the middle of writing a file.
+inline void block_stop_signals() noexcept {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
 
 }  // namespace imgflow::detail

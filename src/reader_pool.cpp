@@ -36,6 +36,7 @@ void ReaderPool::start(int threads) {
 }
 
 void ReaderPool::read_loop() {
+  block_stop_signals();
   while (true) {
     if (callbacks_.should_stop()) break;
     tokens_.acquire();

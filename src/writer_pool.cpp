@@ -38,6 +38,7 @@ void WriterPool::close_and_join() {
 }
 
 void WriterPool::write_loop() {
+  block_stop_signals();
   while (true) {
     FileJobPtr job;
     {
