@@ -21,18 +21,7 @@ log() { printf 'sanitize: %s\n' "$*"; }
 # --- dependencies ------------------------------------------------------------
 "$root/scripts/setup.sh"
 
-apt_install() {
-  local sudo=""
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { log "need root to install: $*" >&2; exit 1; }
-    sudo="sudo"
-  fi
-  log "installing $*"
-  if ! apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-    $sudo apt-get update -q
-  fi
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
-}
+apt_install() { "$root/scripts/setup.sh" "$@"; }
 
 command -v clang++ >/dev/null || apt_install clang
 clang_major=$(clang++ --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -n1)

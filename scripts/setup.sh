@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what imgflow needs to build and test, from Debian 12 packages.
 # Safe to run again: it installs only what is missing. Needs root (or sudo).
+# Extra package names given as arguments are installed too (scripts/sanitize.sh uses this).
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,7 @@ packages=(
   libjpeg62-turbo-dev  # JPEG encode with optimised Huffman tables
   liblcms2-dev         # ICC profiles → sRGB
   libgtest-dev         # tests
+  "$@"
 )
 
 missing=()

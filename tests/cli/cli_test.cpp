@@ -75,15 +75,6 @@ void expect_summary_after_warnings(const CommandResult& r, std::size_t total) {
   EXPECT_TRUE(is_summary_line(lines.back(), total, total, 0, 0)) << lines.back();
 }
 
-json parse_json(const std::string& text) {
-  try {
-    return json::parse(text);
-  } catch (const json::exception& e) {
-    ADD_FAILURE() << "invalid JSON (" << e.what() << "):\n" << text;
-    return json::object();
-  }
-}
-
 // Writes a synthetic image with OpenCV; the format follows the extension.
 void write_image(const fs::path& path, int width, int height, int channels = 3, unsigned seed = 1) {
   fs::create_directories(path.parent_path());

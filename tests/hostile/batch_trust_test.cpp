@@ -27,15 +27,6 @@ namespace {
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-json parse_json(const std::string& text) {
-  try {
-    return json::parse(text);
-  } catch (const json::exception& e) {
-    ADD_FAILURE() << "invalid JSON (" << e.what() << "):\n" << text;
-    return json::object();
-  }
-}
-
 // `prefix` followed by `n` (GCC 12 warns falsely about "literal" + std::string).
 std::string numbered(std::string prefix, int n) {
   prefix += std::to_string(n);

@@ -1,5 +1,7 @@
 #include "support/test_support.hpp"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -235,6 +237,15 @@ bool is_summary_line(const std::string& line, std::size_t total, std::size_t ok,
                       " ok, " + std::to_string(failed) + " failed, " + std::to_string(skipped) +
                       R"( skipped in [0-9]+\.[0-9]+ s \([0-9]+\.[0-9]+ images/s\))");
   return std::regex_match(line, re);
+}
+
+nlohmann::json parse_json(const std::string& text) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    ADD_FAILURE() << "invalid JSON (" << e.what() << "):\n" << text;
+    return nlohmann::json::object();
+  }
 }
 
 }  // namespace imgflow::test

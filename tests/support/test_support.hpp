@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
 namespace imgflow::test {
@@ -70,6 +71,9 @@ bool contains(const std::string& s, const std::string& what);
 /// The CLI's end-of-run summary line, exactly as the README spells it.
 bool is_summary_line(const std::string& line, std::size_t total, std::size_t ok, std::size_t failed,
                      std::size_t skipped);
+
+/// Parses a JSON document, failing the test (and returning {}) if it is not valid.
+nlohmann::json parse_json(const std::string& text);
 
 /// Path of the built imgflow binary.
 fs::path imgflow_binary();
