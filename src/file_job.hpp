@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <memory>
@@ -60,6 +61,23 @@ struct FileJob {
 };
 
 using FileJobPtr = std::shared_ptr<FileJob>;
+
+/// Adds the time from construction to destruction to one of a file's
+/// StageTimings (also when the stage throws).
+class StageTimer {
+ public:
+  explicit StageTimer(double& seconds) noexcept
+      : seconds_(seconds), start_(std::chrono::steady_clock::now()) {}
+  ~StageTimer() {
+    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  StageTimer(const StageTimer&) = delete;
+  StageTimer& operator=(const StageTimer&) = delete;
+
+ private:
+  double& seconds_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 /// Blocks SIGINT and SIGTERM in the calling thread (the pools' I/O threads),
 /// so a program's handler for them never runs in the middle of writing a file.

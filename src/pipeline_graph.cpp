@@ -35,9 +35,10 @@ using Clock = std::chrono::steady_clock;
 // Runs one stage on a job: skips failed jobs, and turns any exception into a
 // failed file so that nothing ever leaves a graph node.
 template <typename Stage>
-FileJobPtr guarded(const FileJobPtr& job, Stage&& stage) {
+FileJobPtr guarded(const FileJobPtr& job, double StageTimings::*timing, Stage&& stage) {
   if (job->failed()) return job;
   try {
+    detail::StageTimer timer(job->report.timings.*timing);
     stage(*job);
   } catch (const Error& e) {
     job->fail(e.code(), e.what());
@@ -193,7 +194,7 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
     flow::graph graph;
     flow::function_node<FileJobPtr, FileJobPtr> decode(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
-          return guarded(job, [&](detail::FileJob& j) {
+          return guarded(job, &StageTimings::decode, [&](detail::FileJob& j) {
             j.decoded = detail::decode_stage(j.encoded_input, options);
             j.report.source = j.decoded.source;
             j.report.warnings = j.decoded.warnings;
@@ -202,14 +203,14 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
         });
     flow::function_node<FileJobPtr, FileJobPtr> resize(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
-          return guarded(job, [&](detail::FileJob& j) {
+          return guarded(job, &StageTimings::resize, [&](detail::FileJob& j) {
             j.resized = detail::resize_stage(j.decoded, options);
             j.decoded.pixels.release();
           });
         });
     flow::function_node<FileJobPtr, FileJobPtr> encode(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
-          return guarded(job, [&](detail::FileJob& j) {
+          return guarded(job, &StageTimings::encode, [&](detail::FileJob& j) {
             j.outputs = detail::encode_stage(j.resized, *j.planned, j.decoded, options);
             j.resized.clear();
           });

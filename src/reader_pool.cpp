@@ -60,6 +60,7 @@ void ReaderPool::read_loop() {
       continue;
     }
     try {
+      StageTimer timer(job->report.timings.read);
       job->encoded_input = read_file(plan_[index].input, options_.max_file_bytes);
     } catch (const Error& e) {
       job->fail(e.code(), e.what());

@@ -1,4 +1,5 @@
 // The run report as JSON (schema version 1).
+#include <cmath>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,13 @@ json file_entry(const FileReport& f) {
         {{"path", o.path.string()}, {"width", o.width}, {"height", o.height}, {"bytes", o.bytes}});
   }
   entry["outputs"] = std::move(outputs);
+  const auto ms = [](double seconds) { return std::round(seconds * 1e6) / 1e3; };
+  const auto& t = f.timings;
+  entry["timings_ms"] = {{"read", ms(t.read)},
+                         {"decode", ms(t.decode)},
+                         {"resize", ms(t.resize)},
+                         {"encode", ms(t.encode)},
+                         {"write", ms(t.write)}};
   return entry;
 }
 

@@ -59,6 +59,7 @@ bool WriterPool::claim(const std::filesystem::path& path) {
 }
 
 void WriterPool::write_outputs(FileJob& job) {
+  StageTimer timer(job.report.timings.write);
   try {
     for (auto& output : job.outputs) {
       if (!claim(output.path)) {

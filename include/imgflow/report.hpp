@@ -21,6 +21,17 @@ struct OutputRecord {
   std::uint64_t bytes = 0;
 };
 
+/// Seconds a file spent in each stage (0 for stages it never reached). Their
+/// sum over a run on one thread, divided by the cores, is the compute floor:
+/// the wall time no scheduler can beat with these codecs.
+struct StageTimings {
+  double read = 0;
+  double decode = 0;
+  double resize = 0;
+  double encode = 0;
+  double write = 0;
+};
+
 struct FileReport {
   std::filesystem::path input;
   FileStatus status = FileStatus::skipped;
@@ -29,6 +40,7 @@ struct FileReport {
   std::vector<std::string> warnings;
   SourceInfo source;  ///< zero until the header was read
   std::vector<OutputRecord> outputs;
+  StageTimings timings;
 };
 
 struct Summary {

@@ -394,6 +394,12 @@ TEST(CliSamples, RecursiveGalleryHasExactSizesAndMatchingReport) {
     EXPECT_EQ(o["height"], e.size.height);
     std::error_code ec;
     EXPECT_EQ(o["bytes"], fs::file_size(out / e.output, ec));
+    // Every stage ran, so each took some time; none can exceed the whole run.
+    for (const char* stage : {"read", "decode", "resize", "encode", "write"}) {
+      const double ms = f["timings_ms"][stage].get<double>();
+      EXPECT_GT(ms, 0.0) << stage;
+      EXPECT_LT(ms, report["summary"]["seconds"].get<double>() * 1000 + 1) << stage;
+    }
   }
   // The files are listed in a stable sorted order.
   std::vector<std::string> inputs;

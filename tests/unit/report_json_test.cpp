@@ -16,6 +16,7 @@ TEST(ReportJson, FollowsSchemaVersion1) {
   ok.status = FileStatus::ok;
   ok.source = {Format::jpeg, 4000, 3000};
   ok.outputs.push_back({"out/a.jpg", 800, 600, 12345});
+  ok.timings = {0.0005, 0.0421234, 0.01, 0.002, 0.25};
   FileReport bad;
   bad.input = "in/b.jpg";
   bad.status = FileStatus::failed;
@@ -38,6 +39,12 @@ TEST(ReportJson, FollowsSchemaVersion1) {
   EXPECT_EQ(doc["files"][0]["source"]["width"], 4000);
   EXPECT_EQ(doc["files"][0]["outputs"][0]["path"], "out/a.jpg");
   EXPECT_EQ(doc["files"][0]["outputs"][0]["bytes"], 12345);
+  const auto& t = doc["files"][0]["timings_ms"];  // milliseconds, rounded to a microsecond
+  EXPECT_DOUBLE_EQ(t["read"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(t["decode"].get<double>(), 42.123);
+  EXPECT_DOUBLE_EQ(t["resize"].get<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(t["encode"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(t["write"].get<double>(), 250.0);
   EXPECT_EQ(doc["files"][1]["status"], "failed");
   EXPECT_EQ(doc["files"][1]["error"]["code"], "truncated-input");
   EXPECT_EQ(doc["files"][1]["error"]["message"], "jpeg data ends early");
