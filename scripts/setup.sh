@@ -15,6 +15,7 @@ packages=(
   libjpeg62-turbo-dev  # JPEG encode with optimised Huffman tables
   liblcms2-dev         # ICC profiles → sRGB
   libgtest-dev         # tests
+  libbenchmark-dev     # stage micro-benchmarks (bench/micro, -DIMGFLOW_BUILD_BENCHMARKS=ON)
   "$@"
 )
 
