@@ -41,8 +41,8 @@ def main():
         doc = json.load(fh)
     ctx = doc.get("context", {})
     md = ["# imgflow stage micro-benchmarks\n"]
-    md.append("Per-image cost of each CPU stage on one thread (OpenCV set to one thread, as in a batch "
-              "run), on the photos in `sample_images/` and in-memory PNG, WebP and progressive-JPEG "
+    md.append("Per-image cost of each CPU stage on one thread (OpenCV set to one thread and glibc's "
+              "malloc thresholds set as the imgflow CLI sets them), on the photos in `sample_images/` and in-memory PNG, WebP and progressive-JPEG "
               "re-encodes of `kite.jpg`. Produced by `bench/micro.sh`; raw data in `micro.json`.\n")
     load = ", ".join(f"{x:.2f}" for x in ctx.get("load_avg", []))
     md.append(f"- Machine: {ctx.get('num_cpus')} CPUs at {ctx.get('mhz_per_cpu')} MHz, host "
