@@ -123,7 +123,16 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& opti
                          pixels.data, out_w, static_cast<int>(pixels.step), out_h, pixel_format,
                          0) == 0;
   };
-  if (tjDecompress2(tj, bytes.data(), static_cast<unsigned long>(bytes.size()), pixels.data, out_w,
+  // A truncated file (no end-of-image marker) always takes the full decoder,
+  // which tells a missing marker from missing data.
+  cv::Mat early_pixels;
+  const bool early = pixel_format != TJPF_CMYK && ends_with_eoi(bytes) &&
+                     decode_progressive_early(bytes, scale.num, scale.denom,
+                                              options.progressive_bits, early_pixels) &&
+                     early_pixels.size() == pixels.size() && early_pixels.type() == cv_type;
+  if (early) pixels = early_pixels;
+  if (!early &&
+      tjDecompress2(tj, bytes.data(), static_cast<unsigned long>(bytes.size()), pixels.data, out_w,
                     static_cast<int>(pixels.step), out_h, pixel_format, 0) != 0) {
     const std::string message = tjGetErrorStr2(tj);
     if (tjGetErrorCode(tj) != TJERR_WARNING) throw_jpeg_error(message);

@@ -11,6 +11,14 @@ namespace imgflow::detail {
 /// TurboJPEG, with shrink-on-load by the library's M/8 scaling factors.
 Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
 
+/// A progressive YCbCr or gray JPEG at scale `scale_num`/`scale_denom` (< 1),
+/// reading scans only until every coefficient the scaled IDCT uses is within
+/// `max_missing_bits` of full precision (see decode_jpeg_progressive.cpp).
+/// false (and `pixels` empty) when the file is not such a JPEG, or libjpeg
+/// found anything wrong: the caller then decodes it in full.
+bool decode_progressive_early(std::span<const std::uint8_t> bytes, int scale_num, int scale_denom,
+                              int max_missing_bits, cv::Mat& pixels);
+
 /// libpng's simplified API: 8-bit gray, BGR or BGRA; warnings captured.
 Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
 

@@ -1,41 +1,21 @@
 // JPEG encoding with libjpeg(-turbo)'s full API: optimised Huffman tables,
 // progressive scans, chroma subsampling and metadata segments, none of which
 // TurboJPEG's simple API offers.
-// jpeglib.h needs size_t and FILE declared before it.
-#include <cstddef>
-#include <cstdio>
-
-#include <jpeglib.h>
-
-#include <csetjmp>
 #include <cstdlib>
 #include <cstring>
 
 #include "encoders.hpp"
 #include "imgflow/error.hpp"
+#include "libjpeg_errors.hpp"
 
 namespace imgflow::detail {
 namespace {
-
-struct ErrorManager {
-  jpeg_error_mgr base;
-  std::jmp_buf jump;
-  char message[JMSG_LENGTH_MAX];
-};
-
-extern "C" void on_jpeg_error(j_common_ptr cinfo) {
-  auto* err = reinterpret_cast<ErrorManager*>(cinfo->err);
-  (*cinfo->err->format_message)(cinfo, err->message);
-  std::longjmp(err->jump, 1);
-}
-
-extern "C" void on_jpeg_message(j_common_ptr, int) {}  // encoder warnings: nothing to report
 
 // Owns what libjpeg allocates; the setjmp section below holds no C++ objects
 // with destructors, so a longjmp out of libjpeg skips nothing.
 struct Compressor {
   jpeg_compress_struct cinfo{};
-  ErrorManager err{};
+  LibjpegErrors err{};
   unsigned char* buffer = nullptr;
   unsigned long size = 0;
   bool created = false;
@@ -93,9 +73,7 @@ std::vector<std::uint8_t> encode_jpeg(const cv::Mat& pixels, const JpegSettings&
     throw Error(ErrorCode::encode_error, "jpeg: needs 8-bit gray or BGR pixels");
   }
   Compressor c;
-  c.cinfo.err = jpeg_std_error(&c.err.base);
-  c.err.base.error_exit = on_jpeg_error;
-  c.err.base.emit_message = on_jpeg_message;
+  c.err.attach(*reinterpret_cast<jpeg_common_struct*>(&c.cinfo));
   if (!compress(&c, &pixels, &settings)) {
     throw Error(ErrorCode::encode_error, std::string("jpeg: ") + c.err.message);
   }

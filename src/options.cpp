@@ -166,6 +166,8 @@ std::vector<std::string> Options::validate() const {
          "K/N with 1 <= K <= N", std::to_string(shard.index) + "/" + std::to_string(shard.count));
   expect(png_compression >= 0 && png_compression <= 9, "--png-compression", "0 to 9",
          std::to_string(png_compression));
+  expect(progressive_bits >= -1 && progressive_bits <= 13, "--progressive-bits", "-1 to 13",
+         std::to_string(progressive_bits));
   expect(!formats.empty(), "--format", "at least one format", "none");
   if (!name.empty()) {
     const std::string why = validate_name_template(name);

@@ -18,6 +18,7 @@ Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) 
   decode_options.max_pixels = options.max_pixels;
   decode_options.auto_orient = options.auto_orient;
   decode_options.allow_truncated = options.allow_truncated;
+  decode_options.progressive_bits = options.progressive_bits;
   // 16-bit samples survive only into formats that can hold them.
   decode_options.keep_16bit =
       std::any_of(options.formats.begin(), options.formats.end(), [](OutputFormat f) {

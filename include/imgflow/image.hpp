@@ -64,6 +64,11 @@ struct DecodeOptions {
   /// Accept a truncated JPEG (the missing part is grey) with a warning,
   /// instead of failing with truncated-input.
   bool allow_truncated = false;
+  /// A progressive JPEG decoded at a reduced scale stops reading scans once
+  /// every coefficient that scale shows is within this many bits of full
+  /// precision (the rest would change the output by less than its rounding).
+  /// -1 reads every scan.
+  int progressive_bits = 1;
   /// Largest accepted width × height; 0 = no limit. Checked from the header.
   std::uint64_t max_pixels = 268'402'689;
 };

@@ -106,6 +106,10 @@ struct Options {
   int max_errors = 0;
   /// Accept a truncated JPEG (grey-padded) with a warning instead of failing it.
   bool allow_truncated = false;
+  /// Shrink-on-load of progressive JPEGs: stop reading scans once the
+  /// coefficients the reduced scale shows are within this many bits of full
+  /// precision; -1 reads every scan (see DecodeOptions::progressive_bits).
+  int progressive_bits = 1;
 
   /// Every problem with these options, one message each, in the form
   /// "<option>: expected <what>, got <value>". Empty when the options are valid.

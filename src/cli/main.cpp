@@ -165,6 +165,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::string chroma = "420", tiff_compression = "lzw";
   app.add_flag("--progressive", options.progressive, "JPEG: progressive scans");
+  app.add_option("--progressive-bits", options.progressive_bits,
+                 "Progressive JPEG inputs shrunk on load: stop reading scans once the "
+                 "coefficients shown are within N bits of full precision (-1 = read all)")
+      ->check(CLI::Range(-1, 13))
+      ->capture_default_str();
   app.add_option("--chroma", chroma, "JPEG chroma subsampling: 420 | 444")->capture_default_str();
   app.add_option("--png-compression", options.png_compression, "PNG: zlib level 0-9")
       ->check(CLI::Range(0, 9))

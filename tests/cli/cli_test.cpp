@@ -231,6 +231,25 @@ TEST(CliUsage, BadGeometryIsUsageErrorAndCreatesNothing) {
   }
 }
 
+TEST(CliUsage, ProgressiveBitsOutOfRangeIsUsageError) {
+  ScratchDir dir;
+  write_image(dir / "in" / "a.jpg", 40, 30);
+  for (const char* bits : {"-2", "14", "all"}) {
+    SCOPED_TRACE(std::string("--progressive-bits ") + bits);
+    const auto r = imgflow({"-o", (dir / "out").string(), "--progressive-bits", bits,
+                            (dir / "in" / "a.jpg").string()});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(contains(r.err, "--progressive-bits")) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "out"));
+  }
+  for (const char* bits : {"-1", "0", "2"}) {
+    const auto r = imgflow({"-s", "20x20", "-o", (dir / "out" / bits).string(),
+                            "--progressive-bits", bits, (dir / "in" / "a.jpg").string()});
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_TRUE(fs::exists(dir / "out" / bits / "a.jpg")) << bits;
+  }
+}
+
 TEST(CliUsage, QualityOutOfRangeIsUsageError) {
   ScratchDir dir;
   write_image(dir / "in" / "a.jpg", 40, 30);
