@@ -47,7 +47,8 @@ usage: bench/compare.sh [options]
   --quick          smoke test: 20 images per corpus, 1 run (results go to results/quick.*)
   --tools LIST     comma-separated subset of: $(IFS=,; echo "${ALL_TOOLS[*]}")
   --no-install     do not apt-get/npm install anything; fail if something is missing
-  --no-scaling     skip the imgflow -j1/-j2 and 10x-corpus measurements
+  --no-scaling     skip the imgflow -j 1/-j <cores> runs (speed-up, compute floor) and the
+                   10x-corpus memory measurement
   -h, --help       this text
 
 Environment: BENCH_TIMEOUT (s per run, default 1800), VIPS_BATCH (files per
@@ -165,19 +166,21 @@ ensure_sharp() {
 
 # -------------------------------------------------------------- run a tool ---
 RUNS_CSV=$RESULTS/$PREFIX-runs.csv
+FLOOR_CSV=$RESULTS/$PREFIX-floor.csv
 QUALITY_CSV=$RESULTS/$PREFIX-quality.csv
 QUALITY_IMAGES_CSV=$WORK/$PREFIX-quality-per-image.csv
 FAILED=()
 
 # Sets the global CMD array to the command line of TOOL reading IN_DIR, writing OUT
-# (EXTRA: imgflow's -j value, if any).
+# (EXTRA: imgflow's -j value, if any; REPORT: imgflow's --report file, if any).
 build_cmd() {
-  local tool=$1 in_dir=$2 out=$3 extra=${4:-}
+  local tool=$1 in_dir=$2 out=$3 extra=${4:-} report=${5:-}
   case "$tool" in
     imgflow)
       CMD=(env "LD_LIBRARY_PATH=$WORK/bin/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$IMGFLOW"
            -s 800x800 -q 85 -f jpeg --quiet)
       [[ -n $extra ]] && CMD+=(-j "$extra")
+      [[ -n $report ]] && CMD+=(--report "$report")
       CMD+=(-o "$out" "$in_dir") ;;
     sharp)
       CMD=(node "$BENCH_DIR/tools/sharp_pool.js" "$in_dir" "$out" "$CORES") ;;
@@ -201,14 +204,15 @@ build_cmd() {
   esac
 }
 
-# run_measured SECTION CORPUS LABEL TOOL IN_DIR RUN [EXTRA] -> appends a CSV row; returns 1 on failure.
+# run_measured SECTION CORPUS LABEL TOOL IN_DIR RUN [EXTRA [REPORT]] -> appends a CSV row;
+# returns 1 on failure.
 run_measured() {
-  local section=$1 corpus=$2 label=$3 tool=$4 in_dir=$5 run=$6 extra=${7:-}
+  local section=$1 corpus=$2 label=$3 tool=$4 in_dir=$5 run=$6 extra=${7:-} report=${8:-}
   local out=$WORK/out/$PREFIX/$corpus/$label
   local logf=$WORK/logs/$PREFIX-$corpus-$label-r$run.log
   local tf=$WORK/logs/$PREFIX-$corpus-$label-r$run.time
   rm -rf "$out"; mkdir -p "$out" "$WORK/logs"
-  build_cmd "$tool" "$in_dir" "$out" "$extra"
+  build_cmd "$tool" "$in_dir" "$out" "$extra" "$report"
   local files rc=0 load_before
   files=$(find "$in_dir" -maxdepth 1 -type f | wc -l)
   load_before=$(cut -d' ' -f1 /proc/loadavg)
@@ -308,7 +312,7 @@ fi
 CORPUS_ROOT=$WORK/corpus/$COUNT
 "$PY" "$BENCH_DIR/tools/make_corpus.py" "$CORPUS_ROOT" "$COUNT" || die "building the corpora failed"
 
-rm -f "$RUNS_CSV" "$QUALITY_CSV" "$QUALITY_IMAGES_CSV"
+rm -f "$RUNS_CSV" "$QUALITY_CSV" "$QUALITY_IMAGES_CSV" "$FLOOR_CSV"
 echo "section,corpus,tool,run,files,wall_s,user_s,sys_s,cpu_s,max_rss_kib,outputs,status,load1_before,other_cpu_s" >"$RUNS_CSV"
 
 for corpus in "${CORPORA[@]}"; do
@@ -349,11 +353,24 @@ if [[ $SCALING == 1 ]] && has_tool imgflow; then
       done
     done
   fi
-  log "imgflow scaling: -j 1 vs -j 2 on jpeg ($COUNT files), default -j on jpeg vs jpeg_x10 ($((COUNT * 10)) files)"
+  # Per corpus: -j 1 with --report (its per-file stage times give the compute
+  # floor: their sum / cores) and -j <cores>; on jpeg also the default -j
+  # against 10x as many files (peak RSS).
+  log "imgflow scaling: -j 1 (stage times for the compute floor) vs -j $CORES on each corpus, default -j on jpeg vs jpeg_x10 ($((COUNT * 10)) files)"
   warm_cache "$big_dir"
   for ((run = 1; run <= RUNS; run++)); do
-    run_measured scaling jpeg imgflow-j1 imgflow "$in_dir" "$run" 1 || true
-    run_measured scaling jpeg imgflow-j2 imgflow "$in_dir" "$run" 2 || true
+    for corpus in "${CORPORA[@]}"; do
+      dir=$CORPUS_ROOT/$corpus
+      report=$WORK/logs/$PREFIX-$corpus-imgflow-j1-r$run.report.json
+      rm -f "$report"
+      if run_measured scaling "$corpus" imgflow-j1 imgflow "$dir" "$run" 1 "$report"; then
+        "$PY" "$BENCH_DIR/tools/floor.py" add --report "$report" --corpus "$corpus" --run "$run" \
+          --csv "$FLOOR_CSV" || warn "no compute floor for $corpus (run $run): see above"
+      fi
+      if ((CORES > 1)); then
+        run_measured scaling "$corpus" "imgflow-j$CORES" imgflow "$dir" "$run" "$CORES" || true
+      fi
+    done
     run_measured scaling jpeg imgflow imgflow "$in_dir" "$run" || true
     run_measured scaling jpeg_x10 imgflow imgflow "$big_dir" "$run" || true
   done
@@ -390,10 +407,12 @@ META=$WORK/$PREFIX-meta.txt
 } >"$META"
 
 "$PY" "$BENCH_DIR/tools/report.py" --runs-csv "$RUNS_CSV" --quality-csv "$QUALITY_CSV" \
-  --meta "$META" --out-md "$RESULTS/$PREFIX.md" --out-png "$RESULTS/$PREFIX.png" \
+  --floor-csv "$FLOOR_CSV" --meta "$META" --out-md "$RESULTS/$PREFIX.md" --out-png "$RESULTS/$PREFIX.png" \
   || die "writing the report failed"
 
-log "wrote $RESULTS/$PREFIX.md, $RESULTS/$PREFIX.png, $RUNS_CSV, $QUALITY_CSV (took $(( $(date +%s) - START_EPOCH )) s)"
+wrote_floor=""
+[[ -f $FLOOR_CSV ]] && wrote_floor=", $FLOOR_CSV"
+log "wrote $RESULTS/$PREFIX.md, $RESULTS/$PREFIX.png, $RUNS_CSV, $QUALITY_CSV$wrote_floor (took $(( $(date +%s) - START_EPOCH )) s)"
 if [[ ${#FAILED[@]} -gt 0 ]]; then
   die "some runs failed: ${FAILED[*]} (logs in $WORK/logs)"
 fi

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Turn bench/compare.sh's raw CSVs into Markdown tables and a bar chart.
 
-Usage: report.py --runs-csv F --quality-csv F --meta F --out-md F --out-png F
+Usage: report.py --runs-csv F --quality-csv F [--floor-csv F] --meta F --out-md F --out-png F
 
-Prints the Markdown report to stdout as well.
+Prints the Markdown report to stdout as well, then one line per corpus with the
+compute floor (see floor.py).
 """
 
 import argparse
@@ -12,6 +13,8 @@ import os
 import statistics
 import sys
 from collections import OrderedDict
+
+import floor as floor_mod
 
 TOOL_NOTES = OrderedDict([
     ("imgflow", "`imgflow -s 800x800 -q 85 -f jpeg --quiet -o OUT DIR` (one process, its own threads; "
@@ -84,6 +87,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs-csv", required=True)
     ap.add_argument("--quality-csv")
+    ap.add_argument("--floor-csv", help="stage times of the -j 1 runs (floor.py add)")
     ap.add_argument("--meta", required=True)
     ap.add_argument("--out-md", required=True)
     ap.add_argument("--out-png", required=True)
@@ -164,28 +168,12 @@ def main():
                       f"| {ratio} | {psnr} |")
         md.append("")
 
+    floor_lines = []
     if scaling:
-        md.append("## imgflow scaling (jpeg corpus)\n")
-        j1, j2 = scaling.get(("jpeg", "imgflow-j1")), scaling.get(("jpeg", "imgflow-j2"))
-        small, big = scaling.get(("jpeg", "imgflow")), scaling.get(("jpeg_x10", "imgflow"))
-        md.append("| measurement | files | median wall (s) | images/s | median peak RSS (MiB) |")
-        md.append("|---|---:|---:|---:|---:|")
-        for label, s in (("`-j 1`", j1), ("`-j 2`", j2), ("default `-j`", small), ("default `-j`, 10x files", big)):
-            if s is None:
-                continue
-            if s["failed"]:
-                md.append(f"| {label} | FAILED ({s['failed']}) | | | |")
-            else:
-                md.append(f"| {label}{s['partial']} | {s['files']} | {s['wall']:.2f} | {s['ips']:.1f} | {s['rss']:.1f} |")
-        md.append("")
-        if j1 and j2 and not j1["failed"] and not j2["failed"]:
-            r = j2["ips"] / j1["ips"]
-            md.append(f"- Speed-up `-j 2` over `-j 1`: **{r:.2f}x** (parallel efficiency {r / 2 * 100:.0f}% on 2 threads)")
-        if small and big and not small["failed"] and not big["failed"]:
-            g = (big["rss"] - small["rss"]) / small["rss"] * 100
-            md.append(f"- Peak RSS growth with 10x as many files ({small['files']} -> {big['files']}): "
-                      f"**{g:+.1f}%** ({small['rss']:.1f} -> {big['rss']:.1f} MiB)")
-        md.append("")
+        cores = int(meta.get("nproc") or 1)
+        floors = floor_mod.summarize(read_csv(args.floor_csv), scaling, cores)
+        md.extend(scaling_section(scaling, floors, cores))
+        floor_lines = [console_floor_line(f, cores) for f in floors.values()]
 
     md.append("## Notes\n")
     md.append("- **median wall**: elapsed seconds of the whole batch (median over runs). **median CPU**: user + "
@@ -212,9 +200,105 @@ def main():
     with open(args.out_md, "w") as fh:
         fh.write(text)
     print(text)
+    for line in floor_lines:
+        print(line)
 
     write_chart(args.out_png, main_stats, corpora, tools, meta, versions, busy_caption)
     return 0
+
+
+SPEEDUP_TARGET = 1.8   # -j 2 over -j 1 images/s on 2 cores (the performance issue's target)
+FLOOR_TARGET = 1.05    # -j <cores> wall within 5% of the compute floor
+
+
+def scaling_section(scaling, floors, cores):
+    """Markdown: -j 1 vs -j <cores> per corpus, the compute floor, and peak RSS with 10x files."""
+    jn = f"imgflow-j{cores}"
+    md = ["## imgflow scaling and compute floor\n"]
+    corpora = list(OrderedDict.fromkeys(c for c, t in scaling if t in ("imgflow-j1", jn)))
+    if corpora:
+        md.append(f"| corpus | files | `-j 1` wall (s) | `-j {cores}` wall (s) | `-j 1` images/s "
+                  f"| `-j {cores}` images/s | speed-up | peak RSS `-j 1` / `-j {cores}` (MiB) |")
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for corpus in corpora:
+            a, b = scaling.get((corpus, "imgflow-j1")), scaling.get((corpus, jn))
+            cells = [corpus]
+            if not a or not b or a["failed"] or b["failed"]:
+                bad = "; ".join(f"{lbl}: FAILED ({s['failed']})" for lbl, s in (("-j 1", a), (f"-j {cores}", b))
+                                if s and s["failed"])
+                md.append(f"| {corpus} | {bad or 'missing runs'} | | | | | | |")
+                continue
+            speedup = b["ips"] / a["ips"]
+            cells += [str(a["files"]), f"{a['wall']:.2f}{a['partial']}", f"{b['wall']:.2f}{b['partial']}",
+                      f"{a['ips']:.1f}", f"{b['ips']:.1f}", f"**{speedup:.2f}x**", f"{a['rss']:.1f} / {b['rss']:.1f}"]
+            md.append("| " + " | ".join(cells) + " |")
+        md.append("")
+        if cores == 2:
+            md.append(f"- Speed-up = `-j 2` images/s / `-j 1` images/s (target ≥ {SPEEDUP_TARGET}; parallel "
+                      "efficiency = speed-up / 2).")
+        else:
+            md.append(f"- Speed-up = `-j {cores}` images/s / `-j 1` images/s (ideal {cores}).")
+        md.append("")
+
+    if floors:
+        md.append("### Compute floor\n")
+        md.append(f"imgflow's own per-image stage times (`timings_ms` in `--report`) summed over the `-j 1` run, "
+                  f"divided by the {cores} cores: the wall time no scheduler can beat with these codecs. "
+                  f"Target: `-j {cores}` wall within 5% of the floor (wall / floor ≤ {FLOOR_TARGET}). "
+                  "Stage columns: seconds summed over the corpus (share of the sum); medians over the runs.\n")
+        md.append(f"| corpus | read | decode | resize | encode | write | stage sum (s) | floor (s) "
+                  f"| `-j {cores}` wall (s) | wall / floor |")
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for f in floors.values():
+            if "floor_s" not in f:
+                md.append(f"| {f['corpus']} | n/a: no `timings_ms` in the `-j 1` reports (an imgflow without "
+                          "per-file stage timings, or the run failed) | | | | | | | | |")
+                continue
+            total = f["stage_sum_s"] or 1.0
+            stages = [f"{f[k + '_s']:.2f} ({f[k + '_s'] / total * 100:.0f}%)" for k in floor_mod.STAGES]
+            wall = f"{f['jn_wall_s']:.2f}" if f["jn_wall_s"] else "n/a"
+            ratio = f"**{f['wall_over_floor']:.2f}**" if f["wall_over_floor"] else "n/a"
+            md.append(f"| {f['corpus']} | " + " | ".join(stages)
+                      + f" | {f['stage_sum_s']:.2f} | {f['floor_s']:.2f} | {wall} | {ratio} |")
+        md.append("")
+        md.append("- read and write run on imgflow's I/O threads (`--readers`, `--writers`); write includes the "
+                  "fsync of each output. The floor assumes every stage could share the cores perfectly.")
+        md.append("")
+
+    small, big = scaling.get(("jpeg", "imgflow")), scaling.get(("jpeg_x10", "imgflow"))
+    if small and big:
+        md.append("### Memory with 10x as many files (jpeg, default `-j`)\n")
+        md.append("| measurement | files | median wall (s) | images/s | median peak RSS (MiB) |")
+        md.append("|---|---:|---:|---:|---:|")
+        for label, s in (("default `-j`", small), ("default `-j`, 10x files", big)):
+            if s["failed"]:
+                md.append(f"| {label} | FAILED ({s['failed']}) | | | |")
+            else:
+                md.append(f"| {label}{s['partial']} | {s['files']} | {s['wall']:.2f} | {s['ips']:.1f} | {s['rss']:.1f} |")
+        md.append("")
+        if not small["failed"] and not big["failed"]:
+            g = (big["rss"] - small["rss"]) / small["rss"] * 100
+            md.append(f"- Peak RSS growth with 10x as many files ({small['files']} -> {big['files']}): "
+                      f"**{g:+.1f}%** ({small['rss']:.1f} -> {big['rss']:.1f} MiB)")
+            md.append("")
+    return md
+
+
+def console_floor_line(f, cores):
+    """One console line per corpus: floor, -j <cores> wall, their ratio, and the speed-up."""
+    head = f"[compare] floor {f['corpus']}: "
+    if "floor_s" not in f:
+        return head + "n/a (no timings_ms in the -j 1 reports)"
+    line = head + f"stage time at -j 1 {f['stage_sum_s']:.2f} s / {cores} cores = {f['floor_s']:.2f} s"
+    if f["wall_over_floor"]:
+        verdict = "meets" if f["wall_over_floor"] <= FLOOR_TARGET else "misses"
+        line += (f"; -j {cores} wall {f['jn_wall_s']:.2f} s = {f['wall_over_floor']:.2f}x the floor "
+                 f"({verdict} <= {FLOOR_TARGET})")
+    if f["speedup"]:
+        line += f"; -j {cores} / -j 1 images/s {f['speedup']:.2f}x"
+        if cores == 2:
+            line += f" ({'meets' if f['speedup'] >= SPEEDUP_TARGET else 'misses'} >= {SPEEDUP_TARGET})"
+    return line
 
 
 def write_chart(path, stats, corpora, tools, meta, versions, busy_caption=""):
