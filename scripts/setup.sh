@@ -13,6 +13,7 @@ packages=(
   libturbojpeg0-dev    # JPEG decode with shrink-on-load, JPEG encode
   libpng-dev           # PNG decode with captured warnings
   libjpeg62-turbo-dev  # JPEG encode with optimised Huffman tables
+  libwebp-dev          # WebP decode with shrink-on-load, WebP ICC profiles
   liblcms2-dev         # ICC profiles → sRGB
   libgtest-dev         # tests
   libbenchmark-dev     # stage micro-benchmarks (bench/micro, -DIMGFLOW_BUILD_BENCHMARKS=ON)

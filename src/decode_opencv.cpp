@@ -1,4 +1,4 @@
-// The formats we leave to OpenCV's imdecode: WebP, TIFF, BMP, PNM, JPEG 2000.
+// The formats we leave to OpenCV's imdecode: TIFF, BMP, PNM, JPEG 2000.
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 

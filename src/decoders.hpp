@@ -22,7 +22,11 @@ bool decode_progressive_early(std::span<const std::uint8_t> bytes, int scale_num
 /// libpng's simplified API: 8-bit gray, BGR or BGRA; warnings captured.
 Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
 
-/// Everything else OpenCV reads (WebP, TIFF, BMP, PNM, JPEG 2000).
+/// libwebp, shrinking on load with its rescaler to at least `options.at_least`.
+Image decode_webp(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                  const DecodeOptions& options);
+
+/// Everything else OpenCV reads (TIFF, BMP, PNM, JPEG 2000).
 Image decode_with_opencv(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                          const DecodeOptions& options);
 

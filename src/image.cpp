@@ -54,6 +54,9 @@ Image decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options) 
     case Format::png:
       image = detail::decode_png(bytes, stored);
       break;
+    case Format::webp:
+      image = detail::decode_webp(bytes, header, stored);
+      break;
     default:
       image = detail::decode_with_opencv(bytes, header, stored);
       break;

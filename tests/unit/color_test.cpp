@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <lcms2.h>
 #include <turbojpeg.h>
+#include <webp/mux.h>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -65,6 +66,43 @@ TEST(Color, AdobeRgbPhotoMatchesItsSrgbOriginal) {
   const Image as_stored = decode(jpeg, keep);
   EXPECT_EQ(as_stored.icc, adobe);
   // Shown as if sRGB, the Adobe RGB numbers are visibly off: the test can fail.
+  EXPECT_LT(cv::PSNR(as_stored.pixels, original), converted_psnr - 6.0);
+}
+
+// A WebP file with `icc` in an ICCP chunk (libwebpmux writes the VP8X header).
+std::vector<std::uint8_t> webp_with_icc(const std::vector<std::uint8_t>& webp,
+                                        const std::vector<std::uint8_t>& icc) {
+  const WebPData image{webp.data(), webp.size()};
+  WebPMux* mux = WebPMuxCreate(&image, 1);
+  const WebPData profile{icc.data(), icc.size()};
+  WebPData assembled{};
+  std::vector<std::uint8_t> out;
+  if (mux && WebPMuxSetChunk(mux, "ICCP", &profile, 1) == WEBP_MUX_OK &&
+      WebPMuxAssemble(mux, &assembled) == WEBP_MUX_OK) {
+    out.assign(assembled.bytes, assembled.bytes + assembled.size);
+  }
+  WebPDataClear(&assembled);
+  WebPMuxDelete(mux);
+  return out;
+}
+
+TEST(Color, AdobeRgbWebpMatchesItsSrgbOriginal) {
+  const cv::Mat original = cv::imread(test::sample_jpeg().string());
+  const auto adobe = adobe_rgb_profile();
+  EncodeOptions lossless(Format::webp, 100);
+  lossless.lossless = true;
+  const auto webp = webp_with_icc(encode(from_srgb(original, adobe), lossless), adobe);
+  ASSERT_FALSE(webp.empty());
+
+  const Image converted = decode(webp);
+  EXPECT_TRUE(converted.icc.empty());
+  const double converted_psnr = cv::PSNR(converted.pixels, original);
+  EXPECT_GT(converted_psnr, 36.0);
+
+  DecodeOptions keep;
+  keep.to_srgb = false;
+  const Image as_stored = decode(webp, keep);
+  EXPECT_EQ(as_stored.icc, adobe);
   EXPECT_LT(cv::PSNR(as_stored.pixels, original), converted_psnr - 6.0);
 }
 

@@ -100,7 +100,27 @@ TEST(Decode, SixteenBitPngBecomesEightBit) {
   EXPECT_EQ(px[2], 0);
 }
 
-TEST(Decode, WebpAndTiffThroughOpenCv) {
+TEST(Decode, WebpShrunkOnLoadSkipsOnlyInvisibleDeblocking) {
+  const cv::Mat photo = cv::imread(test::sample_jpeg().string(), cv::IMREAD_COLOR);
+  const auto webp = encode(photo, EncodeOptions(Format::webp, 80));
+  const Image full = decode(webp);
+  DecodeOptions options;
+  options.at_least = {photo.cols / 3, photo.rows / 3};
+  const Image shrinking = decode(webp, options);
+  // Full size either way (libwebp's own rescaler is not used) ...
+  ASSERT_EQ(shrinking.pixels.size(), photo.size());
+  EXPECT_EQ(shrinking.source.width, photo.cols);
+  // ... without the deblocking filter the pixels differ (the test can fail) ...
+  EXPECT_GT(cv::norm(shrinking.pixels, full.pixels, cv::NORM_INF), 0.0);
+  // ... but not once shrunk as the caller will.
+  const Geometry box = parse_geometry(std::to_string(photo.cols / 3) + "x");
+  EXPECT_GT(psnr(resize_to_fit(shrinking.pixels, box), resize_to_fit(full.pixels, box)), 48.0);
+  // Asked for nearly the full size, it decodes exactly as without a request.
+  options.at_least = {photo.cols * 9 / 10, photo.rows * 9 / 10};
+  EXPECT_EQ(cv::norm(decode(webp, options).pixels, full.pixels, cv::NORM_INF), 0.0);
+}
+
+TEST(Decode, WebpTiffAndBmpOfAnySize) {
   const cv::Mat pixels = test::make_test_pixels(50, 30, 3);
   for (const char* ext : {".webp", ".tiff", ".bmp"}) {
     std::vector<std::uint8_t> bytes;
