@@ -46,6 +46,24 @@ cv::Mat from_srgb(const cv::Mat& bgr, const std::vector<std::uint8_t>& icc) {
   return out;
 }
 
+// An encoded image whose pixels are `original` expressed in `profile` (which
+// it embeds): decoded, it comes out close to the sRGB original; decoded
+// with to_srgb = false, it keeps the profile and its numbers differ visibly.
+void expect_converted_to_srgb(const std::vector<std::uint8_t>& encoded,
+                              const std::vector<std::uint8_t>& profile, const cv::Mat& original) {
+  const Image converted = decode(encoded);
+  EXPECT_TRUE(converted.icc.empty());
+  const double converted_psnr = cv::PSNR(converted.pixels, original);
+  EXPECT_GT(converted_psnr, 36.0);
+
+  DecodeOptions keep;
+  keep.to_srgb = false;
+  const Image as_stored = decode(encoded, keep);
+  EXPECT_EQ(as_stored.icc, profile);
+  // Shown as if sRGB, the Adobe RGB numbers are visibly off: the test can fail.
+  EXPECT_LT(cv::PSNR(as_stored.pixels, original), converted_psnr - 6.0);
+}
+
 TEST(Color, AdobeRgbPhotoMatchesItsSrgbOriginal) {
   const cv::Mat original = cv::imread(test::sample_jpeg().string());
   const auto adobe = adobe_rgb_profile();
@@ -55,18 +73,7 @@ TEST(Color, AdobeRgbPhotoMatchesItsSrgbOriginal) {
   options.icc = adobe;
   const auto jpeg = encode(stored, options);
   EXPECT_EQ(detail::read_jpeg_metadata(jpeg).icc, adobe);
-
-  const Image converted = decode(jpeg);
-  EXPECT_TRUE(converted.icc.empty());
-  const double converted_psnr = cv::PSNR(converted.pixels, original);
-  EXPECT_GT(converted_psnr, 36.0);
-
-  DecodeOptions keep;
-  keep.to_srgb = false;
-  const Image as_stored = decode(jpeg, keep);
-  EXPECT_EQ(as_stored.icc, adobe);
-  // Shown as if sRGB, the Adobe RGB numbers are visibly off: the test can fail.
-  EXPECT_LT(cv::PSNR(as_stored.pixels, original), converted_psnr - 6.0);
+  expect_converted_to_srgb(jpeg, adobe, original);
 }
 
 // A WebP file with `icc` in an ICCP chunk (libwebpmux writes the VP8X header).
@@ -93,17 +100,7 @@ TEST(Color, AdobeRgbWebpMatchesItsSrgbOriginal) {
   lossless.lossless = true;
   const auto webp = webp_with_icc(encode(from_srgb(original, adobe), lossless), adobe);
   ASSERT_FALSE(webp.empty());
-
-  const Image converted = decode(webp);
-  EXPECT_TRUE(converted.icc.empty());
-  const double converted_psnr = cv::PSNR(converted.pixels, original);
-  EXPECT_GT(converted_psnr, 36.0);
-
-  DecodeOptions keep;
-  keep.to_srgb = false;
-  const Image as_stored = decode(webp, keep);
-  EXPECT_EQ(as_stored.icc, adobe);
-  EXPECT_LT(cv::PSNR(as_stored.pixels, original), converted_psnr - 6.0);
+  expect_converted_to_srgb(webp, adobe, original);
 }
 
 TEST(Color, KeepIccEmbedsTheProfileInJpegOutputs) {
