@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev   # JSON reports
   libturbojpeg0-dev    # JPEG decode with shrink-on-load, JPEG encode
   libpng-dev           # PNG decode with captured warnings
+  libdeflate-dev       # PNG: whole-buffer inflate for the common case
   libjpeg62-turbo-dev  # JPEG encode with optimised Huffman tables
   libwebp-dev          # WebP decode with shrink-on-load, WebP ICC profiles
   liblcms2-dev         # ICC profiles → sRGB

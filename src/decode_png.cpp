@@ -108,6 +108,7 @@ bool read_rows(PngReader* r, png_bytepp rows) {
 }  // namespace
 
 Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
+  if (Image fast; decode_png_whole(bytes, options, fast)) return fast;
   PngReader reader;
   reader.data = bytes.data();
   reader.size = bytes.size();

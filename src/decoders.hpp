@@ -19,6 +19,12 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& opti
 bool decode_progressive_early(std::span<const std::uint8_t> bytes, int scale_num, int scale_denom,
                               int max_missing_bits, cv::Mat& pixels);
 
+/// The common PNG (8-bit gray/RGB/RGBA, not interlaced, no tRNS) inflated
+/// whole with libdeflate; false for anything else or anything unexpected (the
+/// caller then decodes with libpng). Throws only too-many-pixels.
+bool decode_png_whole(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
+                      Image& image);
+
 /// libpng's simplified API: 8-bit gray, BGR or BGRA; warnings captured.
 Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
 

@@ -4,6 +4,7 @@
 #include <lcms2.h>
 #include <turbojpeg.h>
 #include <webp/mux.h>
+#include <zlib.h>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -101,6 +102,30 @@ TEST(Color, AdobeRgbWebpMatchesItsSrgbOriginal) {
   const auto webp = webp_with_icc(encode(from_srgb(original, adobe), lossless), adobe);
   ASSERT_FALSE(webp.empty());
   expect_converted_to_srgb(webp, adobe, original);
+}
+
+// A PNG with `icc` in an iCCP chunk right after IHDR.
+std::vector<std::uint8_t> png_with_icc(std::vector<std::uint8_t> png,
+                                       const std::vector<std::uint8_t>& icc) {
+  std::vector<std::uint8_t> compressed(compressBound(icc.size()));
+  uLongf size = compressed.size();
+  EXPECT_EQ(compress2(compressed.data(), &size, icc.data(), icc.size(), 9), Z_OK);
+  std::vector<std::uint8_t> chunk = {0, 0, 0, 0, 'i', 'C', 'C', 'P', 'i', 'c', 'c', 0, 0};
+  chunk.insert(chunk.end(), compressed.begin(), compressed.begin() + static_cast<long>(size));
+  const std::uint32_t length = static_cast<std::uint32_t>(chunk.size() - 8);
+  for (int i = 0; i < 4; ++i) chunk[i] = static_cast<std::uint8_t>(length >> (24 - 8 * i));
+  const std::uint32_t crc = static_cast<std::uint32_t>(crc32(0, chunk.data() + 4, length + 4));
+  for (int i = 0; i < 4; ++i) chunk.push_back(static_cast<std::uint8_t>(crc >> (24 - 8 * i)));
+  png.insert(png.begin() + 33, chunk.begin(), chunk.end());  // signature 8 + IHDR 25
+  return png;
+}
+
+TEST(Color, AdobeRgbPngMatchesItsSrgbOriginal) {
+  const cv::Mat original = cv::imread(test::sample_jpeg().string());
+  const auto adobe = adobe_rgb_profile();
+  const auto png =
+      png_with_icc(encode(from_srgb(original, adobe), EncodeOptions(Format::png, 0)), adobe);
+  expect_converted_to_srgb(png, adobe, original);
 }
 
 TEST(Color, KeepIccEmbedsTheProfileInJpegOutputs) {

@@ -2,8 +2,15 @@
 // and extreme sizes.
 #include <gtest/gtest.h>
 
-#include <opencv2/imgcodecs.hpp>
+#include <png.h>
+#include <zlib.h>
 
+#include <set>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "decoders.hpp"
 #include "imgflow/imgflow.hpp"
 #include "support/test_support.hpp"
 
@@ -12,6 +19,101 @@ namespace {
 
 std::filesystem::path fixture(const char* name) {
   return std::filesystem::path(IMGFLOW_FIXTURE_DIR) / name;
+}
+
+// The filter type byte of every row of an 8-bit, non-interlaced PNG.
+std::set<int> row_filters(const std::vector<std::uint8_t>& png, int width, int channels) {
+  std::vector<std::uint8_t> compressed;
+  for (std::size_t at = 8; at + 12 <= png.size();) {
+    const std::size_t length = (std::size_t{png[at]} << 24) | (std::size_t{png[at + 1]} << 16) |
+                               (std::size_t{png[at + 2]} << 8) | png[at + 3];
+    if (std::equal(png.begin() + at + 4, png.begin() + at + 8, "IDAT")) {
+      compressed.insert(compressed.end(), png.begin() + at + 8, png.begin() + at + 8 + length);
+    }
+    at += 12 + length;
+  }
+  std::vector<std::uint8_t> raw(16 << 20);
+  uLongf size = raw.size();
+  EXPECT_EQ(uncompress(raw.data(), &size, compressed.data(), compressed.size()), Z_OK);
+  std::set<int> filters;
+  const std::size_t stride = 1 + std::size_t(width) * channels;
+  for (std::size_t row = 0; row * stride < size; ++row) filters.insert(raw[row * stride]);
+  return filters;
+}
+
+// Encoded by libpng itself with its default adaptive filtering (OpenCV asks
+// for the Sub filter only), so rows use all five filter types.
+std::vector<std::uint8_t> libpng_encode(const cv::Mat& pixels) {
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  image.width = static_cast<png_uint_32>(pixels.cols);
+  image.height = static_cast<png_uint_32>(pixels.rows);
+  image.format = pixels.channels() == 1   ? PNG_FORMAT_GRAY
+                 : pixels.channels() == 3 ? PNG_FORMAT_BGR
+                                          : PNG_FORMAT_BGRA;
+  png_alloc_size_t size = 0;
+  const auto stride = static_cast<png_int_32>(pixels.step);
+  EXPECT_TRUE(png_image_write_to_memory(&image, nullptr, &size, 0, pixels.data, stride, nullptr));
+  std::vector<std::uint8_t> png(size);
+  EXPECT_TRUE(
+      png_image_write_to_memory(&image, png.data(), &size, 0, pixels.data, stride, nullptr));
+  png.resize(size);
+  return png;
+}
+
+// The whole-buffer path (libdeflate + our unfiltering) gives exactly what
+// libpng gives (through OpenCV), for gray, BGR and BGRA photos whose rows
+// use every PNG filter type, at odd widths.
+TEST(Png, WholeBufferDecodeMatchesLibpngExactly) {
+  const cv::Mat photo = cv::imread(test::sample_jpeg().string(), cv::IMREAD_COLOR);
+  cv::Mat bgr;
+  cv::resize(photo, bgr, {301, 203}, 0, 0, cv::INTER_AREA);
+  bgr.rowRange(0, 8).setTo(cv::Scalar(0, 0, 0));  // flat rows: libpng picks filter None
+  cv::Mat gray, bgra;
+  cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(bgr, bgra, cv::COLOR_BGR2BGRA);
+  for (int y = 0; y < bgra.rows; ++y) {
+    for (int x = 0; x < bgra.cols; ++x) {
+      bgra.at<cv::Vec4b>(y, x)[3] = y < 8 ? 255 : cv::saturate_cast<uchar>(x + y);
+    }
+  }
+  std::set<int> all_filters;
+  for (const cv::Mat& pixels : {gray, bgr, bgra}) {
+    SCOPED_TRACE(pixels.channels());
+    const auto png = libpng_encode(pixels);
+    // Sub, Up, Average and Paeth (whose code differs per pixel size) in every
+    // image; None (a no-op) in some.
+    const auto filters = row_filters(png, pixels.cols, pixels.channels());
+    for (const int filter : {1, 2, 3, 4}) EXPECT_EQ(filters.count(filter), 1u) << filter;
+    all_filters.insert(filters.begin(), filters.end());
+    Image image;
+    ASSERT_TRUE(detail::decode_png_whole(png, {}, image));
+    ASSERT_EQ(image.pixels.size(), pixels.size());
+    ASSERT_EQ(image.pixels.type(), pixels.type());
+    EXPECT_EQ(cv::norm(image.pixels, cv::imdecode(png, cv::IMREAD_UNCHANGED), cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::norm(image.pixels, pixels, cv::NORM_INF), 0.0);  // PNG is lossless
+  }
+  EXPECT_EQ(all_filters.count(0), 1u);
+}
+
+TEST(Png, WholeBufferDecodeLeavesUnusualFilesToLibpng) {
+  // Palette, 16-bit, tRNS: not the simple case.
+  for (const char* name : {"palette_transparent.png", "palette_4bit.png", "gray16.png"}) {
+    Image image;
+    EXPECT_FALSE(detail::decode_png_whole(test::read_bytes(fixture(name)), {}, image)) << name;
+  }
+  const cv::Mat pixels = test::make_test_pixels(40, 30, 3);
+  std::vector<std::uint8_t> png;
+  ASSERT_TRUE(cv::imencode(".png", pixels, png));
+  Image image;
+  ASSERT_TRUE(detail::decode_png_whole(png, {}, image));
+  // Any damage: a flipped bit under a CRC, or the end cut off.
+  auto flipped = png;
+  flipped[png.size() / 2] ^= 0x01;
+  EXPECT_FALSE(detail::decode_png_whole(flipped, {}, image));
+  auto cut = png;
+  cut.resize(png.size() - 12);  // no IEND
+  EXPECT_FALSE(detail::decode_png_whole(cut, {}, image));
 }
 
 TEST(Png, PaletteWithTransparencyBecomesBgra) {
