@@ -1,13 +1,18 @@
 // libFuzzer target: the single-image path a batch runs for every file:
 // decode (format sniffing, header checks, every decoder) with a 4-megapixel
-// limit, then resize_to_fit 64x64, then encode as JPEG.
+// limit, then resize_to_fit 64x64, then encode as JPEG. Whatever decodes is
+// decoded again with shrink-on-load to a quarter (JPEG's scaled and
+// progressive early-stop paths, WebP without deblocking).
 //
 // Checked beyond "no crash, no sanitizer report, no leak":
 //   - decode throws nothing but imgflow::Error (README: per-file codes);
 //   - a decoded image has 8-bit pixels with 1, 3 or 4 channels, within the
 //     pixel limit, and (no shrink-on-load asked) its source size is its
 //     pixel size;
-//   - the resized image fits in 64x64 and encodes to a non-empty JPEG.
+//   - the resized image fits in 64x64 and encodes to a non-empty JPEG;
+//   - the shrunk decode, if it succeeds, reports the same source size and has
+//     the same channels, at least the size asked for and at most the full size.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -58,6 +63,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (image.source.width != px.cols || image.source.height != px.rows) {
     fail("reported source size differs from the decoded pixels");
+  }
+
+  imgflow::DecodeOptions shrinking = options;
+  shrinking.at_least = {std::max(1, px.cols / 4), std::max(1, px.rows / 4)};
+  try {
+    const imgflow::Image shrunk =
+        imgflow::decode(std::span<const std::uint8_t>(data, size), shrinking);
+    const cv::Mat& s = shrunk.pixels;
+    if (shrunk.source.width != image.source.width || shrunk.source.height != image.source.height) {
+      fail("shrink-on-load changed the reported source size");
+    }
+    if (s.channels() != px.channels() || s.depth() != CV_8U)
+      fail("shrink-on-load changed the type");
+    if (s.cols < shrinking.at_least.width || s.rows < shrinking.at_least.height ||
+        s.cols > px.cols || s.rows > px.rows) {
+      fail("shrink-on-load gave a size outside [asked, full]");
+    }
+  } catch (const imgflow::Error&) {
   }
 
   static const imgflow::Geometry box = imgflow::parse_geometry("64x64");

@@ -20,10 +20,13 @@ def chunk(kind, data):
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def png(width, height, color_type, bit_depth=8, interlace=0, extra=b"", palette=None):
+def png(width, height, color_type, bit_depth=8, interlace=0, extra=b"", palette=None,
+        filters=False):
+    """filters: row y uses filter type y % 5 (None, Sub, Up, Average, Paeth)."""
     channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color_type]
     row_bytes = (width * channels * bit_depth + 7) // 8
-    raw = b"".join(b"\x00" + bytes((x * 37 + y * 11) % 256 for x in range(row_bytes))
+    raw = b"".join(bytes([y % 5 if filters else 0]) +
+                   bytes((x * 37 + y * 11) % 256 for x in range(row_bytes))
                    for y in range(height))
     if palette is not None:
         raw = b"".join(b"\x00" + bytes((x + y) % 4 for x in range(row_bytes)) for y in range(height))
@@ -54,6 +57,8 @@ def main():
     write("rgb.png", png(8, 6, 2))
     write("rgba.png", png(8, 6, 6))
     write("gray.png", png(8, 6, 0))
+    for name, color_type in (("gray", 0), ("rgb", 2), ("rgba", 6)):
+        write("filters_" + name + ".png", png(7, 10, color_type, filters=True))
     write("gray_alpha.png", png(8, 6, 4))
     write("gray1bit.png", png(13, 5, 0, bit_depth=1))
     write("rgb16.png", png(4, 3, 2, bit_depth=16))
@@ -88,6 +93,14 @@ def main():
                 write(name + "." + ext[fmt], data)
         with open(os.path.join(tmp, "jpeg", "color.jpg"), "rb") as f:
             jpeg = f.read()
+        # Progressive, large enough for every shrink-on-load scale (48x32 -> 6x4).
+        wide = os.path.join(tmp, "wide.png")
+        with open(wide, "wb") as f:
+            f.write(png(48, 32, 2))
+        subprocess.run([imgflow, "--quiet", "-f", "jpeg", "--progressive", "-q", "50", "-o",
+                        os.path.join(tmp, "progressive"), wide], check=True)
+        with open(os.path.join(tmp, "progressive", "wide.jpg"), "rb") as f:
+            write("progressive.jpg", f.read())
     # EXIF orientation 6 (APP1 right after SOI), a missing end marker, a cut.
     app1 = (b"\xff\xe1\x00\x22Exif\x00\x00II*\x00\x08\x00\x00\x00\x01\x00"
             b"\x12\x01\x03\x00\x01\x00\x00\x00\x06\x00\x00\x00\x00\x00\x00\x00")

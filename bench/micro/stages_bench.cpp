@@ -77,17 +77,17 @@ imgflow::EncodeOptions jpeg_q85() {
 }
 
 // What the pipeline asks the decoder for when every output fits `box`: the
-// fitted size times the shrink-on-load margin of src/stages.cpp (keep the two
-// equal), so JPEGs are shrunk on load exactly as in a batch run.
+// fitted size times the default shrink-on-load margin (Options::shrink_margin),
+// so JPEGs are shrunk on load exactly as in a batch run.
 imgflow::DecodeOptions pipeline_decode_options(const imgflow::SourceInfo& header,
                                                const imgflow::Geometry& box) {
-  constexpr double kShrinkMargin = 1.5;
+  const double margin = imgflow::Options{}.shrink_margin;
   imgflow::Size upright{header.width, header.height};
   if (imgflow::swaps_sides(header.orientation)) std::swap(upright.width, upright.height);
   const imgflow::Size fit = imgflow::fit_inside(upright, box);
   imgflow::DecodeOptions options;
-  options.at_least = {static_cast<int>(std::ceil(fit.width * kShrinkMargin)),
-                      static_cast<int>(std::ceil(fit.height * kShrinkMargin))};
+  options.at_least = {static_cast<int>(std::ceil(fit.width * margin)),
+                      static_cast<int>(std::ceil(fit.height * margin))};
   return options;
 }
 

@@ -106,6 +106,13 @@ struct Options {
   int max_errors = 0;
   /// Accept a truncated JPEG (grey-padded) with a warning instead of failing it.
   bool allow_truncated = false;
+  /// Shrink-on-load (JPEG at 1/2, 1/4, 1/8 scale) only while the decoded image
+  /// stays at least this many times the output size, leaving the rest to
+  /// Lanczos. Measured on the bench's 100 JPEG photos → 800x800 q85, decode +
+  /// resize CPU and mean luma PSNR against a full-decode Lanczos reference:
+  /// 1.0: 2.51 s, 43.49 dB; 1.25: 2.85 s, 43.60 dB; 1.5: 3.28 s, 43.75 dB;
+  /// 2.0: 3.88 s, 43.88 dB (sharp: 43.59 dB).
+  double shrink_margin = 1.25;
   /// Shrink-on-load of progressive JPEGs: stop reading scans once the
   /// coefficients the reduced scale shows are within this many bits of full
   /// precision; -1 reads every scan (see DecodeOptions::progressive_bits).

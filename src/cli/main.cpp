@@ -165,6 +165,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::string chroma = "420", tiff_compression = "lzw";
   app.add_flag("--progressive", options.progressive, "JPEG: progressive scans");
+  app.add_option("--shrink-margin", options.shrink_margin,
+                 "Decode JPEGs at 1/2, 1/4 or 1/8 scale only while at least X times the output "
+                 "size remains (1 = fastest, 2 = sharpest)")
+      ->check(CLI::Range(1.0, 8.0))
+      ->capture_default_str();
   app.add_option("--progressive-bits", options.progressive_bits,
                  "Progressive JPEG inputs shrunk on load: stop reading scans once the "
                  "coefficients shown are within N bits of full precision (-1 = read all)")

@@ -231,22 +231,30 @@ TEST(CliUsage, BadGeometryIsUsageErrorAndCreatesNothing) {
   }
 }
 
-TEST(CliUsage, ProgressiveBitsOutOfRangeIsUsageError) {
+TEST(CliUsage, DecodeTuningOutOfRangeIsUsageError) {
   ScratchDir dir;
   write_image(dir / "in" / "a.jpg", 40, 30);
-  for (const char* bits : {"-2", "14", "all"}) {
-    SCOPED_TRACE(std::string("--progressive-bits ") + bits);
-    const auto r = imgflow({"-o", (dir / "out").string(), "--progressive-bits", bits,
-                            (dir / "in" / "a.jpg").string()});
-    EXPECT_EQ(r.exit_code, 2) << describe(r);
-    EXPECT_TRUE(contains(r.err, "--progressive-bits")) << r.err;
-    EXPECT_FALSE(fs::exists(dir / "out"));
-  }
-  for (const char* bits : {"-1", "0", "2"}) {
-    const auto r = imgflow({"-s", "20x20", "-o", (dir / "out" / bits).string(),
-                            "--progressive-bits", bits, (dir / "in" / "a.jpg").string()});
-    EXPECT_EQ(r.exit_code, 0) << describe(r);
-    EXPECT_TRUE(fs::exists(dir / "out" / bits / "a.jpg")) << bits;
+  struct Case {
+    std::string option;
+    std::vector<std::string> bad, good;
+  };
+  for (const Case& c : {Case{"--progressive-bits", {"-2", "14", "all"}, {"-1", "0", "2"}},
+                        Case{"--shrink-margin", {"0.5", "9", "x"}, {"1", "1.6", "8"}}}) {
+    for (const auto& value : c.bad) {
+      SCOPED_TRACE(c.option + " " + value);
+      const auto r =
+          imgflow({"-o", (dir / "out").string(), c.option, value, (dir / "in" / "a.jpg").string()});
+      EXPECT_EQ(r.exit_code, 2) << describe(r);
+      EXPECT_TRUE(contains(r.err, c.option)) << r.err;
+      EXPECT_FALSE(fs::exists(dir / "out"));
+    }
+    for (const auto& value : c.good) {
+      const auto out = dir / "ok" / (c.option.substr(2) + value);
+      const auto r = imgflow(
+          {"-s", "20x20", "-o", out.string(), c.option, value, (dir / "in" / "a.jpg").string()});
+      EXPECT_EQ(r.exit_code, 0) << describe(r);
+      EXPECT_TRUE(fs::exists(out / "a.jpg")) << c.option << " " << value;
+    }
   }
 }
 

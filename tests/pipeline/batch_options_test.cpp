@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "imgflow/imgflow.hpp"
+#include "stages.hpp"
 #include "support/test_support.hpp"
 
 namespace imgflow {
@@ -153,6 +154,29 @@ TEST(CheckPlan, CollidingOutputsAndOverwritingInputsAreRefused) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::usage);
     EXPECT_NE(std::string(e.what()).find("overwrite an input"), std::string::npos) << e.what();
+  }
+}
+
+// The decode stage shrinks a JPEG on load to the smallest of 1/1, 1/2, 1/4,
+// 1/8 that keeps shrink_margin times the output size on both sides.
+TEST(ShrinkMargin, ChoosesTheScaleThatKeepsTheMargin) {
+  const auto bytes = test::read_bytes(test::sample_jpeg());
+  const SourceInfo header = read_header(bytes);
+  Options options;
+  options.sizes = {parse_geometry(std::to_string(header.width / 5) + "x")};
+  const int target = header.width / 5;
+  for (const double margin : {1.0, 1.25, 2.0, 3.0}) {
+    SCOPED_TRACE(margin);
+    options.shrink_margin = margin;
+    const int decoded = detail::decode_stage(bytes, options).pixels.cols;
+    int expected = header.width;
+    for (const int denom : {8, 4, 2}) {
+      if ((header.width + denom - 1) / denom >= std::ceil(target * margin)) {
+        expected = (header.width + denom - 1) / denom;
+        break;
+      }
+    }
+    EXPECT_EQ(decoded, expected);
   }
 }
 
