@@ -66,9 +66,12 @@ struct DecodeOptions {
   bool allow_truncated = false;
   /// A progressive JPEG decoded at a reduced scale stops reading scans once
   /// every coefficient that scale shows is within this many bits of full
-  /// precision (the rest would change the output by less than its rounding).
-  /// -1 reads every scan.
-  int progressive_bits = 1;
+  /// precision; -1 reads every scan. Measured on the bench's 100 JPEGs (37
+  /// progressive) → 800x800: 0 bits: decode CPU -3%, outputs identical;
+  /// 1 bit: -30%, 100 of 100 outputs within 47.4 dB of a full decode; 2 bits:
+  /// -46% (total CPU -16%), within 43.2 dB (mean 51.5), mean PSNR against the
+  /// reference 43.58 instead of 43.60 dB, less than the q85 encode loses.
+  int progressive_bits = 2;
   /// Largest accepted width × height; 0 = no limit. Checked from the header.
   std::uint64_t max_pixels = 268'402'689;
 };

@@ -116,7 +116,7 @@ struct Options {
   /// Shrink-on-load of progressive JPEGs: stop reading scans once the
   /// coefficients the reduced scale shows are within this many bits of full
   /// precision; -1 reads every scan (see DecodeOptions::progressive_bits).
-  int progressive_bits = 1;
+  int progressive_bits = 2;
 
   /// Every problem with these options, one message each, in the form
   /// "<option>: expected <what>, got <value>". Empty when the options are valid.
