@@ -1,4 +1,5 @@
-// Encoding: JPEG with libjpeg (encode_jpeg.cpp), the other formats with OpenCV's imencode.
+// Encoding: JPEG with libjpeg, PNG with libpng, WebP with libwebp (encode_*.cpp); TIFF with
+// OpenCV's imencode.
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -47,18 +48,13 @@ std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& opt
     return detail::encode_jpeg(opaque, jpeg);
   }
 
+  if (options.format == Format::png) return detail::encode_png(pixels, options.png_compression);
+  if (options.format == Format::webp) {
+    return detail::encode_webp(eight_bit, options.quality, options.lossless);
+  }
   std::string ext;
   std::vector<int> params;
   switch (options.format) {
-    case Format::png:
-      ext = ".png";
-      params = {cv::IMWRITE_PNG_COMPRESSION, options.png_compression};
-      break;
-    case Format::webp:
-      ext = ".webp";
-      // OpenCV's WebP encoder is lossless for any quality above 100.
-      params = {cv::IMWRITE_WEBP_QUALITY, options.lossless ? 101 : options.quality};
-      break;
     case Format::tiff:
       ext = ".tiff";
       // libtiff's codes: 1 none, 5 LZW, 32946 deflate.
@@ -73,7 +69,7 @@ std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& opt
   }
   std::vector<std::uint8_t> out;
   try {
-    if (!cv::imencode(ext, options.format == Format::webp ? eight_bit : pixels, out, params)) {
+    if (!cv::imencode(ext, pixels, out, params)) {
       throw Error(ErrorCode::encode_error,
                   std::string(format_name(options.format)) + " encoder failed");
     }

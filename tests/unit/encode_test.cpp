@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "imgflow/image.hpp"
 #include "imgflow/imgflow.hpp"
@@ -79,6 +80,29 @@ TEST(EncodeOther, PngLevelWebpLosslessTiffCompression) {
     tiff.tiff_compression = c;
     const Image t = decode(encode(pixels, tiff));
     EXPECT_EQ(cv::norm(t.pixels, pixels, cv::NORM_INF), 0.0);
+  }
+}
+
+// Our PNG and WebP writers against an independent reader (OpenCV's libpng /
+// libwebp build): lossless round trips of gray, BGR, BGRA and 16-bit BGR.
+TEST(EncodeOther, PngAndWebpReadBackExactlyByOpenCv) {
+  cv::Mat deep;
+  test::make_test_pixels(50, 40, 3).convertTo(deep, CV_16U, 257.0);
+  deep.at<cv::Vec3w>(3, 7) = cv::Vec3w(1, 65534, 258);  // both bytes of each sample matter
+  // libwebp may change the colour under alpha 0 (invisible): keep alpha above it.
+  cv::Mat bgra = test::make_test_pixels(50, 40, 4);
+  bgra.forEach<cv::Vec4b>([](cv::Vec4b& p, const int*) { p[3] = std::max<uchar>(p[3], 1); });
+  for (const cv::Mat& pixels :
+       {test::make_test_pixels(50, 40, 1), test::make_test_pixels(50, 40, 3), bgra, deep}) {
+    SCOPED_TRACE(pixels.type());
+    const auto png = encode(pixels, EncodeOptions(Format::png, 85));
+    EXPECT_EQ(cv::norm(cv::imdecode(png, cv::IMREAD_UNCHANGED), pixels, cv::NORM_INF), 0.0);
+    if (pixels.depth() != CV_8U) continue;
+    EncodeOptions lossless(Format::webp, 85);
+    lossless.lossless = true;
+    cv::Mat webp = cv::imdecode(encode(pixels, lossless), cv::IMREAD_UNCHANGED);
+    if (pixels.channels() == 1) cv::cvtColor(webp, webp, cv::COLOR_BGR2GRAY);  // stored as colour
+    EXPECT_EQ(cv::norm(webp, pixels, cv::NORM_INF), 0.0);
   }
 }
 
