@@ -1,9 +1,10 @@
-// The formats we leave to OpenCV's imdecode: TIFF, BMP, PNM, JPEG 2000.
-#include <opencv2/imgcodecs.hpp>
+// The formats we leave to OpenCV's imdecode (through the plugin, see
+// opencv_codecs.hpp): TIFF, BMP, PNM, JPEG 2000.
 #include <opencv2/imgproc.hpp>
 
 #include "decoders.hpp"
 #include "imgflow/error.hpp"
+#include "opencv_codecs.hpp"
 
 namespace imgflow::detail {
 
@@ -14,17 +15,10 @@ Image decode_with_opencv(std::span<const std::uint8_t> bytes, const SourceInfo& 
     throw Error(ErrorCode::truncated_input,
                 std::string(format_name(header.format)) + " data ends early");
   }
-  const cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1,
-                        const_cast<std::uint8_t*>(bytes.data()));
   cv::Mat decoded;
-  try {
-    decoded = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
-  } catch (const cv::Exception& e) {
-    throw Error(ErrorCode::corrupt_input, std::string(format_name(header.format)) + ": " + e.msg);
-  }
-  if (decoded.empty()) {
-    throw Error(ErrorCode::corrupt_input,
-                std::string(format_name(header.format)) + " data could not be decoded");
+  std::string why;
+  if (!opencv_codecs().decode(bytes.data(), bytes.size(), &decoded, &why)) {
+    throw Error(ErrorCode::corrupt_input, std::string(format_name(header.format)) + ": " + why);
   }
   Image image;
   image.source = {header.format, decoded.cols, decoded.rows};

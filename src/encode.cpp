@@ -1,11 +1,12 @@
 // Encoding: JPEG with libjpeg, PNG with libpng, WebP with libwebp (encode_*.cpp); TIFF with
-// OpenCV's imencode.
-#include <opencv2/imgcodecs.hpp>
+// OpenCV's imencode (through the plugin, see opencv_codecs.hpp).
+#include <opencv2/imgcodecs.hpp>  // IMWRITE_* constants only: the plugin links imgcodecs
 #include <opencv2/imgproc.hpp>
 
 #include "encoders.hpp"
 #include "imgflow/error.hpp"
 #include "imgflow/image.hpp"
+#include "opencv_codecs.hpp"
 
 namespace imgflow {
 namespace {
@@ -68,13 +69,9 @@ std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& opt
                   "cannot write " + std::string(format_name(options.format)) + " images");
   }
   std::vector<std::uint8_t> out;
-  try {
-    if (!cv::imencode(ext, pixels, out, params)) {
-      throw Error(ErrorCode::encode_error,
-                  std::string(format_name(options.format)) + " encoder failed");
-    }
-  } catch (const cv::Exception& e) {
-    throw Error(ErrorCode::encode_error, std::string(format_name(options.format)) + ": " + e.msg);
+  std::string why;
+  if (!detail::opencv_codecs().encode(ext.c_str(), &pixels, &params, &out, &why)) {
+    throw Error(ErrorCode::encode_error, std::string(format_name(options.format)) + ": " + why);
   }
   return out;
 }
