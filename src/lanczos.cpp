@@ -102,7 +102,6 @@ IMGFLOW_MULTIVERSION void vertical_f32(const cv::Mat& in, const Taps& taps, int 
 // are summed together as one 4-lane vector (GCC/Clang vector extensions):
 // `row` must have 4 readable floats after its last pixel's first channel.
 using Lanes = float __attribute__((vector_size(16)));
-using UnalignedLanes = float __attribute__((vector_size(16), aligned(4), may_alias));
 
 template <int Channels>
 inline __attribute__((always_inline)) void horizontal_body(const float* row, const Taps& taps,
@@ -117,7 +116,9 @@ inline __attribute__((always_inline)) void horizontal_body(const float* row, con
     } else {
       Lanes sum = {0, 0, 0, 0};
       for (int k = 0; k < taps.count[x]; ++k, p += Channels) {
-        sum += *reinterpret_cast<const UnalignedLanes*>(p) * w[k];
+        Lanes v;
+        std::memcpy(&v, p, sizeof v);  // an unaligned load
+        sum += v * w[k];
       }
       for (int c = 0; c < Channels; ++c) out[x * Channels + c] = sum[c];
     }
