@@ -75,7 +75,7 @@ def main():
     md.append("Names are `<stage>/<format>/<photo>/<variant>`. `decode/.../scale:1/N`: the "
               "decoder asked (through `DecodeOptions::at_least`) for no less than 1/N of each side, so "
               "TurboJPEG's shrink-on-load picks that scale; `box800`: what the pipeline asks for when "
-              "every output fits 800x800 (the fitted size times its 1.5 shrink-on-load margin). "
+              "every output fits 800x800 (the fitted size times its default shrink-on-load margin, Options::shrink_margin). "
               "`resize/...`: `imgflow::resize` with default options (filter auto) to fit 800x800, from a "
               "full decode or a shrink-on-load result. `encode/...`: an 800x533 crop of `kite.jpg`. "
               "`path/...`: `read_file`, `read_header`, `decode` (box800), `resize`, `encode` JPEG q85, "
