@@ -1,4 +1,4 @@
-// Encoding: JPEG with libjpeg, PNG with libpng, WebP with libwebp (encode_*.cpp); TIFF with
+// Encoding: JPEG with libjpeg, PNG with libdeflate, WebP with libwebp (encode_*.cpp); TIFF with
 // OpenCV's imencode (through the plugin, see opencv_codecs.hpp).
 #include <opencv2/imgcodecs.hpp>  // IMWRITE_* constants only: the plugin links imgcodecs
 #include <opencv2/imgproc.hpp>

@@ -19,7 +19,7 @@ struct JpegSettings {
 /// 8-bit gray or BGR → JPEG with optimised Huffman tables.
 std::vector<std::uint8_t> encode_jpeg(const cv::Mat& pixels, const JpegSettings& settings);
 
-/// libpng: 8- or 16-bit gray, BGR or BGRA, zlib level 0-9.
+/// Adaptive row filters + libdeflate: 8- or 16-bit gray, BGR or BGRA, level 0-9.
 std::vector<std::uint8_t> encode_png(const cv::Mat& pixels, int compression_level);
 
 /// libwebp: 8-bit gray (written as colour), BGR or BGRA; lossy at `quality` or lossless.

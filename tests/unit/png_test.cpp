@@ -96,6 +96,18 @@ TEST(Png, WholeBufferDecodeMatchesLibpngExactly) {
   EXPECT_EQ(all_filters.count(0), 1u);
 }
 
+// Our writer picks a filter per row: a photo's rows use several types, and
+// the file decodes back exactly (through libpng, independent of our code).
+TEST(Png, WriterFiltersAdaptivelyAndRoundTrips) {
+  cv::Mat photo;
+  cv::resize(cv::imread(test::sample_jpeg().string(), cv::IMREAD_COLOR), photo, {301, 203}, 0, 0,
+             cv::INTER_AREA);
+  photo.rowRange(0, 8).setTo(cv::Scalar(0, 0, 0));
+  const auto png = encode(photo, EncodeOptions(Format::png, 85));
+  EXPECT_GE(row_filters(png, photo.cols, 3).size(), 3u);
+  EXPECT_EQ(cv::norm(cv::imdecode(png, cv::IMREAD_COLOR), photo, cv::NORM_INF), 0.0);
+}
+
 TEST(Png, WholeBufferDecodeLeavesUnusualFilesToLibpng) {
   // Palette, 16-bit, tRNS: not the simple case.
   for (const char* name : {"palette_transparent.png", "palette_4bit.png", "gray16.png"}) {
