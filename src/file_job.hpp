@@ -37,7 +37,8 @@ struct FileJob {
   std::vector<EncodedOutput> outputs;       ///< encode → writer
 
   FileReport report;
-  bool up_to_date = false;  ///< --skip-existing found its outputs: nothing to do
+  bool up_to_date = false;     ///< --skip-existing found its outputs: nothing to do
+  std::uint64_t budgeted = 0;  ///< bytes taken from the --max-memory budget
 
   bool failed() const noexcept { return report.status == FileStatus::failed; }
   void fail(ErrorCode code, std::string message) {

@@ -17,6 +17,32 @@ namespace {
 
 using Bytes = std::span<const std::uint8_t>;
 
+// A progressive JPEG's coefficient buffer: 64 two-byte coefficients per 8x8
+// block of every component, at the component's sampling (SOF at `at`).
+std::uint64_t coefficient_bytes(Bytes b, std::size_t at, int width, int height) {
+  if (at + 8 > b.size()) return 0;
+  const int components = b[at + 7];
+  if (at + 8 + 3 * static_cast<std::size_t>(components) > b.size()) return 0;
+  int h_max = 1, v_max = 1;
+  for (int c = 0; c < components; ++c) {
+    const int sampling = b[at + 9 + 3 * c];
+    h_max = std::max(h_max, sampling >> 4);
+    v_max = std::max(v_max, sampling & 15);
+  }
+  std::uint64_t bytes = 0;
+  for (int c = 0; c < components; ++c) {
+    const int sampling = b[at + 9 + 3 * c];
+    const std::uint64_t w =
+        (static_cast<std::uint64_t>(width) * std::max(1, sampling >> 4) + 8 * h_max - 1) /
+        (8 * h_max);
+    const std::uint64_t h =
+        (static_cast<std::uint64_t>(height) * std::max(1, sampling & 15) + 8 * v_max - 1) /
+        (8 * v_max);
+    bytes += w * h * 64 * 2;
+  }
+  return bytes;
+}
+
 // `magic` is a string literal; its length comes from the array, so embedded
 // NUL bytes count.
 template <std::size_t N>
@@ -71,8 +97,11 @@ SourceInfo jpeg_header(Bytes b) {
         marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (is_sof) {
       if (i + 7 > b.size()) truncated_header(Format::jpeg);
-      return {Format::jpeg, static_cast<int>(be16(b, i + 5)), static_cast<int>(be16(b, i + 3)),
-              detail::jpeg_exif_orientation(b)};
+      SourceInfo info{Format::jpeg, static_cast<int>(be16(b, i + 5)),
+                      static_cast<int>(be16(b, i + 3)), detail::jpeg_exif_orientation(b)};
+      const bool progressive = marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE;
+      if (progressive) info.coefficient_bytes = coefficient_bytes(b, i, info.width, info.height);
+      return info;
     }
     if (length < 2) throw Error(ErrorCode::corrupt_input, "jpeg has a malformed marker segment");
     i += length;

@@ -182,9 +182,12 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
 
   RunLedger ledger(plan, callbacks, options.max_errors);
   detail::InFlightTokens tokens(options.effective_max_in_flight());
+  detail::MemoryBudget budget(options.max_memory);
   detail::WriterPool writers(options.fsync, [&](FileJobPtr job) {
     ledger.finish(*job);
+    const std::uint64_t budgeted = job->budgeted;
     job.reset();  // free the file's memory before its token lets another in
+    budget.release(budgeted);
     tokens.release();
   });
   writers.start(options.writers);
@@ -225,7 +228,7 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
     // the last of them has stopped.
     graph.reserve_wait();
     detail::ReaderPool readers(
-        plan, options, tokens,
+        plan, options, tokens, budget,
         {.to_graph = [&](FileJobPtr job) { decode.try_put(job); },
          .to_writers = [&](FileJobPtr job) { writers.push(job); },
          .all_done = [&] { graph.release_wait(); },

@@ -1,6 +1,7 @@
 #include "reader_pool.hpp"
 
 #include "imgflow/error.hpp"
+#include "stages.hpp"
 
 namespace imgflow::detail {
 namespace {
@@ -21,8 +22,12 @@ bool outputs_up_to_date(const PlannedFile& file, const Options& options) {
 }  // namespace
 
 ReaderPool::ReaderPool(const std::vector<PlannedFile>& plan, const Options& options,
-                       InFlightTokens& tokens, Callbacks callbacks)
-    : plan_(plan), options_(options), tokens_(tokens), callbacks_(std::move(callbacks)) {}
+                       InFlightTokens& tokens, MemoryBudget& budget, Callbacks callbacks)
+    : plan_(plan),
+      options_(options),
+      tokens_(tokens),
+      budget_(budget),
+      callbacks_(std::move(callbacks)) {}
 
 ReaderPool::~ReaderPool() {
   for (auto& t : threads_) {
@@ -70,6 +75,10 @@ void ReaderPool::read_loop() {
     if (job->failed()) {
       callbacks_.to_writers(std::move(job));
     } else {
+      if (options_.max_memory > 0) {
+        job->budgeted = estimated_memory(job->encoded_input, options_);
+        budget_.acquire(job->budgeted);
+      }
       callbacks_.to_graph(std::move(job));
     }
   }

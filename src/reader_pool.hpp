@@ -10,6 +10,7 @@
 
 #include "file_job.hpp"
 #include "imgflow/pipeline.hpp"
+#include "memory_budget.hpp"
 
 namespace imgflow::detail {
 
@@ -27,7 +28,7 @@ class ReaderPool {
   };
 
   ReaderPool(const std::vector<PlannedFile>& plan, const Options& options, InFlightTokens& tokens,
-             Callbacks callbacks);
+             MemoryBudget& budget, Callbacks callbacks);
   ~ReaderPool();  ///< joins the threads
   ReaderPool(const ReaderPool&) = delete;
   ReaderPool& operator=(const ReaderPool&) = delete;
@@ -42,6 +43,7 @@ class ReaderPool {
   const std::vector<PlannedFile>& plan_;
   const Options& options_;
   InFlightTokens& tokens_;
+  MemoryBudget& budget_;
   Callbacks callbacks_;
   std::atomic<std::size_t> next_{0};
   std::atomic<int> running_{0};

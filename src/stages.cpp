@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "imgflow/error.hpp"
+
 namespace imgflow::detail {
 
 ResizeOptions resize_options(const Options& options) {
@@ -13,7 +15,10 @@ ResizeOptions resize_options(const Options& options) {
   return r;
 }
 
-Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) {
+namespace {
+
+// How the decode stage asks for a file with this header to be decoded.
+DecodeOptions decode_options_for(const SourceInfo& header, const Options& options) {
   DecodeOptions decode_options;
   decode_options.max_pixels = options.max_pixels;
   decode_options.auto_orient = options.auto_orient;
@@ -24,7 +29,6 @@ Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) 
       std::any_of(options.formats.begin(), options.formats.end(), [](OutputFormat f) {
         return f == OutputFormat::keep || f == OutputFormat::png || f == OutputFormat::tiff;
       });
-  const SourceInfo header = read_header(bytes);
   // --keep-icc keeps the pixels in their own colour space only where the
   // profile can travel with them (JPEG outputs); elsewhere they become sRGB.
   decode_options.to_srgb =
@@ -49,7 +53,37 @@ Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) 
       decode_options.at_least.height = std::max(decode_options.at_least.height, h);
     }
   }
-  return decode(bytes, decode_options);
+  return decode_options;
+}
+
+}  // namespace
+
+Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) {
+  return decode(bytes, decode_options_for(read_header(bytes), options));
+}
+
+std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const Options& options) {
+  std::uint64_t total = bytes.size();
+  SourceInfo header;
+  try {
+    header = read_header(bytes);
+  } catch (const Error&) {
+    return total;  // the decode stage will report it
+  }
+  const auto full =
+      static_cast<std::uint64_t>(header.width) * static_cast<std::uint64_t>(header.height);
+  std::uint64_t pixels = full;
+  if (header.format == Format::jpeg) {
+    // Shrunk on load to the first of 1/8, 1/4, 1/2 that covers at_least.
+    const Size at_least = decode_options_for(header, options).at_least;
+    const auto asked = static_cast<std::uint64_t>(std::max(at_least.width, 1)) *
+                       static_cast<std::uint64_t>(std::max(at_least.height, 1));
+    pixels = at_least.width > 0 ? std::clamp(4 * asked, full / 64, full) : full;
+  }
+  // Decoded pixels (BGRA at most, as 8-bit photos nearly always are) and the
+  // decoder's own buffers; the outputs are small beside them.
+  total += pixels * 4 + header.coefficient_bytes;
+  return total;
 }
 
 std::vector<cv::Mat> resize_stage(const Image& image, const Options& options) {

@@ -16,6 +16,11 @@ ResizeOptions resize_options(const Options& options);
 /// largest output needs.
 Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options);
 
+/// The memory a file will need while it is in flight (its bytes, decoded
+/// pixels, the decoder's own buffers), estimated from its header, for
+/// --max-memory. Never throws: an unreadable header counts as the file's size.
+std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const Options& options);
+
 /// resize: one image per requested size (or the image itself when no size).
 std::vector<cv::Mat> resize_stage(const Image& image, const Options& options);
 

@@ -24,6 +24,9 @@ struct SourceInfo {
   int orientation = 1;  ///< EXIF orientation as stored, 1..8 (1 = upright)
   /// Binary PNM and WebP: how many bytes the header says the file has (0 = unknown).
   std::uint64_t declared_bytes = 0;
+  /// Progressive JPEG: the bytes of DCT coefficients the decoder holds for the
+  /// whole image while it reads the scans (0 for other files).
+  std::uint64_t coefficient_bytes = 0;
 };
 
 /// True for EXIF orientations 5..8, which swap width and height.

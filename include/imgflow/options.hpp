@@ -83,6 +83,11 @@ struct Options {
   int readers = 2;         ///< I/O threads reading input files
   int writers = 2;         ///< I/O threads writing outputs
   int max_in_flight = 0;   ///< images between read and write; 0 = 2 × threads (at least 4)
+  /// Bytes the files in flight may need together (each estimated from its
+  /// header: encoded bytes, decoded pixels, a progressive JPEG's coefficient
+  /// buffer); a reader waits before letting in a file that does not fit. A
+  /// file larger than the whole budget runs alone. 0 = no limit (default).
+  std::uint64_t max_memory = 0;
   /// Largest accepted width × height, checked from the header before decoding;
   /// 0 = no limit. The default is sharp's.
   std::uint64_t max_pixels = 268'402'689;

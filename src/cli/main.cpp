@@ -196,6 +196,16 @@ int main(int argc, char** argv) {
                  "Images in memory between read and write (0 = 2 x threads, at least 4)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--max-memory", options.max_memory,
+                 "Bytes the files in flight may need together, estimated from their headers "
+                 "(e.g. 512M, 2G; 0 = no limit); a file larger than this runs alone")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            return value.starts_with('-') ? std::string("expected a size, got ") + value : "";
+          },
+          "SIZE"))
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
 
   app.add_option("--files-from", files_from,
                  "Also read input paths from FILE, one a line (- for stdin)");

@@ -239,7 +239,8 @@ TEST(CliUsage, DecodeTuningOutOfRangeIsUsageError) {
     std::vector<std::string> bad, good;
   };
   for (const Case& c : {Case{"--progressive-bits", {"-2", "14", "all"}, {"-1", "0", "2"}},
-                        Case{"--shrink-margin", {"0.5", "9", "x"}, {"1", "1.6", "8"}}}) {
+                        Case{"--shrink-margin", {"0.5", "9", "x"}, {"1", "1.6", "8"}},
+                        Case{"--max-memory", {"-1", "lots", "1.5G"}, {"0", "1", "512M"}}}) {
     for (const auto& value : c.bad) {
       SCOPED_TRACE(c.option + " " + value);
       const auto r =

@@ -129,6 +129,27 @@ TEST(Pipeline, OneThreadEachGivesTheSameOutputs) {
   }
 }
 
+// A --max-memory smaller than any file lets files in one at a time: same
+// outputs, byte for byte.
+TEST(Pipeline, TinyMemoryBudgetRunsFilesOneAtATimeWithTheSameOutputs) {
+  ScratchDir in, out_default, out_budget;
+  write_small_images(in.path(), 20);
+  for (const auto& p : test::sample_images()) {
+    fs::copy_file(p, in / p.filename(), fs::copy_options::overwrite_existing);
+  }
+  const Report a = run(options_for(in.path(), out_default.path(), "300x300"));
+  Options budget = options_for(in.path(), out_budget.path(), "300x300");
+  budget.max_memory = 1;
+  const Report b = run(budget);
+  EXPECT_EQ(b.summary.ok, a.summary.ok);
+  EXPECT_EQ(b.summary.failed, 0u);
+  const auto files = test::list_files(out_default.path());
+  ASSERT_EQ(files, test::list_files(out_budget.path()));
+  for (const auto& f : files) {
+    EXPECT_EQ(test::read_bytes(out_default / f), test::read_bytes(out_budget / f)) << f;
+  }
+}
+
 TEST(Pipeline, BadFilesFailAloneAndLeaveNothingBehind) {
   ScratchDir in, out;
   const auto bad = test::write_bad_inputs(in.path());
