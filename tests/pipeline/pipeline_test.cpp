@@ -2,10 +2,9 @@
 // settings, bad inputs, cancellation.
 #include <gtest/gtest.h>
 
-#include <functional>
-
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 
