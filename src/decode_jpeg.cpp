@@ -105,7 +105,7 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& opti
     pixel_format = TJPF_CMYK;
     cv_type = CV_8UC4;
   }
-  cv::Mat pixels(out_h, out_w, cv_type);
+  cv::Mat pixels;
   // Many writers drop only the final end-of-image marker while all pixels are
   // there: decoding again with the marker restored tells that from truncation.
   auto decodes_with_eoi_restored = [&] {
@@ -118,12 +118,11 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& opti
   };
   // A truncated file (no end-of-image marker) always takes the full decoder,
   // which tells a missing marker from missing data.
-  cv::Mat early_pixels;
-  const bool early = pixel_format != TJPF_CMYK && ends_with_eoi(bytes) &&
-                     decode_progressive_early(bytes, scale.num, scale.denom,
-                                              options.progressive_bits, early_pixels) &&
-                     early_pixels.size() == pixels.size() && early_pixels.type() == cv_type;
-  if (early) pixels = early_pixels;
+  const bool early =
+      pixel_format != TJPF_CMYK && ends_with_eoi(bytes) &&
+      decode_progressive_early(bytes, scale.num, scale.denom, options.progressive_bits, pixels) &&
+      pixels.cols == out_w && pixels.rows == out_h && pixels.type() == cv_type;
+  if (!early) pixels.create(out_h, out_w, cv_type);
   if (!early &&
       tjDecompress2(tj, bytes.data(), static_cast<unsigned long>(bytes.size()), pixels.data, out_w,
                     static_cast<int>(pixels.step), out_h, pixel_format, 0) != 0) {
