@@ -82,7 +82,8 @@ bool ends_with_eoi(std::span<const std::uint8_t> bytes) {
 
 }  // namespace
 
-Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
+Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                  const DecodeOptions& options) {
   tjhandle tj = thread_decompressor();
   int width = 0, height = 0, subsampling = 0, colorspace = 0;
   if (tjDecompressHeader3(tj, bytes.data(), static_cast<unsigned long>(bytes.size()), &width,
@@ -118,8 +119,9 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& opti
   };
   // A truncated file (no end-of-image marker) always takes the full decoder,
   // which tells a missing marker from missing data.
+  const bool progressive = header.coefficient_bytes > 0;
   const bool early =
-      pixel_format != TJPF_CMYK && ends_with_eoi(bytes) &&
+      progressive && pixel_format != TJPF_CMYK && ends_with_eoi(bytes) &&
       decode_progressive_early(bytes, scale.num, scale.denom, options.progressive_bits, pixels) &&
       pixels.cols == out_w && pixels.rows == out_h && pixels.type() == cv_type;
   if (!early) pixels.create(out_h, out_w, cv_type);

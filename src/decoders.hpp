@@ -9,7 +9,9 @@
 namespace imgflow::detail {
 
 /// TurboJPEG, with shrink-on-load by the library's M/8 scaling factors.
-Image decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
+/// `header` is read_header's (a progressive file has coefficient_bytes > 0).
+Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                  const DecodeOptions& options);
 
 /// A progressive YCbCr or gray JPEG at scale `scale_num`/`scale_denom` (< 1),
 /// reading scans only until every coefficient the scaled IDCT uses is within

@@ -49,7 +49,7 @@ Image decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options) 
   Image image;
   switch (header.format) {
     case Format::jpeg:
-      image = detail::decode_jpeg(bytes, stored);
+      image = detail::decode_jpeg(bytes, header, stored);
       break;
     case Format::png:
       image = detail::decode_png(bytes, stored);
