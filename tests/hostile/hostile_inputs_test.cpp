@@ -594,16 +594,23 @@ TEST(HostileBomb, TiffWithDuplicateImageLengthTagStaysUnder150MB) {
 // File-system cases
 // ---------------------------------------------------------------------------
 
+// `input`, named on the command line between two good files, is not a
+// readable file: no hang, exit 1, one failure line with `code`, the good
+// files done, and an earlier output of the same name left alone.
+void expect_named_input_fails(Batch& batch, const fs::path& input, const char* code) {
+  batch.put_previous_output(input.stem().string() + ".jpg");
+  const RunResult r = batch.run({input.string()}, RunSpec().with_timeout(std::chrono::seconds(30)));
+  ASSERT_FALSE(r.timed_out) << "imgflow hung on " << input << "\n" << describe(r);
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  expect_failure_lines(r, {{input.string(), code}}, 3);
+  batch.expect_outputs();
+}
+
 TEST(HostileFiles, FifoNamedAsInputIsNotAFileAndDoesNotHang) {
   Batch batch;
   const fs::path fifo = batch.in() / "pipe.jpg";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
-  batch.put_previous_output("pipe.jpg");
-  const RunResult r = batch.run({fifo.string()}, RunSpec().with_timeout(std::chrono::seconds(30)));
-  ASSERT_FALSE(r.timed_out) << "imgflow hung on a FIFO\n" << describe(r);
-  EXPECT_EQ(r.exit_code, 1) << describe(r);
-  expect_failure_lines(r, {{fifo.string(), "not-a-file"}}, 3);
-  batch.expect_outputs();
+  expect_named_input_fails(batch, fifo, "not-a-file");
 }
 
 TEST(HostileFiles, FifoInsideAnInputDirectoryIsIgnoredWithoutHanging) {
@@ -622,33 +629,19 @@ TEST(HostileFiles, FifoInsideAnInputDirectoryIsIgnoredWithoutHanging) {
 
 TEST(HostileFiles, CharacterDeviceNamedAsInputIsNotAFile) {
   Batch batch;
-  batch.put_previous_output("null.jpg");
-  const RunResult r = batch.run({"/dev/null"}, RunSpec().with_timeout(std::chrono::seconds(30)));
-  ASSERT_FALSE(r.timed_out) << describe(r);
-  EXPECT_EQ(r.exit_code, 1) << describe(r);
-  expect_failure_lines(r, {{"/dev/null", "not-a-file"}}, 3);
-  batch.expect_outputs();
+  expect_named_input_fails(batch, "/dev/null", "not-a-file");
 }
 
 TEST(HostileFiles, DanglingSymlinkNamedAsInputIsNotFound) {
   Batch batch;
   const fs::path link = batch.in() / "dangling.jpg";
   fs::create_symlink(batch.in() / "nowhere.jpg", link);
-  batch.put_previous_output("dangling.jpg");
-  const RunResult r = batch.run({link.string()});
-  EXPECT_EQ(r.exit_code, 1) << describe(r);
-  expect_failure_lines(r, {{link.string(), "not-found"}}, 3);
-  batch.expect_outputs();
+  expect_named_input_fails(batch, link, "not-found");
 }
 
 TEST(HostileFiles, NonexistentInputIsNotFound) {
   Batch batch;
-  const fs::path missing = batch.in() / "missing.jpg";
-  batch.put_previous_output("missing.jpg");
-  const RunResult r = batch.run({missing.string()});
-  EXPECT_EQ(r.exit_code, 1) << describe(r);
-  expect_failure_lines(r, {{missing.string(), "not-found"}}, 3);
-  batch.expect_outputs();
+  expect_named_input_fails(batch, batch.in() / "missing.jpg", "not-found");
 }
 
 // A directory with an image-like name inside an input directory is not an
