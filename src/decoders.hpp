@@ -38,6 +38,11 @@ Image decode_webp(std::span<const std::uint8_t> bytes, const SourceInfo& header,
 Image decode_with_opencv(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                          const DecodeOptions& options);
 
+/// imgflow::decode() for a caller that has read the header already (the
+/// pipeline's decode stage reads it to plan shrink-on-load).
+Image decode_with_header(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                         const DecodeOptions& options);
+
 /// Throws too-many-pixels if width × height exceeds `max_pixels` (0 = no limit).
 void check_pixel_limit(const SourceInfo& info, std::uint64_t max_pixels);
 

@@ -35,8 +35,12 @@ std::uint64_t decode_count() noexcept {
 }
 
 Image decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
+  return detail::decode_with_header(bytes, read_header(bytes), options);
+}
+
+Image detail::decode_with_header(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                                 const DecodeOptions& options) {
   decodes.fetch_add(1, std::memory_order_relaxed);
-  const SourceInfo header = read_header(bytes);
   if ((header.width == 0 || header.height == 0) &&
       (header.format == Format::jpeg || header.format == Format::png ||
        header.format == Format::webp || header.format == Format::bmp)) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "decoders.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow::detail {
@@ -59,7 +60,8 @@ DecodeOptions decode_options_for(const SourceInfo& header, const Options& option
 }  // namespace
 
 Image decode_stage(std::span<const std::uint8_t> bytes, const Options& options) {
-  return decode(bytes, decode_options_for(read_header(bytes), options));
+  const SourceInfo header = read_header(bytes);
+  return decode_with_header(bytes, header, decode_options_for(header, options));
 }
 
 std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const Options& options) {
