@@ -108,35 +108,41 @@ Geometry parse_geometry(std::string_view text) {
   if (body.empty()) bad_geometry(text, "no size before the flag");
   if (body.back() == '%') {
     body.remove_suffix(1);
-    double percent = 0;
-    auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), percent);
-    if (ec != std::errc() || end != body.data() + body.size() || !(percent > 0) ||
-        percent > 10000) {
-      bad_geometry(text, "N% needs a number above 0 and at most 10000");
-    }
-    g.percent = percent;
-    return g;
-  }
-  if (body.back() == '@') {
+    auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), g.percent);
+    if (ec != std::errc() || end != body.data() + body.size()) bad_geometry(text, "not a number");
+    if (g.percent == 0) bad_geometry(text, "N% needs a number above 0 and at most 10000");
+  } else if (body.back() == '@') {
     body.remove_suffix(1);
-    std::uint64_t pixels = 0;
-    auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), pixels);
-    if (ec != std::errc() || end != body.data() + body.size() || pixels == 0) {
-      bad_geometry(text, "N@ needs a whole number of pixels above 0");
+    auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), g.max_pixels);
+    if (ec != std::errc() || end != body.data() + body.size()) {
+      bad_geometry(text, "not a whole number");
     }
-    g.max_pixels = pixels;
-    return g;
-  }
-  const auto x = body.find_first_of("xX");
-  if (x == std::string_view::npos) {
+    if (g.max_pixels == 0) bad_geometry(text, "N@ needs a whole number of pixels above 0");
+  } else if (const auto x = body.find_first_of("xX"); x == std::string_view::npos) {
     g.width = g.height = parse_side(text, body);
   } else {
     g.width = parse_side(text, body.substr(0, x));
     g.height = parse_side(text, body.substr(x + 1));
-    if (g.width == 0 && g.height == 0) bad_geometry(text, "give at least one side");
   }
-  if (g.exact && (g.width == 0 || g.height == 0)) bad_geometry(text, "! needs both sides");
+  if (const std::string why = geometry_problem(g); !why.empty()) bad_geometry(text, why);
   return g;
+}
+
+std::string geometry_problem(const Geometry& g) {
+  const bool is_percent = g.percent != 0, is_area = g.max_pixels != 0;
+  const bool is_box = g.width != 0 || g.height != 0;
+  if (is_percent + is_area + is_box > 1) return "a box, N% and N@ cannot be combined";
+  if (is_percent) {
+    if (!(g.percent > 0) || g.percent > 10000) return "N% needs a number above 0 and at most 10000";
+  } else if (!is_area) {
+    if (!is_box) return "give at least one side";
+    if (g.width < 0 || g.height < 0 || g.width > kMaxSide || g.height > kMaxSide) {
+      return "sides must be 1 to 1048576";
+    }
+    if (g.exact && (g.width == 0 || g.height == 0)) return "! needs both sides";
+  }
+  if (g.exact && g.cover) return "! and ^ cannot be combined";
+  return {};
 }
 
 ResizePlan plan_resize(Size source, const Geometry& g, const ResizeSpec& spec) {
@@ -192,6 +198,13 @@ ResizePlan plan_resize(Size source, const Geometry& g, const ResizeSpec& spec) {
                    may_enlarge ? g.height : std::min(g.height, source.height)};
   } else {
     plan.scaled = {clamp_side(w * sx), clamp_side(h * sy)};
+    // N@ is a ceiling: when rounding went over it (1789x1118 for 2000000@ of
+    // 2000x1250), round both sides down instead.
+    if (g.max_pixels > 0 && static_cast<std::uint64_t>(plan.scaled.width) *
+                                    static_cast<std::uint64_t>(plan.scaled.height) >
+                                g.max_pixels) {
+      plan.scaled = {clamp_side(std::floor(w * sx)), clamp_side(std::floor(h * sy))};
+    }
     // The deciding side meets the box exactly (no off-by-one from rounding).
     if (exact_width) plan.scaled.width = g.width;
     if (exact_height) plan.scaled.height = g.height;

@@ -177,8 +177,8 @@ std::vector<std::string> Options::validate() const {
            "\"" + name + "\" (" + why + ")");
   }
   for (const auto& g : sizes) {
-    expect(g.width >= 0 && g.height >= 0 && (g.width > 0 || g.height > 0), "--size",
-           "a box with at least one side", "\"" + g.text + "\"");
+    const std::string why = geometry_problem(g);
+    expect(why.empty(), "--size", "a valid geometry", "\"" + g.text + "\" (" + why + ")");
   }
   return problems;
 }

@@ -63,6 +63,13 @@ struct Geometry {
 /// text and what was expected.
 Geometry parse_geometry(std::string_view text);
 
+/// What is wrong with a geometry, or "" when it is valid: the one rule that
+/// parse_geometry() enforces and Options::validate() asks (a geometry built
+/// field by field in a program gets the same answer as one parsed from text).
+/// Valid: exactly one of a box (a side of 1..1048576, the other 0..1048576;
+/// "!" needs both), a percentage (0 < N <= 10000) or an area (N >= 1).
+std::string geometry_problem(const Geometry& geometry);
+
 /// How to apply a geometry; the same for every size of a run.
 struct ResizeSpec {
   Fit fit = Fit::inside;

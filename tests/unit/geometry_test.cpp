@@ -109,8 +109,44 @@ TEST(PlanResize, PercentAndAreaKeepAspect) {
   EXPECT_EQ(plan({4000, 3000}, "200%", Fit::inside, true).canvas, (Size{8000, 6000}));
   // 4000x3000 at most 120000 px: scale 0.1 → 400x300.
   EXPECT_EQ(plan({4000, 3000}, "120000@").canvas, (Size{400, 300}));
-  const Size area = plan({1234, 567}, "50000@").canvas;
-  EXPECT_LE(area.width * area.height, 50000 + 1234);  // rounding may add at most a row
+  // N@ is a ceiling, and rounding down loses less than one row and one column.
+  for (const auto& [source, pixels] : {std::pair{Size{1234, 567}, 50000},
+                                       {Size{2000, 1250}, 2000000},
+                                       {Size{2200, 1375}, 2000000},
+                                       {Size{1000, 1600}, 999999}}) {
+    const Size area = plan(source, (std::to_string(pixels) + "@").c_str()).canvas;
+    EXPECT_LE(area.width * area.height, pixels) << source.width << "x" << source.height;
+    EXPECT_GT(area.width * area.height, pixels - area.width - area.height - 1)
+        << source.width << "x" << source.height;
+    // Aspect kept to within a pixel.
+    EXPECT_NEAR(area.width, static_cast<double>(area.height) * source.width / source.height, 1.0);
+  }
+  EXPECT_EQ(plan({2000, 1250}, "2000000@").canvas, (Size{1788, 1118}));  // not 1789 (2000102 px)
+}
+
+TEST(GeometryProblem, OneRuleForParsedAndHandBuiltGeometries) {
+  EXPECT_EQ(geometry_problem(parse_geometry("50%")), "");
+  EXPECT_EQ(geometry_problem(parse_geometry("2000000@")), "");
+  EXPECT_EQ(geometry_problem(parse_geometry("800x")), "");
+  EXPECT_EQ(geometry_problem(parse_geometry("50%>")), "");
+  Geometry g;
+  EXPECT_EQ(geometry_problem(g), "give at least one side");
+  g.percent = 50;
+  EXPECT_EQ(geometry_problem(g), "");
+  g.width = 100;
+  EXPECT_EQ(geometry_problem(g), "a box, N% and N@ cannot be combined");
+  g = {};
+  g.max_pixels = 10;
+  EXPECT_EQ(geometry_problem(g), "");
+  g = {};
+  g.width = -3;
+  EXPECT_EQ(geometry_problem(g), "sides must be 1 to 1048576");
+  g.width = 800;
+  g.exact = true;
+  EXPECT_EQ(geometry_problem(g), "! needs both sides");
+  g = {};
+  g.percent = -1;
+  EXPECT_EQ(geometry_problem(g), "N% needs a number above 0 and at most 10000");
 }
 
 TEST(PlanResize, OnlyShrinkAndOnlyEnlarge) {
