@@ -343,6 +343,110 @@ TEST(CliUsage, SizeOptionTakesOneValuePerOccurrence) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Geometries: N% and N@ through the binary, alone and combined
+// ---------------------------------------------------------------------------
+
+// Runs imgflow on the two sample photos (kite.jpg 2000x1250, the portrait
+// 1000x1600) with `args`, expecting success, and returns the output folder.
+fs::path resize_samples(const ScratchDir& dir, const std::string& name,
+                        std::vector<std::string> args) {
+  const auto out = dir / name;
+  args.insert(args.end(), {"--quiet", "-o", out.string(), (sample_dir() / "kite.jpg").string(),
+                           (sample_dir() / "summer_1am_portrait.jpg").string()});
+  const auto r = imgflow(args);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(r.err, "") << describe(r);
+  return out;  // inputs named by absolute path are written under their file name
+}
+
+TEST(CliGeometry, PercentAndAreaGiveTheDocumentedSizes) {
+  ASSERT_EQ(decoded_size(sample_dir() / "kite.jpg"), cv::Size(2000, 1250));
+  ASSERT_EQ(decoded_size(sample_dir() / "summer_1am_portrait.jpg"), cv::Size(1000, 1600));
+  ScratchDir dir;
+  struct Case {
+    std::vector<std::string> args;
+    cv::Size kite, portrait;
+  };
+  const std::vector<Case> cases = {
+      {{"-s", "50%"}, {1000, 625}, {500, 800}},
+      {{"-s", "12.5%"}, {250, 156}, {125, 200}},
+      // At most 2,000,000 px: 1788x1118 = 1,998,984 (1789 would be 2,000,102);
+      // the 1.6 MP portrait is never enlarged.
+      {{"-s", "2000000@"}, {1788, 1118}, {1000, 1600}},
+      {{"-s", "100000@"}, {400, 250}, {250, 400}},
+      {{"-s", "200%"}, {2000, 1250}, {1000, 1600}},               // never enlarged by default
+      {{"-s", "150%", "--enlarge"}, {3000, 1875}, {1500, 2400}},  // unless asked
+      {{"-s", "200%<"}, {4000, 2500}, {2000, 3200}},              // "<" enlarges
+      {{"-s", "50%<"}, {2000, 1250}, {1000, 1600}},               // ... and never shrinks
+      {{"-s", "50%>"}, {1000, 625}, {500, 800}},                  // ">" only shrinks
+      {{"-s", "200%>", "--enlarge"}, {2000, 1250}, {1000, 1600}},
+      {{"-s", "2000000@>"}, {1788, 1118}, {1000, 1600}},
+      {{"-s", "4000000@<"}, {2530, 1581}, {1581, 2530}},
+      // A scale or an area has no box: --fit cannot crop or pad it.
+      {{"-s", "50%", "--fit", "cover"}, {1000, 625}, {500, 800}},
+      {{"-s", "50%", "--fit", "contain"}, {1000, 625}, {500, 800}},
+      {{"-s", "100000@", "--fit", "fill"}, {400, 250}, {250, 400}},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    std::string what;
+    for (const auto& a : c.args) what += a + " ";
+    SCOPED_TRACE(what);
+    const auto out = resize_samples(dir, "out" + std::to_string(++n), c.args);
+    EXPECT_EQ(list_files(out), (std::vector<std::string>{"kite.jpg", "summer_1am_portrait.jpg"}));
+    expect_decodes_to(out / "kite.jpg", c.kite);
+    expect_decodes_to(out / "summer_1am_portrait.jpg", c.portrait);
+    const cv::Size k = decoded_size(out / "kite.jpg");
+    if (!c.args.empty() && c.args[1].find('@') != std::string::npos) {
+      EXPECT_LE(std::int64_t{k.width} * k.height, std::stoll(c.args[1])) << "area is a ceiling";
+    }
+  }
+}
+
+TEST(CliGeometry, SeveralSizesAndNameTemplatesSpellPercentAsPcAndAreaAsPx) {
+  ScratchDir dir;
+  {
+    const auto out = resize_samples(dir, "several", {"-s", "50%", "-s", "2000000@", "-s", "300x"});
+    EXPECT_EQ(
+        list_files(out),
+        (std::vector<std::string>{"kite_2000000px.jpg", "kite_300x.jpg", "kite_50pc.jpg",
+                                  "summer_1am_portrait_2000000px.jpg",
+                                  "summer_1am_portrait_300x.jpg", "summer_1am_portrait_50pc.jpg"}));
+    expect_decodes_to(out / "kite_50pc.jpg", {1000, 625});
+    expect_decodes_to(out / "kite_2000000px.jpg", {1788, 1118});
+    expect_decodes_to(out / "kite_300x.jpg", {300, 188});
+    expect_decodes_to(out / "summer_1am_portrait_50pc.jpg", {500, 800});
+  }
+  {
+    const auto out = resize_samples(dir, "named",
+                                    {"-s", "25%>", "-s", "100000@", "-f", "png", "--name",
+                                     "{size}/{stem}_{width}x{height}.{ext}"});
+    EXPECT_EQ(list_files(out),
+              (std::vector<std::string>{
+                  "100000px/kite_400x250.png", "100000px/summer_1am_portrait_250x400.png",
+                  "25pc/kite_500x313.png", "25pc/summer_1am_portrait_250x400.png"}));
+    expect_decodes_to(out / "25pc/kite_500x313.png", {500, 313});
+    expect_decodes_to(out / "100000px/kite_400x250.png", {400, 250});
+  }
+}
+
+TEST(CliGeometry, InvalidScalesAndAreasAreUsageErrorsInOneFormat) {
+  ScratchDir dir;
+  for (const std::string bad : {"0%", "-5%", "10001%", "0@", "1.5@", "50%x", "%", "@"}) {
+    SCOPED_TRACE(bad);
+    const auto out = dir / "out";
+    const auto r = imgflow({"-s", bad, "-o", out.string(), sample_jpeg().string()});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(starts_with(r.err,
+                            "imgflow: --size: expected WxH, W, Wx, xH, N%, N@, optionally "
+                            "ending in >, <, ^ or ! (e.g. 800x600), got \"" +
+                                bad + "\": "))
+        << describe(r);
+    EXPECT_FALSE(fs::exists(out));
+  }
+}
+
 // An output that would replace one of the inputs is refused before anything
 // is written.
 TEST(CliUsage, OutputOverwritingAnInputIsRefused) {
@@ -911,56 +1015,54 @@ TEST(CliOutputs, ExifOrientationIsAppliedUnlessNoRotate) {
   }
 }
 
-// Two inputs that map to the same output path: however the run resolves it (a
-// usage error before anything is written, an error for one of the files, or
-// distinct names), it must never report two "ok" outputs at one path, one of
-// which silently replaced the other.
-void expect_no_silent_overwrite(const CommandResult& r, const fs::path& out) {
-  if (r.exit_code == 2) {  // refused before doing anything
-    EXPECT_TRUE(contains(r.err, "would both write")) << describe(r);
-    EXPECT_EQ(list_files(out), std::vector<std::string>{});
-    return;
-  }
-  json report = parse_json(r.out);
-  ASSERT_EQ(report["files"].size(), 2u) << describe(r);
-  std::set<std::string> paths;
-  std::size_t outputs = 0;
-  for (auto& f : report["files"]) {
-    for (auto& o : f["outputs"]) {
-      ++outputs;
-      const fs::path path = o["path"].get<std::string>();
-      paths.insert(path.string());
-      std::error_code ec;
-      EXPECT_EQ(o["bytes"], fs::file_size(path, ec)) << path;
-      const cv::Mat m = cv::imread(path.string(), cv::IMREAD_UNCHANGED);
-      EXPECT_EQ(m.cols, o["width"].get<int>()) << path;
-      EXPECT_EQ(m.rows, o["height"].get<int>()) << path;
-    }
-  }
-  EXPECT_EQ(paths.size(), outputs) << "two files reported the same output:\n" << r.out;
-  EXPECT_EQ(list_files(out).size(), outputs);
-  EXPECT_EQ(r.exit_code, report["summary"]["failed"] == 0 ? 0 : 1) << describe(r);
-}
-
-TEST(CliOutputs, InputsMappingToOneOutputByNameNeverOverwriteEachOther) {
+// Two inputs that map to the same output path by name (a.jpg and a.png under
+// -f png): the plan refuses the run before anything is written (exit 2).
+TEST(CliOutputs, InputsMappingToOneOutputByNameAreRefusedBeforeAnythingIsWritten) {
   ScratchDir dir;
   const auto in = dir / "in";
   write_image(in / "a.jpg", 400, 300, 3, 51);
   write_image(in / "a.png", 200, 100, 3, 52);
   const auto out = dir / "out";
-  expect_no_silent_overwrite(
-      imgflow({"-f", "png", "--report", "-", "-o", out.string(), in.string()}), out);
+  const auto r = imgflow({"-f", "png", "--report", "-", "-o", out.string(), in.string()});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "would both write")) << describe(r);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(list_files(out), std::vector<std::string>{});
 }
 
 // The same when only the content shows it: x.jpg holds a PNG, so under
-// `-f keep` it becomes x.png, like its neighbour x.png.
-TEST(CliOutputs, InputsMappingToOneOutputByContentNeverOverwriteEachOther) {
+// `-f keep` it becomes x.png, like its neighbour x.png. The first to be
+// written keeps the path; the other fails with output-conflict and replaces
+// nothing.
+TEST(CliOutputs, InputsMappingToOneOutputByContentFailTheSecondWithOutputConflict) {
   ScratchDir dir;
   const auto in = dir / "in";
   write_bytes(in / "x.jpg", encoded_image(".png", 400, 300, 3, 53));
   write_image(in / "x.png", 200, 100, 3, 54);
   const auto out = dir / "out";
-  expect_no_silent_overwrite(imgflow({"--report", "-", "-o", out.string(), in.string()}), out);
+  const auto r = imgflow({"--report", "-", "-o", out.string(), in.string()});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  json report = parse_json(r.out);
+  ASSERT_EQ(report["files"].size(), 2u) << describe(r);
+  EXPECT_EQ(report["summary"]["ok"], 1);
+  EXPECT_EQ(report["summary"]["failed"], 1);
+  const std::map<std::string, cv::Size> input_size{{(in / "x.jpg").string(), {400, 300}},
+                                                   {(in / "x.png").string(), {200, 100}}};
+  for (auto& f : report["files"]) {
+    const std::string input = f["input"];
+    if (f["status"] == "ok") {
+      ASSERT_EQ(f["outputs"].size(), 1u);
+      EXPECT_EQ(f["outputs"][0]["path"], (out / "x.png").string());
+      // The file on disk is the winner's: its own size, not the other's.
+      expect_decodes_to(out / "x.png", input_size.at(input));
+    } else {
+      EXPECT_EQ(f["status"], "failed");
+      EXPECT_EQ(f["error"]["code"], "output-conflict") << f.dump();
+      EXPECT_EQ(f["outputs"], json::array());
+      EXPECT_TRUE(contains(r.err, "imgflow: " + input + ": output-conflict: ")) << describe(r);
+    }
+  }
+  EXPECT_EQ(list_files(out), std::vector<std::string>{"x.png"});
 }
 
 // ---------------------------------------------------------------------------
@@ -1030,6 +1132,71 @@ TEST(CliReport, ReportDashPrintsJsonOnStdout) {
                         ": unknown-format: not an image format imgflow knows");
   EXPECT_TRUE(is_summary_line(err[1], 3, 2, 1, 0)) << err[1];
   EXPECT_EQ(list_files(out), (std::vector<std::string>{"a.jpg", "b.png"}));
+}
+
+std::string base64_decode(const std::string& text) {
+  static const std::string digits =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (const char c : text) {
+    if (c == '=') break;
+    const auto v = digits.find(c);
+    if (v == std::string::npos) {
+      ADD_FAILURE() << "not base64: " << text;
+      return {};
+    }
+    bits = (bits << 6) | static_cast<std::uint32_t>(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out += static_cast<char>((bits >> count) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// A Latin-1 file name (not UTF-8) maps back to its file from the report and
+// from --log-json alike: "input" shows it with U+FFFD, "input_base64" (and
+// "path_base64" for outputs) holds the exact bytes.
+TEST(CliReport, NonUtf8FileNamesRoundTripThroughReportAndLogJson) {
+  ScratchDir dir;
+  const auto in = dir / "in";
+  const std::string latin1 = std::string("caf\xE9.jpg");
+  write_image(in / latin1, 120, 90, 3, 61);
+  write_image(in / "plain.jpg", 120, 90, 3, 62);
+  const auto out = dir / "out";
+  const auto report_path = dir / "report.json";
+  const auto r = imgflow({"--quiet", "--log-json", "--report", report_path.string(), "-s", "60",
+                          "-o", out.string(), in.string()});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  std::vector<json> entries;
+  for (const auto& line : lines) entries.push_back(parse_json(line));
+  const json report = parse_json(read_text(report_path));
+  ASSERT_EQ(report["files"].size(), 2u);
+  for (const auto& f : report["files"]) entries.push_back(f);
+  int latin1_entries = 0;
+  for (const auto& f : entries) {
+    SCOPED_TRACE(f.dump());
+    if (!f.contains("input_base64")) {
+      EXPECT_EQ(f["input"], (in / "plain.jpg").string());
+      EXPECT_FALSE(f["outputs"][0].contains("path_base64"));
+      continue;
+    }
+    ++latin1_entries;
+    EXPECT_EQ(f["input"], (in / "caf\xEF\xBF\xBD.jpg").string());
+    const fs::path input = base64_decode(f["input_base64"]);
+    EXPECT_EQ(input, in / latin1);
+    EXPECT_TRUE(fs::is_regular_file(input));
+    ASSERT_EQ(f["outputs"].size(), 1u);
+    const fs::path output = base64_decode(f["outputs"][0]["path_base64"]);
+    EXPECT_EQ(output, out / latin1);
+    expect_decodes_to(output, {60, 45});
+  }
+  EXPECT_EQ(latin1_entries, 2);  // one line of --log-json, one entry of the report
 }
 
 TEST(CliReport, ReportFileIsWrittenWholeAndStdoutStaysEmpty) {
@@ -1200,36 +1367,60 @@ TEST(CliSignals, SigtermExits143) {
   interrupt_run(SIGTERM, 143, 300, std::chrono::milliseconds(300));
 }
 
+// True once `pid` has taken delivery of `sig` (it is no longer pending in
+// /proc/PID/status), so a second signal cannot merge with the first.
+bool signal_delivered(pid_t pid, int sig) {
+  const std::string status = read_text("/proc/" + std::to_string(pid) + "/status");
+  const std::uint64_t bit = std::uint64_t{1} << (sig - 1);
+  for (const auto& line : lines_of(status)) {
+    if (starts_with(line, "SigPnd:") || starts_with(line, "ShdPnd:")) {
+      if (std::stoull(line.substr(7), nullptr, 16) & bit) return false;
+    }
+  }
+  return true;
+}
+
+// The first SIGINT starts a graceful stop that needs seconds here (four
+// 12 MP PNG encodes at level 9 in flight on one thread); the second, sent once
+// the first was delivered, must end the run at once: no summary, exit 130,
+// no temporary file left, every output whole.
 TEST(CliSignals, SecondSigintExitsAtOnceLeavingNoTemporaries) {
   ScratchDir dir;
   const auto in = dir / "in";
   fs::create_directories(in);
-  const auto jpeg = encoded_image(".jpg", 640, 480, 3, 43);
-  for (int i = 0; i < 300; ++i) {
+  const auto jpeg = encoded_image(".jpg", 4000, 3000, 3, 43);
+  for (int i = 0; i < 12; ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "img%03d.jpg", i);
     write_bytes(in / name, jpeg);
   }
   const auto out = dir / "out";
   const auto start = Clock::now();
-  AsyncRun child(RunSpec({"-j", "1", "-f", "png", "-o", out.string(), in.string()}),
+  AsyncRun child(RunSpec({"-j", "1", "--max-in-flight", "4", "-f", "png", "--png-compression", "9",
+                          "-o", out.string(), in.string()}),
                  dir / "stdout.txt", dir / "stderr.txt");
   ASSERT_TRUE(child.started());
   while (child.running() && list_files(out).empty() &&
-         Clock::now() - start < std::chrono::seconds(20)) {
+         Clock::now() - start < std::chrono::seconds(60)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ASSERT_TRUE(child.running());
   const auto signalled = Clock::now();
   child.signal(SIGINT);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!signal_delivered(child.pid(), SIGINT) &&
+         Clock::now() - signalled < std::chrono::seconds(5)) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  ASSERT_TRUE(child.running()) << "the graceful stop ended before the second signal";
   child.signal(SIGINT);
   child.wait(std::chrono::seconds(20));
   ASSERT_TRUE(child.exited());
   EXPECT_EQ(child.exit_code(), 130);
   EXPECT_LT(Clock::now() - signalled, std::chrono::seconds(1));
+  // A graceful stop would have printed the summary; leaving at once prints nothing.
+  EXPECT_EQ(read_text(dir / "stderr.txt"), "");
   EXPECT_EQ(temporaries_in(dir.path()), std::vector<std::string>{});
-  for (const auto& name : list_files(out)) expect_decodes_to(out / name, {640, 480});
+  for (const auto& name : list_files(out)) expect_decodes_to(out / name, {4000, 3000});
 }
 
 }  // namespace

@@ -77,6 +77,7 @@ class AsyncRun {
   AsyncRun& operator=(const AsyncRun&) = delete;
 
   bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   bool running();
   void signal(int sig);
   /// Waits up to `timeout`; SIGKILLs the child if it is still running then.

@@ -51,13 +51,31 @@ TEST(ReportJson, FollowsSchemaVersion1) {
   EXPECT_TRUE(doc["files"][1]["outputs"].empty());
 }
 
-TEST(ReportJson, NonUtf8PathsDoNotBreakTheReport) {
+TEST(ReportJson, NonUtf8PathsKeepTheirExactBytesInBase64) {
   Report report;
   FileReport f;
   f.input = std::string("in/caf\xE9.jpg");  // Latin-1 byte, invalid UTF-8
-  report.files = {f};
+  f.outputs = {{std::string("out/caf\xE9.jpg"), 10, 10, 100}};
+  FileReport plain;
+  plain.input = "in/caf\xC3\xA9.jpg";  // the same name in UTF-8
+  plain.outputs = {{"out/caf\xC3\xA9.jpg", 10, 10, 100}};
+  FileReport odd;  // a lone continuation byte, an overlong '/', a UTF-16 surrogate, 5 bytes
+  odd.input = std::string(
+      "\x80\xC0\xAF\xED\xA0\x80"
+      "abcde");
+  report.files = {f, plain, odd};
+  for (const std::string& text : {to_json(report), to_json_line(f)}) {
+    const auto doc = nlohmann::json::parse(text);
+    const auto& entry = doc.contains("files") ? doc["files"][0] : doc;
+    EXPECT_EQ(entry["input"], "in/caf\xEF\xBF\xBD.jpg");   // U+FFFD for the reader
+    EXPECT_EQ(entry["input_base64"], "aW4vY2Fm6S5qcGc=");  // base64 of the bytes
+    EXPECT_EQ(entry["outputs"][0]["path_base64"], "b3V0L2NhZukuanBn");
+  }
   const auto doc = nlohmann::json::parse(to_json(report));
-  EXPECT_EQ(doc["files"][0]["input"].get<std::string>().substr(0, 6), "in/caf");
+  EXPECT_EQ(doc["files"][1]["input"], "in/caf\xC3\xA9.jpg");
+  EXPECT_FALSE(doc["files"][1].contains("input_base64"));  // valid UTF-8 needs none
+  EXPECT_FALSE(doc["files"][1]["outputs"][0].contains("path_base64"));
+  EXPECT_EQ(doc["files"][2]["input_base64"], "gMCv7aCAYWJjZGU=");
 }
 
 TEST(ReportJson, WriteReportIsAtomic) {
