@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include <opencv2/imgcodecs.hpp>
 
 #include "support/test_support.hpp"
@@ -144,6 +146,7 @@ RunResult run_imgflow(const RunSpec& spec) {
     result.term_signal = WTERMSIG(status);
     result.exit_code = 128 + result.term_signal;
   }
+  expect_no_sanitizer_report(result.exit_code, result.err);
   return result;
 }
 
@@ -206,6 +209,9 @@ void AsyncRun::record(int status) {
   exited_ = WIFEXITED(status);
   exit_code_ = exited_ ? WEXITSTATUS(status) : -1;
   term_signal_ = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  if (exited_ && exit_code_ == kSanitizerExitCode) {
+    ADD_FAILURE() << "sanitizer report: exit code " << exit_code_ << " (its stderr file has it)";
+  }
 }
 
 std::vector<std::string> temporaries_in(const fs::path& dir) {

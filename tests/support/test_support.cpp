@@ -201,7 +201,16 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  expect_no_sanitizer_report(result.exit_code, result.err);
   return result;
+}
+
+void expect_no_sanitizer_report(int exit_code, const std::string& err) {
+  static const char* const markers[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                        "WARNING: ThreadSanitizer", ": runtime error: "};
+  bool reported = exit_code == kSanitizerExitCode;
+  for (const char* marker : markers) reported = reported || contains(err, marker);
+  if (reported) ADD_FAILURE() << "sanitizer report (exit code " << exit_code << "):\n" << err;
 }
 
 fs::path imgflow_binary() {

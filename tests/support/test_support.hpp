@@ -59,6 +59,15 @@ struct CommandResult {
   std::string err;
 };
 
+/// The exit code scripts/sanitize.sh gives ASan, UBSan, LSan and TSan
+/// (exitcode= in their *_OPTIONS): distinct from imgflow's own 0, 1, 2, 130
+/// and 143, so a sanitizer report can never pass as "a file failed".
+constexpr int kSanitizerExitCode = 86;
+
+/// Fails the current test when a child's exit code or stderr shows a
+/// sanitizer report (the child's own exit code may be checked as well).
+void expect_no_sanitizer_report(int exit_code, const std::string& err);
+
 /// Runs `argv` (argv[0] is the program path) with no shell, capturing stdout
 /// and stderr, stdin from /dev/null.
 CommandResult run_command(const std::vector<std::string>& argv);
