@@ -225,12 +225,20 @@ TEST(Pipeline, NameTemplateWithPixelSize) {
 
 TEST(Pipeline, NoSizeKeepsDimensions) {
   ScratchDir in, out;
-  write_small_images(in.path(), 3);
+  write_small_images(in.path(), 3);  // 64x48, 65x49, 66x50
   const Report report = run(options_for(in.path(), out.path(), nullptr));
+  ASSERT_EQ(report.files.size(), 3u);
+  EXPECT_EQ(report.summary.ok, 3u);
   for (const auto& f : report.files) {
-    ASSERT_EQ(f.status, FileStatus::ok);
+    ASSERT_EQ(f.status, FileStatus::ok) << f.message;
+    ASSERT_EQ(f.outputs.size(), 1u);
+    const int i = std::stoi(f.input.stem().string().substr(3));  // "img<i>"
+    EXPECT_EQ(f.source.width, 64 + i);
+    EXPECT_EQ(f.source.height, 48 + i);
     EXPECT_EQ(f.outputs[0].width, f.source.width);
     EXPECT_EQ(f.outputs[0].height, f.source.height);
+    const cv::Mat written = cv::imread(f.outputs[0].path.string(), cv::IMREAD_UNCHANGED);
+    EXPECT_EQ(written.size(), cv::Size(64 + i, 48 + i)) << f.outputs[0].path;
   }
 }
 

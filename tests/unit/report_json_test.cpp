@@ -1,4 +1,13 @@
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -78,11 +87,61 @@ TEST(ReportJson, NonUtf8PathsKeepTheirExactBytesInBase64) {
   EXPECT_EQ(doc["files"][2]["input_base64"], "gMCv7aCAYWJjZGU=");
 }
 
-TEST(ReportJson, WriteReportIsAtomic) {
-  test::ScratchDir dir;
+// A report of `files` entries (about 300 bytes each).
+Report report_of(std::size_t files) {
   Report report;
-  write_report(report, dir / "r.json");
-  EXPECT_EQ(nlohmann::json::parse(test::read_text(dir / "r.json"))["version"], 1);
+  report.summary.total = report.summary.ok = files;
+  for (std::size_t i = 0; i < files; ++i) {
+    FileReport f;
+    f.input = "photos/img" + std::to_string(i) + ".jpg";
+    f.status = FileStatus::ok;
+    f.outputs = {{"thumbs/img" + std::to_string(i) + ".jpg", 800, 600, 81234}};
+    report.files.push_back(f);
+  }
+  return report;
+}
+
+TEST(ReportJson, WriteReportReplacesTheOldReportWholeByRename) {
+  test::ScratchDir dir;
+  const auto path = dir / "r.json";
+  write_report(report_of(1), path);
+  const std::string old_text = test::read_text(path);
+  // A second name for the old file: written in place, it would change too.
+  std::filesystem::create_hard_link(path, dir / "old.json");
+  write_report(report_of(3), path);
+  EXPECT_EQ(nlohmann::json::parse(test::read_text(path))["files"].size(), 3u);
+  EXPECT_EQ(test::read_text(dir / "old.json"), old_text);
+  EXPECT_EQ(std::filesystem::hard_link_count(path), 1u);  // a new file took the name
+  EXPECT_EQ(test::list_files(dir.path()), (std::vector<std::string>{"old.json", "r.json"}));
+}
+
+// A write that fails half-way (the file size limit, like a full disk) throws
+// write_error and leaves the previous report and no temporary file.
+TEST(ReportJson, WriteReportThatFailsLeavesTheOldReport) {
+  test::ScratchDir dir;
+  const auto path = dir / "r.json";
+  write_report(report_of(1), path);
+  const std::string old_text = test::read_text(path);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);  // write() then fails with EFBIG instead
+    const rlimit limit{4096, 4096};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      write_report(report_of(1000), path);  // about 300 kB
+    } catch (const Error& e) {
+      ::_exit(e.code() == ErrorCode::write_error ? 0 : 3);
+    } catch (...) {
+      ::_exit(4);
+    }
+    ::_exit(5);  // no error: the limit did not bite
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "3: another error code, 4: not an imgflow::Error, 5: none";
+  EXPECT_EQ(test::read_text(path), old_text);
   EXPECT_EQ(test::list_files(dir.path()), std::vector<std::string>{"r.json"});
 }
 
