@@ -50,6 +50,7 @@ declare -A PEER_KEYS=([imgflow]="" [sharp]="jemalloc inflight concurrency"
                       [imagemagick]="hint op" [graphicsmagick]="hint op")
 IDLE_CPU=${BENCH_IDLE_CPU:-0.25}     # cores busy with other work that still count as idle
 IDLE_WAIT=${BENCH_IDLE_WAIT:-300}    # seconds to wait for idle before starting anyway
+RUN_IDLE_WAIT=${BENCH_RUN_IDLE_WAIT:-0}  # before each timed run: wait up to this many s for idle
 
 log()  { printf '[compare] %s\n' "$*"; }
 warn() { printf '[compare] WARNING: %s\n' "$*" >&2; }
@@ -75,7 +76,8 @@ usage: bench/compare.sh [options]
 Environment: BENCH_TIMEOUT (s per run, default 1800), SHARP_VERSION (npm version
 spec for sharp), BENCH_IDLE_CPU / BENCH_IDLE_WAIT (wait up to BENCH_IDLE_WAIT s,
 default 300, until other processes use less than BENCH_IDLE_CPU cores, default
-0.25). Peer settings (defaults in brackets; "Nx" = N times the cores):
+0.25); BENCH_RUN_IDLE_WAIT (the same wait before every timed run, at most that
+many s; default 0: off). Peer settings (defaults in brackets; "Nx" = N times the cores):
   SHARP_JEMALLOC [$SHARP_JEMALLOC], SHARP_IN_FLIGHT [$SHARP_IN_FLIGHT], SHARP_CONCURRENCY [${SHARP_CONCURRENCY:-sharp's}]
   VIPS_PROCS [$VIPS_PROCS], VIPS_BATCH [$VIPS_BATCH], VIPS_THREADS [$VIPS_THREADS]
   PILLOW_ORIENT [$PILLOW_ORIENT] (after|before)
@@ -316,6 +318,7 @@ run_measured() {
   files=$(find "$in_dir" -maxdepth 1 -type f | wc -l)
   load_before=$(cut -d' ' -f1 /proc/loadavg)
   local busy_before busy_after
+  wait_quiet
   busy_before=$(machine_busy_ticks)
   "$TIME" -f '%e %U %S %M' -o "$tf" timeout "$RUN_TIMEOUT" "${CMD[@]}" >"$logf" 2>&1 || rc=$?
   busy_after=$(machine_busy_ticks)
@@ -352,6 +355,17 @@ warm_cache() { find "$1" -type f -exec cat {} + >/dev/null; }
 # Busy (non-idle, non-iowait) clock ticks of the whole machine so far.
 CLK_TCK=$(getconf CLK_TCK)
 machine_busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+# Before a timed run on a shared machine (BENCH_RUN_IDLE_WAIT > 0): sample 1 s at a
+# time until other processes keep fewer than BENCH_IDLE_CPU cores busy, at most
+# BENCH_RUN_IDLE_WAIT s; the run's other_cpu_s still says how quiet it really was.
+wait_quiet() {
+  local waited=0 a b
+  while ((waited < RUN_IDLE_WAIT)); do
+    a=$(machine_busy_ticks); sleep 1; b=$(machine_busy_ticks)
+    awk -v a="$a" -v b="$b" -v t="$CLK_TCK" -v m="$IDLE_CPU" 'BEGIN{exit !((b-a)/t < m)}' && return 0
+    waited=$((waited + 1))
+  done
+}
 
 # ------------------------------------------------------------------- main ---
 log "imgflow benchmark: $COUNT images per corpus, $RUNS run(s) per tool, $CORES cores"
