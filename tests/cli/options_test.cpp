@@ -1226,9 +1226,9 @@ TEST(Options, BackgroundPadsContainAndFlattensAlphaForJpeg) {
   }
 }
 
-// PRODUCT BUG, OPEN (src/resize.cpp, resize: the canvas keeps the image's
-// channels): `--fit contain --background transparent` on an opaque input (a
-// JPEG) writes a PNG without alpha, its padding opaque black.
+// `--fit contain --background transparent` on an opaque input (a JPEG): the
+// PNG gains an alpha channel and its padding is see-through (it was opaque
+// black before the canvas learnt to add alpha).
 TEST(Options, BackgroundTransparentPadsAnOpaqueInputWithAlpha) {
   ScratchDir dir;
   const RunResult r = run({"-s", "200x200", "--fit", "contain", "--background", "transparent", "-f",
@@ -1550,12 +1550,9 @@ TEST(Options, TiffCompressionNoneAndLzwSetTheCompressionTag) {
   }
 }
 
-// PRODUCT BUG, OPEN (src/encode.cpp): --tiff-compression deflate asks libtiff
-// for code 32946, the legacy Deflate identifier, instead of 8 (Adobe Deflate,
-// the one the TIFF spec registers), and libtiff says so on stderr for every
-// file ("imgflow: warning: TIFFWriteDirectorySec: Warning, Creating TIFF with
-// legacy Deflate codec identifier, COMPRESSION_ADOBE_DEFLATE is more widely
-// supported.").
+// --tiff-compression deflate writes code 8 (Adobe Deflate, the one the TIFF
+// spec registers), silently: the legacy 32946 it wrote before made libtiff
+// print "Creating TIFF with legacy Deflate codec identifier" for every file.
 TEST(Options, TiffCompressionDeflateWritesTheAdobeDeflateCode) {
   ScratchDir dir;
   const RunResult r = run({"-f", "tiff", "--tiff-compression", "deflate", "-s", "200", "-o",
