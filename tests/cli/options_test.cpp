@@ -148,7 +148,9 @@ const std::vector<Coverage> kCoverage = {
     {"--report",
      {"cli_tests:CliReport.ReportDashPrintsJsonOnStdout",
       "cli_tests:CliReport.ReportFileIsWrittenWholeAndStdoutStaysEmpty"}},
-    {"--log-json", {"Options.LogJsonPrintsOneReportEntryPerFile"}},
+    {"--log-json",
+     {"Options.LogJsonPrintsOneReportEntryPerFile",
+      "Options.LogJsonListsTheFilesAStoppedRunNeverRead"}},
     {"--quiet",
      {"cli_tests:CliReport.QuietSuccessHasEmptyStderr",
       "cli_tests:CliReport.QuietFailureHasOnlyErrorLines"}},
@@ -883,6 +885,32 @@ TEST(Options, MaxErrorsStopsAfterNFailures) {
     EXPECT_EQ(report["summary"]["failed"], 3);
     EXPECT_EQ(report["summary"]["skipped"], 0);
   }
+}
+
+// --log-json has one object for every file of a stopped run too: the files
+// never read come last, as the report shows them (skipped, cancelled).
+TEST(Options, LogJsonListsTheFilesAStoppedRunNeverRead) {
+  ScratchDir dir;
+  const RunResult r = run_stopping_batch(dir, 3, 3, {"--max-errors", "2", "--log-json"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  const json report = parse_json(read_text(dir / "report.json"));
+  std::map<std::string, json> by_input;
+  for (const auto& f : report["files"]) by_input[f["input"]] = f;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 6u) << r.out;
+  std::set<std::string> seen;
+  std::size_t cancelled = 0;
+  for (const auto& line : lines) {
+    json f = parse_json(line);
+    seen.insert(f["input"]);
+    f.erase("timings_ms");
+    json expected = by_input[f["input"]];
+    expected.erase("timings_ms");
+    EXPECT_EQ(f, expected);
+    if (f.contains("error") && f["error"]["code"] == "cancelled") ++cancelled;
+  }
+  EXPECT_EQ(seen.size(), 6u);
+  EXPECT_EQ(cancelled, 4u);
 }
 
 TEST(Options, NoFsyncWritesTheSameBytes) {
