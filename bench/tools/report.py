@@ -21,7 +21,8 @@ TOOL_NOTES = OrderedDict([
                 "place, which no other tool here does"),
     ("sharp", "Node script `tools/sharp_pool.js`: `sharp(in).rotate().resize({width: 800, height: 800, "
               "fit: 'inside', withoutEnlargement: true}).jpeg({quality: 85})`, a promise pool of files in flight; "
-              "Debian's libjemalloc2 preloaded as sharp's docs recommend on glibc Linux"),
+              "`LD_PRELOAD` of Debian's libjemalloc2 unless `SHARP_JEMALLOC=0` (sharp's docs recommend "
+              "jemalloc on glibc Linux)"),
     ("vipsthumbnail", "`vipsthumbnail --size '800x800>' -o OUT/%s.jpg[Q=85]` on batches of files under "
                       "`xargs -P`, `VIPS_CONCURRENCY` threads per process"),
     ("pillow-pool", "Python `multiprocessing.Pool(<cores>)` + Pillow: EXIF orientation read first, "
