@@ -8,25 +8,12 @@
 #include <string_view>
 #include <vector>
 
+#include "imgflow/encode.hpp"
+#include "imgflow/format.hpp"
 #include "imgflow/geometry.hpp"
 #include "imgflow/resize.hpp"
 
 namespace imgflow {
-/// TIFF compression schemes.
-enum class TiffCompression { none, lzw, deflate };
-}  // namespace imgflow
-
-namespace imgflow {
-
-/// Image file formats imgflow knows by content.
-enum class Format { unknown, jpeg, png, webp, tiff, bmp, pnm, jpeg2000, gif, svg, heif };
-
-/// Lower-case name, e.g. "jpeg".
-std::string_view format_name(Format format) noexcept;
-/// Usual file extension without the dot, e.g. "jpg".
-std::string_view format_extension(Format format) noexcept;
-/// True for the formats imgflow can write: jpeg, png, webp, tiff.
-bool is_writable(Format format) noexcept;
 
 /// What format to write. `keep` writes the input's format where it is writable
 /// (see `is_writable`) and JPEG otherwise.

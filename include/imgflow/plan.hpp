@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "imgflow/name_template.hpp"
 #include "imgflow/options.hpp"
 
 namespace imgflow {
@@ -29,10 +30,6 @@ std::vector<OutputSpec> output_specs(const Options& options);
 /// The file-name template in force: Options::name, or "{stem}.{ext}" for one
 /// size and "{stem}_{size}.{ext}" for several.
 std::string name_template(const Options& options);
-
-/// Why a name template is unusable (empty when it is fine). Placeholders:
-/// {stem} {ext} {width} {height} {size} {format}; "/" makes subfolders.
-std::string validate_name_template(std::string_view pattern);
 
 /// Where one output goes: output_dir / the input's relative folder / the
 /// expanded template. `size` is the output's pixel size ({width}, {height}).
