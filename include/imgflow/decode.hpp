@@ -78,9 +78,6 @@ struct DecodeOptions {
   std::uint64_t max_pixels = 268'402'689;
 };
 
-/// Detects the format from the first bytes (the file name is never used).
-Format detect_format(std::span<const std::uint8_t> bytes) noexcept;
-
 /// Reads the header only: format, full stored size and EXIF orientation. Throws imgflow::Error
 /// (unknown-format, unsupported-format, corrupt-input, truncated-input, empty-input).
 SourceInfo read_header(std::span<const std::uint8_t> bytes);

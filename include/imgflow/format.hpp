@@ -1,6 +1,8 @@
 // The image file formats imgflow knows, by content.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string_view>
 
 namespace imgflow {
@@ -14,5 +16,8 @@ std::string_view format_name(Format format) noexcept;
 std::string_view format_extension(Format format) noexcept;
 /// True for the formats imgflow can write: jpeg, png, webp, tiff.
 bool is_writable(Format format) noexcept;
+
+/// Detects the format from the first bytes (the file name is never used).
+Format detect_format(std::span<const std::uint8_t> bytes) noexcept;
 
 }  // namespace imgflow

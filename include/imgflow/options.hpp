@@ -23,6 +23,9 @@ enum class OutputFormat { keep, jpeg, png, webp, tiff };
 /// Throws imgflow::Error{ErrorCode::usage}.
 OutputFormat parse_output_format(std::string_view text);
 
+/// The output format for an input of `source` format under `requested`.
+Format choose_output_format(OutputFormat requested, Format source) noexcept;
+
 /// A deterministic share of the inputs for job arrays: shard `index` of
 /// `count` (1-based), chosen by a stable hash of each input's relative path.
 struct Shard {

@@ -62,7 +62,4 @@ bool in_shard(const PlannedFile& file, const Shard& shard);
 /// directories: jpg, jpeg, png, webp, tif, tiff, bmp, pnm, ppm, pgm, pbm, jp2, gif, svg, heic...
 bool has_image_extension(const std::filesystem::path& path);
 
-/// The output format for an input of `source` format under `requested`.
-Format choose_output_format(OutputFormat requested, Format source) noexcept;
-
 }  // namespace imgflow

@@ -1,24 +1,48 @@
 #include "imgflow/options.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdlib>
 #include <optional>
 #include <thread>
+#include <utility>
 
+#include "core/format_table.hpp"
+#include "core/name_list.hpp"
 #include "imgflow/error.hpp"
 #include "imgflow/name_template.hpp"
 
 namespace imgflow {
 
+namespace {
+
+// Each OutputFormat but keep, and the format it writes.
+constexpr std::array<std::pair<OutputFormat, Format>, 4> kOutputFormats = {{
+    {OutputFormat::jpeg, Format::jpeg},
+    {OutputFormat::png, Format::png},
+    {OutputFormat::webp, Format::webp},
+    {OutputFormat::tiff, Format::tiff},
+}};
+
+}  // namespace
+
 OutputFormat parse_output_format(std::string_view text) {
   if (text == "keep") return OutputFormat::keep;
-  if (text == "jpeg" || text == "jpg") return OutputFormat::jpeg;
-  if (text == "png") return OutputFormat::png;
-  if (text == "webp") return OutputFormat::webp;
-  if (text == "tiff" || text == "tif") return OutputFormat::tiff;
-  throw Error(ErrorCode::usage, "--format: expected keep, jpeg, png, webp or tiff, got \"" +
+  for (const auto& [output, format] : kOutputFormats) {
+    if (text == format_name(format) || text == format_extension(format)) return output;
+  }
+  std::vector<std::string_view> names = {"keep"};
+  for (const auto name : detail::writable_format_names()) names.push_back(name);
+  throw Error(ErrorCode::usage, "--format: expected " + detail::names_in_prose(names) + ", got \"" +
                                     std::string(text) + "\"");
+}
+
+Format choose_output_format(OutputFormat requested, Format source) noexcept {
+  for (const auto& [output, format] : kOutputFormats) {
+    if (output == requested) return format;
+  }
+  return is_writable(source) ? source : Format::jpeg;
 }
 
 namespace {

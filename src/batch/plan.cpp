@@ -9,33 +9,12 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/format_table.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow {
 namespace fs = std::filesystem;
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-// Extensions that name each writable format, so "photo.JPEG" keeps its name.
-bool extension_names(const std::string& ext, Format format) {
-  switch (format) {
-    case Format::jpeg:
-      return ext == ".jpg" || ext == ".jpeg" || ext == ".jpe";
-    case Format::png:
-      return ext == ".png";
-    case Format::webp:
-      return ext == ".webp";
-    case Format::tiff:
-      return ext == ".tif" || ext == ".tiff";
-    default:
-      return false;
-  }
-}
 
 bool is_output_dir(const fs::path& dir, const fs::path& output_dir) {
   std::error_code ec;
@@ -76,7 +55,7 @@ std::string size_for_name(const std::string& geometry) {
 // The extension for `format`, keeping the input's own spelling when it names it.
 std::string extension_for(const fs::path& input, Format format) {
   const auto input_ext = input.extension().string();
-  if (extension_names(lower(input_ext), format)) return input_ext.substr(1);
+  if (detail::format_from_extension(input_ext) == format) return input_ext.substr(1);
   return std::string(format_extension(format));
 }
 
@@ -155,23 +134,10 @@ fs::path named_relative(const fs::path& input) {
   return normal;
 }
 
-// The format a file name suggests (for planning before anything is read).
-Format format_from_extension(const fs::path& path) {
-  const auto ext = lower(path.extension().string());
-  for (const Format f : {Format::jpeg, Format::png, Format::webp, Format::tiff}) {
-    if (extension_names(ext, f)) return f;
-  }
-  return Format::unknown;
-}
-
 }  // namespace
 
 bool has_image_extension(const fs::path& path) {
-  static const std::array<const char*, 17> known = {
-      ".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".pnm",
-      ".ppm", ".pgm",  ".pbm", ".jp2", ".gif",  ".svg", ".heic", ".avif"};
-  const auto ext = lower(path.extension().string());
-  return std::find(known.begin(), known.end(), ext) != known.end();
+  return detail::format_from_extension(path.extension().string()) != Format::unknown;
 }
 
 std::vector<PlannedFile> plan_inputs(const Options& options) {
@@ -232,7 +198,8 @@ std::vector<std::optional<fs::path>> expected_outputs(const PlannedFile& file,
     if (needs_size) {
       out.push_back(std::nullopt);
     } else {
-      const Format format = choose_output_format(spec.format, format_from_extension(file.input));
+      const Format format = choose_output_format(
+          spec.format, detail::format_from_extension(file.input.extension().string()));
       out.push_back(output_path(file, options, spec, format, {}));
     }
   }
@@ -267,22 +234,6 @@ void check_plan(const std::vector<PlannedFile>& plan, const Options& options) {
       }
     }
   }
-}
-
-Format choose_output_format(OutputFormat requested, Format source) noexcept {
-  switch (requested) {
-    case OutputFormat::jpeg:
-      return Format::jpeg;
-    case OutputFormat::png:
-      return Format::png;
-    case OutputFormat::webp:
-      return Format::webp;
-    case OutputFormat::tiff:
-      return Format::tiff;
-    case OutputFormat::keep:
-      break;
-  }
-  return is_writable(source) ? source : Format::jpeg;
 }
 
 }  // namespace imgflow

@@ -11,6 +11,7 @@
 #include "codec/color_management.hpp"
 #include "codec/decoders.hpp"
 #include "codec/jpeg_metadata.hpp"
+#include "codec/thread_handle_cache.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow::detail {
@@ -18,15 +19,9 @@ namespace {
 
 // One decompressor per thread: creating one costs more than decoding a thumbnail.
 tjhandle thread_decompressor() {
-  struct Handle {
-    tjhandle h = tjInitDecompress();
-    ~Handle() {
-      if (h) tjDestroy(h);
-    }
-  };
-  thread_local Handle handle;
-  if (!handle.h) throw Error(ErrorCode::decode_error, "cannot create a TurboJPEG decompressor");
-  return handle.h;
+  const tjhandle handle = ThreadHandleCache<tjhandle, tjDestroy>::get(0, tjInitDecompress);
+  if (!handle) throw Error(ErrorCode::decode_error, "cannot create a TurboJPEG decompressor");
+  return handle;
 }
 
 bool contains(const std::string& text, const char* what) {

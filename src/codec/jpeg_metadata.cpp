@@ -4,52 +4,23 @@
 #include <cstring>
 #include <map>
 
+#include "core/tiff_ifd.hpp"
+
 namespace imgflow::detail {
 namespace {
-
-using Bytes = std::span<const std::uint8_t>;
-
-struct TiffReader {
-  Bytes tiff;
-  bool big_endian = false;
-  bool ok(std::size_t offset, std::size_t length) const {
-    return offset <= tiff.size() && length <= tiff.size() - offset;
-  }
-  std::uint32_t u16(std::size_t i) const {
-    return big_endian ? (tiff[i] << 8) | tiff[i + 1] : tiff[i] | (tiff[i + 1] << 8);
-  }
-  std::uint32_t u32(std::size_t i) const {
-    return big_endian ? (std::uint32_t(tiff[i]) << 24) | (tiff[i + 1] << 16) | (tiff[i + 2] << 8) |
-                            tiff[i + 3]
-                      : tiff[i] | (tiff[i + 1] << 8) | (tiff[i + 2] << 16) |
-                            (std::uint32_t(tiff[i + 3]) << 24);
-  }
-};
 
 // Finds the orientation tag (0x0112) in IFD0 of an Exif TIFF block: its value
 // and where the value sits, relative to the TIFF block.
 void read_orientation(Bytes tiff, int& orientation, std::size_t& at) {
-  TiffReader r{tiff};
-  if (!r.ok(0, 8)) return;
-  if (tiff[0] == 'M' && tiff[1] == 'M') {
-    r.big_endian = true;
-  } else if (!(tiff[0] == 'I' && tiff[1] == 'I')) {
-    return;
-  }
-  const std::size_t ifd = r.u32(4);
-  if (!r.ok(ifd, 2)) return;
-  const std::size_t entries = r.u16(ifd);
-  for (std::size_t e = 0; e < entries; ++e) {
-    const std::size_t entry = ifd + 2 + e * 12;
-    if (!r.ok(entry, 12)) return;
-    if (r.u16(entry) != 0x0112) continue;
-    const std::uint32_t value = r.u16(entry + 8);  // SHORT, stored left-justified
+  walk_first_ifd(tiff, [&](const IfdEntry& entry, const ByteOrder& order) {
+    if (entry.tag != 0x0112) return true;
+    const std::uint32_t value = order.u16(tiff, entry.value_at);  // SHORT, stored left-justified
     if (value >= 1 && value <= 8) {
       orientation = static_cast<int>(value);
-      at = entry + 8;
+      at = entry.value_at;
     }
-    return;
-  }
+    return false;
+  });
 }
 
 constexpr std::uint8_t kExif[] = {'E', 'x', 'i', 'f', 0, 0};

@@ -15,6 +15,8 @@
 #include <utility>
 
 #include "codec/decoders.hpp"
+#include "codec/png_filter.hpp"
+#include "codec/thread_handle_cache.hpp"
 
 namespace imgflow::detail {
 namespace {
@@ -26,12 +28,8 @@ std::uint32_t be32(const std::uint8_t* p) {
 
 // One decompressor per thread, reused across files.
 libdeflate_decompressor* thread_decompressor() {
-  struct Handle {
-    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
-    ~Handle() { libdeflate_free_decompressor(d); }
-  };
-  thread_local Handle handle;
-  return handle.d;
+  return ThreadHandleCache<libdeflate_decompressor*, libdeflate_free_decompressor>::get(
+      0, libdeflate_alloc_decompressor);
 }
 
 struct Chunk {
@@ -82,13 +80,6 @@ bool inflate_icc(std::span<const std::uint8_t> data, std::vector<std::uint8_t>& 
   }
   icc.clear();
   return false;
-}
-
-int paeth(int a, int b, int c) {
-  const int p = a + b - c;
-  const int pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
-  if (pa <= pb && pa <= pc) return a;
-  return pb <= pc ? b : c;
 }
 
 #ifdef __SSE2__

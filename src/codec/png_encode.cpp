@@ -12,6 +12,8 @@
 #include <cstring>
 
 #include "codec/encoders.hpp"
+#include "codec/png_filter.hpp"
+#include "codec/thread_handle_cache.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow::detail {
@@ -58,11 +60,6 @@ void png_row(const cv::Mat& pixels, int y, std::uint8_t* out) {
   }
 }
 
-int paeth(int a, int b, int c) {
-  const int pa = std::abs(b - c), pb = std::abs(a - c), pc = std::abs(a + b - 2 * c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-}
-
 // Writes `row` filtered with `Filter` into `out` and returns the sum of the
 // filtered bytes read as signed: the smaller, the better deflate usually does.
 template <int Filter>
@@ -92,17 +89,10 @@ constexpr FilterFunction kFilters[5] = {apply_filter<0>, apply_filter<1>, apply_
 
 // One compressor per thread and level (level 0 stores, 9 squeezes hardest).
 libdeflate_compressor* thread_compressor(int level) {
-  struct Cache {
-    std::array<libdeflate_compressor*, 10> by_level{};
-    ~Cache() {
-      for (auto* c : by_level) libdeflate_free_compressor(c);
-    }
-  };
-  thread_local Cache cache;
-  auto*& c = cache.by_level[static_cast<std::size_t>(level)];
-  if (!c) c = libdeflate_alloc_compressor(level);
-  if (!c) throw Error(ErrorCode::encode_error, "png: cannot create a compressor");
-  return c;
+  auto* compressor = ThreadHandleCache<libdeflate_compressor*, libdeflate_free_compressor, 10>::get(
+      static_cast<std::size_t>(level), [&] { return libdeflate_alloc_compressor(level); });
+  if (!compressor) throw Error(ErrorCode::encode_error, "png: cannot create a compressor");
+  return compressor;
 }
 
 }  // namespace

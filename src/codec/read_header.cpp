@@ -9,13 +9,22 @@
 #include <string>
 
 #include "codec/jpeg_metadata.hpp"
+#include "core/byte_order.hpp"
+#include "core/format_table.hpp"
+#include "core/tiff_ifd.hpp"
 #include "imgflow/decode.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow {
 namespace {
 
-using Bytes = std::span<const std::uint8_t>;
+using detail::be16;
+using detail::be32;
+using detail::Bytes;
+using detail::le16;
+using detail::le24;
+using detail::le32;
+using detail::starts_with;
 
 // A progressive JPEG's coefficient buffer: 64 two-byte coefficients per 8x8
 // block of every component, at the component's sampling (SOF at `at`).
@@ -43,29 +52,8 @@ std::uint64_t coefficient_bytes(Bytes b, std::size_t at, int width, int height) 
   return bytes;
 }
 
-// `magic` is a string literal; its length comes from the array, so embedded
-// NUL bytes count.
-template <std::size_t N>
-bool starts_with(Bytes b, std::size_t offset, const char (&magic)[N]) {
-  constexpr std::size_t n = N - 1;
-  return b.size() >= offset + n && std::memcmp(b.data() + offset, magic, n) == 0;
-}
-
-std::uint32_t be16(Bytes b, std::size_t i) {
-  return (b[i] << 8) | b[i + 1];
-}
-std::uint32_t be32(Bytes b, std::size_t i) {
-  return (std::uint32_t(b[i]) << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
-}
-std::uint32_t le16(Bytes b, std::size_t i) {
-  return b[i] | (b[i + 1] << 8);
-}
-std::uint32_t le24(Bytes b, std::size_t i) {
-  return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16);
-}
 std::int32_t le32s(Bytes b, std::size_t i) {
-  return static_cast<std::int32_t>(b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) |
-                                   (std::uint32_t(b[i + 3]) << 24));
+  return static_cast<std::int32_t>(le32(b, i));
 }
 
 [[noreturn]] void truncated_header(Format f) {
@@ -123,7 +111,7 @@ SourceInfo webp_size(Bytes b) {
             static_cast<int>(le16(b, 28) & 0x3FFF)};
   }
   if (starts_with(b, 12, "VP8L")) {
-    const std::uint32_t bits = b[21] | (b[22] << 8) | (b[23] << 16) | (std::uint32_t(b[24]) << 24);
+    const std::uint32_t bits = le32(b, 21);
     return {Format::webp, static_cast<int>((bits & 0x3FFF) + 1),
             static_cast<int>(((bits >> 14) & 0x3FFF) + 1)};
   }
@@ -136,25 +124,19 @@ SourceInfo webp_size(Bytes b) {
 // ImageWidth (256) and ImageLength (257) from the first IFD.
 SourceInfo tiff_header(Bytes b) {
   if (b.size() < 8) truncated_header(Format::tiff);
-  const bool big = b[0] == 'M';
-  auto u16 = [&](std::size_t i) { return big ? be16(b, i) : le16(b, i); };
-  auto u32 = [&](std::size_t i) {
-    return big ? be32(b, i) : static_cast<std::uint32_t>(le32s(b, i));
-  };
-  const std::size_t ifd = u32(4);
-  if (ifd + 2 > b.size()) truncated_header(Format::tiff);
-  const std::size_t entries = u16(ifd);
   SourceInfo info{Format::tiff, 0, 0};
-  for (std::size_t e = 0; e < entries; ++e) {
-    const std::size_t at = ifd + 2 + e * 12;
-    if (at + 12 > b.size()) truncated_header(Format::tiff);
-    const std::uint32_t tag = u16(at), type = u16(at + 2);
-    const std::uint32_t value = type == 3 ? u16(at + 8) : u32(at + 8);  // SHORT or LONG
-    // A repeated tag must not hide a larger size from the limit: keep the largest.
-    const int v = static_cast<int>(std::min<std::uint32_t>(value, INT32_MAX));
-    if (tag == 256) info.width = std::max(info.width, v);
-    if (tag == 257) info.height = std::max(info.height, v);
-  }
+  const auto walk =
+      detail::walk_first_ifd(b, [&](const detail::IfdEntry& entry, const detail::ByteOrder& order) {
+        // SHORT or LONG
+        const std::uint32_t value =
+            entry.type == 3 ? order.u16(b, entry.value_at) : order.u32(b, entry.value_at);
+        // A repeated tag must not hide a larger size from the limit: keep the largest.
+        const int v = static_cast<int>(std::min<std::uint32_t>(value, INT32_MAX));
+        if (entry.tag == 256) info.width = std::max(info.width, v);
+        if (entry.tag == 257) info.height = std::max(info.height, v);
+        return true;
+      });
+  if (walk == detail::IfdWalk::truncated) truncated_header(Format::tiff);
   if (info.width <= 0 || info.height <= 0) {
     throw Error(ErrorCode::corrupt_input, "tiff declares no (or a zero) width or height");
   }
@@ -202,31 +184,16 @@ SourceInfo pnm_header(Bytes b) {
 
 }  // namespace
 
-Format detect_format(std::span<const std::uint8_t> b) noexcept {
-  if (b.size() >= 2 && b[0] == 0xFF && b[1] == 0xD8) return Format::jpeg;
-  if (starts_with(b, 0, "\x89PNG\r\n\x1a\n")) return Format::png;
-  if (starts_with(b, 0, "RIFF") && starts_with(b, 8, "WEBP")) return Format::webp;
-  if (starts_with(b, 0, "II*") || starts_with(b, 0, "MM")) {
-    if (b.size() >= 4 && (b[2] == 42 || b[3] == 42)) return Format::tiff;
-  }
-  if (starts_with(b, 0, "BM")) return Format::bmp;
-  if (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') return Format::pnm;
-  if (starts_with(b, 0, "\0\0\0\x0CjP  ") || starts_with(b, 0, "\xFF\x4F\xFF\x51"))
-    return Format::jpeg2000;
-  if (starts_with(b, 0, "GIF87a") || starts_with(b, 0, "GIF89a")) return Format::gif;
-  if (starts_with(b, 4, "ftypheic") || starts_with(b, 4, "ftypheix") ||
-      starts_with(b, 4, "ftypmif1") || starts_with(b, 4, "ftypavif"))
-    return Format::heif;
-  // SVG: XML text whose first element is <svg.
-  const std::string_view head(reinterpret_cast<const char*>(b.data()),
-                              std::min<std::size_t>(b.size(), 1024));
-  if (head.find("<svg") != std::string_view::npos) return Format::svg;
-  return Format::unknown;
-}
-
 SourceInfo read_header(std::span<const std::uint8_t> b) {
   if (b.empty()) throw Error(ErrorCode::empty_input, "file is empty");
   const Format format = detect_format(b);
+  if (format == Format::unknown) {
+    throw Error(ErrorCode::unknown_format, "not an image format imgflow knows");
+  }
+  if (!detail::find_format(format)->readable) {
+    throw Error(ErrorCode::unsupported_format,
+                std::string(format_name(format)) + " images cannot be read by imgflow");
+  }
   switch (format) {
     case Format::jpeg:
       return jpeg_header(b);
@@ -248,13 +215,6 @@ SourceInfo read_header(std::span<const std::uint8_t> b) {
       return tiff_header(b);
     case Format::pnm:
       return pnm_header(b);
-    case Format::gif:
-    case Format::svg:
-    case Format::heif:
-      throw Error(ErrorCode::unsupported_format,
-                  std::string(format_name(format)) + " images cannot be read by imgflow");
-    case Format::unknown:
-      throw Error(ErrorCode::unknown_format, "not an image format imgflow knows");
     default:
       return {format, 0, 0};  // size is read by the decoder (OpenCV checks its own limit)
   }
