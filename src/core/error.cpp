@@ -32,6 +32,8 @@ std::string_view error_code_name(ErrorCode code) noexcept {
       return "input-too-large";
     case ErrorCode::decode_error:
       return "decode-error";
+    case ErrorCode::resize_error:
+      return "resize-error";
     case ErrorCode::encode_error:
       return "encode-error";
     case ErrorCode::write_error:

@@ -33,9 +33,12 @@ namespace flow = oneapi::tbb::flow;
 using Clock = std::chrono::steady_clock;
 
 // Runs one stage on a job: skips failed jobs, and turns any exception into a
-// failed file so that nothing ever leaves a graph node.
+// failed file so that nothing ever leaves a graph node. An exception that is
+// not an imgflow::Error (OpenCV's, out of memory) fails the file with the
+// stage's own code.
 template <typename Stage>
-FileJobPtr guarded(const FileJobPtr& job, double StageTimings::*timing, Stage&& stage) {
+FileJobPtr guarded(const FileJobPtr& job, double StageTimings::*timing, ErrorCode stage_error,
+                   Stage&& stage) {
   if (job->failed()) return job;
   try {
     detail::StageTimer timer(job->report.timings.*timing);
@@ -43,11 +46,11 @@ FileJobPtr guarded(const FileJobPtr& job, double StageTimings::*timing, Stage&& 
   } catch (const Error& e) {
     job->fail(e.code(), e.what());
   } catch (const cv::Exception& e) {
-    job->fail(ErrorCode::decode_error, e.msg);
+    job->fail(stage_error, e.msg);
   } catch (const std::bad_alloc&) {
-    job->fail(ErrorCode::decode_error, "out of memory");
+    job->fail(stage_error, "out of memory");
   } catch (const std::exception& e) {
-    job->fail(ErrorCode::decode_error, e.what());
+    job->fail(stage_error, e.what());
   }
   return job;
 }
@@ -197,26 +200,29 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
     flow::graph graph;
     flow::function_node<FileJobPtr, FileJobPtr> decode(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
-          return guarded(job, &StageTimings::decode, [&](detail::FileJob& j) {
-            j.decoded = detail::decode_stage(j.encoded_input, options);
-            j.report.source = j.decoded.source;
-            j.report.warnings = j.decoded.warnings;
-            j.encoded_input = {};
-          });
+          return guarded(job, &StageTimings::decode, ErrorCode::decode_error,
+                         [&](detail::FileJob& j) {
+                           j.decoded = detail::decode_stage(j.encoded_input, options);
+                           j.report.source = j.decoded.source;
+                           j.report.warnings = j.decoded.warnings;
+                           j.encoded_input = {};
+                         });
         });
     flow::function_node<FileJobPtr, FileJobPtr> resize(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
-          return guarded(job, &StageTimings::resize, [&](detail::FileJob& j) {
-            j.resized = detail::resize_stage(j.decoded, options);
-            j.decoded.pixels.release();
-          });
+          return guarded(job, &StageTimings::resize, ErrorCode::resize_error,
+                         [&](detail::FileJob& j) {
+                           j.resized = detail::resize_stage(j.decoded, options);
+                           j.decoded.pixels.release();
+                         });
         });
     flow::function_node<FileJobPtr, FileJobPtr> encode(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
-          return guarded(job, &StageTimings::encode, [&](detail::FileJob& j) {
-            j.outputs = detail::encode_stage(j.resized, *j.planned, j.decoded, options);
-            j.resized.clear();
-          });
+          return guarded(
+              job, &StageTimings::encode, ErrorCode::encode_error, [&](detail::FileJob& j) {
+                j.outputs = detail::encode_stage(j.resized, *j.planned, j.decoded, options);
+                j.resized.clear();
+              });
         });
     flow::function_node<FileJobPtr> to_writers(graph, flow::unlimited,
                                                [&](const FileJobPtr& job) { writers.push(job); });
