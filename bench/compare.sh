@@ -2,7 +2,7 @@
 # Side-by-side benchmark: imgflow vs sharp, vipsthumbnail, Pillow, ImageMagick, GraphicsMagick.
 #
 #   bench/compare.sh [--imgflow PATH] [--runs N] [--count N] [--quick] [--tools LIST]
-#                    [--no-install] [--no-scaling]
+#                    [--corpora LIST] [--no-install] [--no-scaling]
 #
 # Every tool does the same job: fit inside 800x800, never enlarge, write JPEG
 # quality 85. See bench/README.md for what is measured and what the columns mean.
@@ -17,7 +17,8 @@ TIME=/usr/bin/time         # GNU time, for peak RSS
 ALL_TOOLS=(imgflow sharp vipsthumbnail pillow-pool imagemagick graphicsmagick)
 CORPORA=(jpeg png webp)
 APT_PACKAGES=(libvips-tools imagemagick graphicsmagick python3-pil python3-numpy
-              python3-matplotlib time plasma-workspace-wallpapers gnome-backgrounds)
+              python3-matplotlib time plasma-workspace-wallpapers gnome-backgrounds libjemalloc2)
+JEMALLOC_LIB=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2   # Debian's libjemalloc2, preloaded for sharp
 
 IMGFLOW=$REPO_ROOT/build/imgflow
 RUNS=3
@@ -29,9 +30,27 @@ INSTALL=1
 SCALING=1
 TOOLS_LIST=$(IFS=,; echo "${ALL_TOOLS[*]}")
 RUN_TIMEOUT=${BENCH_TIMEOUT:-1800}   # seconds per single tool run
-VIPS_BATCH=${VIPS_BATCH:-8}          # files per vipsthumbnail process under xargs
+# Each peer's configuration (see "How each peer is configured, and why" in
+# bench/README.md for what was tried). A count written "Nx" means N times the cores.
+# A --tools entry can override them for one label: PEER@KEY:VALUE@KEY:VALUE, e.g.
+# sharp@inflight:1x@jemalloc:0 (keys: see PEER_KEYS below).
+SHARP_JEMALLOC=${SHARP_JEMALLOC:-1}         # 1: LD_PRELOAD Debian's libjemalloc2 (sharp's docs, glibc Linux)
+SHARP_IN_FLIGHT=${SHARP_IN_FLIGHT:-2x}      # files in flight in sharp_pool.js
+SHARP_CONCURRENCY=${SHARP_CONCURRENCY:-}    # sharp.concurrency(N); empty: sharp's default
+VIPS_PROCS=${VIPS_PROCS:-1x}                # vipsthumbnail processes at once (xargs -P)
+VIPS_BATCH=${VIPS_BATCH:-auto}              # files per vipsthumbnail process; auto: files / processes
+VIPS_THREADS=${VIPS_THREADS:-1}             # VIPS_CONCURRENCY per process; default: libvips' own (cores)
+PILLOW_ORIENT=${PILLOW_ORIENT:-after}       # after: draft() shrink-on-load, EXIF transpose after; before
+IM_HINT=${IM_HINT:-1}                       # 1: -define jpeg:size=1600x1600 on the jpeg corpus
+IM_OP=${IM_OP:-resize}                      # resize or thumbnail
+GM_HINT=${GM_HINT:-1}                       # 1: -size 1600x1600 on the jpeg corpus
+GM_OP=${GM_OP:-resize}                      # resize or thumbnail
+declare -A PEER_KEYS=([imgflow]="" [sharp]="jemalloc inflight concurrency"
+                      [vipsthumbnail]="procs batch threads" [pillow-pool]="orient procs"
+                      [imagemagick]="hint op" [graphicsmagick]="hint op")
 IDLE_CPU=${BENCH_IDLE_CPU:-0.25}     # cores busy with other work that still count as idle
 IDLE_WAIT=${BENCH_IDLE_WAIT:-300}    # seconds to wait for idle before starting anyway
+RUN_IDLE_WAIT=${BENCH_RUN_IDLE_WAIT:-0}  # before each timed run: wait up to this many s for idle
 
 log()  { printf '[compare] %s\n' "$*"; }
 warn() { printf '[compare] WARNING: %s\n' "$*" >&2; }
@@ -45,16 +64,26 @@ usage: bench/compare.sh [options]
   --runs N         timed runs per tool per corpus (default 3)
   --count N        images per corpus (default 100)
   --quick          smoke test: 20 images per corpus, 1 run (results go to results/quick.*)
-  --tools LIST     comma-separated subset of: $(IFS=,; echo "${ALL_TOOLS[*]}")
+  --tools LIST     comma-separated subset of: $(IFS=,; echo "${ALL_TOOLS[*]}");
+                   an entry PEER@KEY:VALUE[@KEY:VALUE...] runs PEER with other settings under
+                   its own label (e.g. sharp,sharp@inflight:1x@jemalloc:0 alternates the two)
+  --corpora LIST   comma-separated subset of: $(IFS=,; echo "${CORPORA[*]}")
   --no-install     do not apt-get/npm install anything; fail if something is missing
   --no-scaling     skip the imgflow -j 1/-j <cores> runs (speed-up, compute floor) and the
                    10x-corpus memory measurement
   -h, --help       this text
 
-Environment: BENCH_TIMEOUT (s per run, default 1800), VIPS_BATCH (files per
-vipsthumbnail call, default 8), SHARP_VERSION (npm version spec for sharp),
-BENCH_IDLE_CPU / BENCH_IDLE_WAIT (wait up to BENCH_IDLE_WAIT s, default 300,
-until other processes use less than BENCH_IDLE_CPU cores, default 0.25).
+Environment: BENCH_TIMEOUT (s per run, default 1800), SHARP_VERSION (npm version
+spec for sharp), BENCH_IDLE_CPU / BENCH_IDLE_WAIT (wait up to BENCH_IDLE_WAIT s,
+default 300, until other processes use less than BENCH_IDLE_CPU cores, default
+0.25); BENCH_RUN_IDLE_WAIT (the same wait before every timed run, at most that
+many s; default 0: off). Peer settings (defaults in brackets; "Nx" = N times the cores):
+  SHARP_JEMALLOC [$SHARP_JEMALLOC], SHARP_IN_FLIGHT [$SHARP_IN_FLIGHT], SHARP_CONCURRENCY [${SHARP_CONCURRENCY:-sharp's}]
+  VIPS_PROCS [$VIPS_PROCS], VIPS_BATCH [$VIPS_BATCH], VIPS_THREADS [$VIPS_THREADS]
+  PILLOW_ORIENT [$PILLOW_ORIENT] (after|before)
+  IM_HINT [$IM_HINT], IM_OP [$IM_OP], GM_HINT [$GM_HINT], GM_OP [$GM_OP]
+Keys for --tools PEER@KEY:VALUE: sharp jemalloc/inflight/concurrency, vipsthumbnail
+procs/batch/threads, pillow-pool orient/procs, imagemagick and graphicsmagick hint/op.
 EOF
 }
 
@@ -66,6 +95,7 @@ while [[ $# -gt 0 ]]; do
     --count)   need_value "$@"; COUNT=$2; COUNT_SET=1; shift 2 ;;
     --quick)   QUICK=1; shift ;;
     --tools)   need_value "$@"; TOOLS_LIST=$2; shift 2 ;;
+    --corpora) need_value "$@"; CORPORA_LIST=$2; shift 2 ;;
     --no-install) INSTALL=0; shift ;;
     --no-scaling) SCALING=0; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -83,11 +113,26 @@ fi
 TOOLS=()
 IFS=, read -r -a requested <<<"$TOOLS_LIST"
 for t in "${requested[@]}"; do
-  [[ " ${ALL_TOOLS[*]} " == *" $t "* ]] || die "unknown tool '$t' in --tools (known: ${ALL_TOOLS[*]})"
+  base=${t%%@*}
+  [[ " ${ALL_TOOLS[*]} " == *" $base "* ]] || die "unknown tool '$base' in --tools (known: ${ALL_TOOLS[*]})"
+  IFS=@ read -r -a parts <<<"$t"
+  for part in "${parts[@]:1}"; do
+    [[ $part == *:* && " ${PEER_KEYS[$base]} " == *" ${part%%:*} "* ]] \
+      || die "bad setting '$part' in --tools entry '$t' (keys for $base: ${PEER_KEYS[$base]:-none})"
+  done
+  [[ $base != imgflow || $t == imgflow ]] || die "imgflow takes no @settings in --tools"
   TOOLS+=("$t")
 done
 [[ ${#TOOLS[@]} -gt 0 ]] || die "--tools selected nothing"
-has_tool() { [[ " ${TOOLS[*]} " == *" $1 "* ]]; }
+# has_tool PEER: PEER runs under some label (plain or with @settings).
+has_tool() { local t; for t in "${TOOLS[@]}"; do [[ ${t%%@*} == "$1" ]] && return 0; done; return 1; }
+if [[ -n ${CORPORA_LIST:-} ]]; then
+  IFS=, read -r -a wanted <<<"$CORPORA_LIST"
+  for c in "${wanted[@]}"; do
+    [[ " ${CORPORA[*]} " == *" $c "* ]] || die "unknown corpus '$c' in --corpora (known: ${CORPORA[*]})"
+  done
+  CORPORA=("${wanted[@]}")
+fi
 
 CORES=$(nproc)
 PREFIX=latest
@@ -171,10 +216,28 @@ QUALITY_CSV=$RESULTS/$PREFIX-quality.csv
 QUALITY_IMAGES_CSV=$WORK/$PREFIX-quality-per-image.csv
 FAILED=()
 
-# Sets the global CMD array to the command line of TOOL reading IN_DIR, writing OUT
-# (EXTRA: imgflow's -j value, if any; REPORT: imgflow's --report file, if any).
+# peer_opt LABEL KEY DEFAULT: the value of KEY in LABEL's @KEY:VALUE settings, else DEFAULT.
+peer_opt() {
+  local label=$1 key=$2 def=$3 part parts
+  IFS=@ read -r -a parts <<<"$label"
+  for part in "${parts[@]:1}"; do
+    [[ ${part%%:*} == "$key" ]] && { echo "${part#*:}"; return; }
+  done
+  echo "$def"
+}
+# times_cores N|Nx: a count, "Nx" meaning N times the cores.
+times_cores() {
+  if [[ $1 =~ ^([0-9]+)x$ ]]; then echo $((BASH_REMATCH[1] * CORES))
+  elif [[ $1 =~ ^[1-9][0-9]*$ ]]; then echo "$1"
+  else die "bad count '$1' (N or Nx)"; fi
+}
+
+# Sets the global CMD array to the command line of LABEL (a tool, maybe with
+# @settings) reading IN_DIR of CORPUS, writing OUT (EXTRA: imgflow's -j value, if
+# any; REPORT: imgflow's --report file, if any).
 build_cmd() {
-  local tool=$1 in_dir=$2 out=$3 extra=${4:-} report=${5:-}
+  local label=$1 in_dir=$2 out=$3 extra=${4:-} report=${5:-} corpus=${6:-}
+  local tool=${label%%@*}
   case "$tool" in
     imgflow)
       CMD=(env "LD_LIBRARY_PATH=$WORK/bin/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$IMGFLOW"
@@ -183,40 +246,79 @@ build_cmd() {
       [[ -n $report ]] && CMD+=(--report "$report")
       CMD+=(-o "$out" "$in_dir") ;;
     sharp)
-      CMD=(node "$BENCH_DIR/tools/sharp_pool.js" "$in_dir" "$out" "$CORES") ;;
+      local inflight conc envs=()
+      inflight=$(times_cores "$(peer_opt "$label" inflight "$SHARP_IN_FLIGHT")")
+      conc=$(peer_opt "$label" concurrency "$SHARP_CONCURRENCY")
+      [[ $(peer_opt "$label" jemalloc "$SHARP_JEMALLOC") == 1 ]] && envs+=("LD_PRELOAD=$JEMALLOC_LIB")
+      [[ -n $conc ]] && envs+=("SHARP_CONCURRENCY=$conc")
+      # libuv runs at most UV_THREADPOOL_SIZE (default 4) sharp calls at once.
+      ((inflight > 4)) && envs+=("UV_THREADPOOL_SIZE=$inflight")
+      CMD=(env -u SHARP_CONCURRENCY "${envs[@]}" node "$BENCH_DIR/tools/sharp_pool.js" "$in_dir" "$out" "$inflight") ;;
     vipsthumbnail)
+      local procs batch threads files envs=(env -u VIPS_CONCURRENCY)
+      procs=$(times_cores "$(peer_opt "$label" procs "$VIPS_PROCS")")
+      batch=$(peer_opt "$label" batch "$VIPS_BATCH")
+      if [[ $batch == auto ]]; then
+        files=$(find "$in_dir" -maxdepth 1 -type f | wc -l)
+        batch=$(((files + procs - 1) / procs)); ((batch > 0)) || batch=1
+      fi
+      threads=$(peer_opt "$label" threads "$VIPS_THREADS")
+      [[ -n $threads && $threads != default ]] && envs+=("VIPS_CONCURRENCY=$(times_cores "$threads")")
       # shellcheck disable=SC2016
-      CMD=(bash -c 'cd "$1" && find . -maxdepth 1 -type f -printf "%f\0" | sort -z |
-                    xargs -0 -r -P "$2" -n "$3" vipsthumbnail -s "800x800>" -o "$4/%s.jpg[Q=85]"'
-           _ "$in_dir" "$CORES" "$VIPS_BATCH" "$out") ;;
+      CMD=("${envs[@]}" bash -c 'cd "$1" && find . -maxdepth 1 -type f -printf "%f\0" | sort -z |
+                    xargs -0 -r -P "$2" -n "$3" vipsthumbnail --size "800x800>" -o "$4/%s.jpg[Q=85]"'
+           _ "$in_dir" "$procs" "$batch" "$out") ;;
     pillow-pool)
-      CMD=("$PY" "$BENCH_DIR/tools/pillow_pool.py" "$in_dir" "$out" "$CORES") ;;
-    imagemagick)
-      # Relative names (cd first) keep the output names simple for both *mogrify.
+      CMD=("$PY" "$BENCH_DIR/tools/pillow_pool.py" --orient "$(peer_opt "$label" orient "$PILLOW_ORIENT")"
+           "$in_dir" "$out" "$(times_cores "$(peer_opt "$label" procs 1x)")") ;;
+    imagemagick|graphicsmagick)
+      # Relative names (cd first) keep the output names simple for both *mogrify
+      # (GM needs them). The JPEG size hint lets libjpeg decode at a reduced DCT
+      # scale, never below twice the box; -auto-orient turns EXIF-rotated photos
+      # upright (-thumbnail drops the EXIF orientation tag with the profiles).
+      local hint op args
+      if [[ $tool == imagemagick ]]; then
+        hint=$(peer_opt "$label" hint "$IM_HINT"); op=$(peer_opt "$label" op "$IM_OP")
+        args=(/usr/bin/mogrify -path "$out")
+        [[ $hint == 1 && $corpus == jpeg ]] && args+=(-define jpeg:size=1600x1600)
+      else
+        hint=$(peer_opt "$label" hint "$GM_HINT"); op=$(peer_opt "$label" op "$GM_OP")
+        args=(/usr/bin/gm mogrify -output-directory "$out")
+        [[ $hint == 1 && $corpus == jpeg ]] && args+=(-size 1600x1600)
+      fi
+      [[ $op == thumbnail || $op == resize ]] || die "bad op '$op' for $tool (thumbnail or resize)"
+      args+=(-auto-orient "-$op" "800x800>" -quality 85 -format jpg)
       # shellcheck disable=SC2016
-      CMD=(bash -c 'cd "$1" && exec /usr/bin/mogrify -path "$2" -resize "800x800>" -quality 85 -format jpg *'
-           _ "$in_dir" "$out") ;;
-    graphicsmagick)
-      # shellcheck disable=SC2016
-      CMD=(bash -c 'cd "$1" && exec /usr/bin/gm mogrify -output-directory "$2" -resize "800x800>" -quality 85 -format jpg *'
-           _ "$in_dir" "$out") ;;
+      CMD=(bash -c 'cd "$1" && shift && exec "$@" *' _ "$in_dir" "${args[@]}") ;;
     *) die "internal: no command for $tool" ;;
   esac
 }
+
+# dir_name LABEL: LABEL as a file name the tools take literally (ImageMagick reads
+# "x:" as a format prefix, and "@" at the start of a name as a list file).
+dir_name() { local n=${1//:/-}; echo "${n//@/+}"; }
+
+declare -A CMD_DESC=()   # label -> its command (paths shortened) for the report
 
 # run_measured SECTION CORPUS LABEL TOOL IN_DIR RUN [EXTRA [REPORT]] -> appends a CSV row;
 # returns 1 on failure.
 run_measured() {
   local section=$1 corpus=$2 label=$3 tool=$4 in_dir=$5 run=$6 extra=${7:-} report=${8:-}
-  local out=$WORK/out/$PREFIX/$corpus/$label
-  local logf=$WORK/logs/$PREFIX-$corpus-$label-r$run.log
-  local tf=$WORK/logs/$PREFIX-$corpus-$label-r$run.time
+  local out=$WORK/out/$PREFIX/$corpus/$(dir_name "$label")
+  local logf=$WORK/logs/$PREFIX-$corpus-$(dir_name "$label")-r$run.log
+  local tf=$WORK/logs/$PREFIX-$corpus-$(dir_name "$label")-r$run.time
   rm -rf "$out"; mkdir -p "$out" "$WORK/logs"
-  build_cmd "$tool" "$in_dir" "$out" "$extra" "$report"
+  build_cmd "$tool" "$in_dir" "$out" "$extra" "$report" "$corpus"
+  if [[ $section == main && $corpus == jpeg || -z ${CMD_DESC[$label]:-} ]]; then
+    local desc="${CMD[*]}"
+    desc=${desc//$in_dir/CORPUS}; desc=${desc//$out/OUT}; desc=${desc//$BENCH_DIR/bench}; desc=${desc//$WORK/.work}
+    CMD_DESC[$label]=${desc//$'\n'/ }
+  fi
   local files rc=0 load_before
   files=$(find "$in_dir" -maxdepth 1 -type f | wc -l)
   load_before=$(cut -d' ' -f1 /proc/loadavg)
   local busy_before busy_after
+  wait_quiet
   busy_before=$(machine_busy_ticks)
   "$TIME" -f '%e %U %S %M' -o "$tf" timeout "$RUN_TIMEOUT" "${CMD[@]}" >"$logf" 2>&1 || rc=$?
   busy_after=$(machine_busy_ticks)
@@ -253,6 +355,17 @@ warm_cache() { find "$1" -type f -exec cat {} + >/dev/null; }
 # Busy (non-idle, non-iowait) clock ticks of the whole machine so far.
 CLK_TCK=$(getconf CLK_TCK)
 machine_busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+# Before a timed run on a shared machine (BENCH_RUN_IDLE_WAIT > 0): sample 1 s at a
+# time until other processes keep fewer than BENCH_IDLE_CPU cores busy, at most
+# BENCH_RUN_IDLE_WAIT s; the run's other_cpu_s still says how quiet it really was.
+wait_quiet() {
+  local waited=0 a b
+  while ((waited < RUN_IDLE_WAIT)); do
+    a=$(machine_busy_ticks); sleep 1; b=$(machine_busy_ticks)
+    awk -v a="$a" -v b="$b" -v t="$CLK_TCK" -v m="$IDLE_CPU" 'BEGIN{exit !((b-a)/t < m)}' && return 0
+    waited=$((waited + 1))
+  done
+}
 
 # ------------------------------------------------------------------- main ---
 log "imgflow benchmark: $COUNT images per corpus, $RUNS run(s) per tool, $CORES cores"
@@ -331,7 +444,7 @@ for corpus in "${CORPORA[@]}"; do
   done
   quality_args=()
   for tool in "${TOOLS[@]}"; do
-    [[ -z ${broken[$tool]:-} ]] && quality_args+=("$tool=$WORK/out/$PREFIX/$corpus/$tool")
+    [[ -z ${broken[$tool]:-} ]] && quality_args+=("$tool=$WORK/out/$PREFIX/$corpus/$(dir_name "$tool")")
   done
   unset broken
   if [[ ${#quality_args[@]} -gt 0 ]]; then
@@ -388,7 +501,9 @@ META=$WORK/$PREFIX-meta.txt
   echo "count=$COUNT"
   echo "runs=$RUNS"
   echo "quick=$QUICK"
-  echo "vips_batch=$VIPS_BATCH"
+  for label in "${TOOLS[@]}"; do
+    [[ -n ${CMD_DESC[$label]:-} ]] && echo "command_$label=${CMD_DESC[$label]}"
+  done
   echo "tools=${TOOLS[*]}"
   if has_tool imgflow; then
     v=$(LD_LIBRARY_PATH=$WORK/bin/lib "$IMGFLOW" --version 2>/dev/null | head -n 1 || true)
@@ -397,7 +512,8 @@ META=$WORK/$PREFIX-meta.txt
     echo "version_imgflow=${v:-imgflow} (git $rev${dirty:+ + uncommitted changes}; binary $IMGFLOW_SOURCE, sha256 $(sha256sum "$IMGFLOW" | cut -c1-12))"
   fi
   if has_tool sharp; then
-    echo "version_sharp=$(node -e "const s=require('sharp');console.log('sharp '+s.versions.sharp+' (libvips '+s.versions.vips+', concurrency '+s.concurrency()+'), node '+process.version)")"
+    preload=(); [[ $SHARP_JEMALLOC == 1 ]] && preload=("LD_PRELOAD=$JEMALLOC_LIB")
+    echo "version_sharp=$(env "${preload[@]}" node -e "const s=require('sharp');console.log('sharp '+s.versions.sharp+' (libvips '+s.versions.vips+', default concurrency '+s.concurrency()+'${preload:+ with jemalloc}), node '+process.version)")"
   fi
   has_tool vipsthumbnail && echo "version_vipsthumbnail=$(vips --version)"
   has_tool pillow-pool && echo "version_pillow-pool=Pillow $("$PY" -c 'import PIL; print(PIL.__version__)'), $("$PY" --version)"

@@ -9,7 +9,11 @@
 //   - plan_resize, for every fit and gravity: sizes at least 1 px, the crop
 //     inside the scaled image, the placed image inside the canvas;
 //   - fit_inside never enlarges unless the geometry asks to ("<"), and gives
-//     the plan's canvas.
+//     the plan's canvas;
+//   - whatever parse_geometry accepts, geometry_problem() (the rule
+//     Options::validate() asks) accepts too;
+//   - N@ is a ceiling: at most N pixels, unless a side was held at 1 px (or
+//     "<" forbids shrinking).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -59,6 +63,12 @@ void check(std::string_view text, const imgflow::Geometry& g, imgflow::Size sour
     return;
   }
   if (fitted.width < 1 || fitted.height < 1) fail("fit_inside gave an empty size", text, source);
+  if (g.max_pixels > 0 && g.only != imgflow::Geometry::Only::enlarge && fitted.width > 1 &&
+      fitted.height > 1 &&
+      static_cast<std::uint64_t>(fitted.width) * static_cast<std::uint64_t>(fitted.height) >
+          g.max_pixels) {
+    fail("N@ gave more than N pixels", text, source);
+  }
   if (g.only != imgflow::Geometry::Only::enlarge &&
       (fitted.width > source.width || fitted.height > source.height)) {
     fail("fit_inside enlarged", text, source);
@@ -81,6 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (e.code() != imgflow::ErrorCode::usage) fail("parse error not 'usage'", text, {});
     return 0;
   }
+  if (!imgflow::geometry_problem(g).empty()) fail("parsed, yet geometry_problem refuses", text, {});
 
   std::vector<imgflow::Size> sources = {
       {1, 1},         {4000, 3000}, {3000, 4000}, {6000, 4},    {4, 6000},

@@ -17,17 +17,28 @@ from collections import OrderedDict
 import floor as floor_mod
 
 TOOL_NOTES = OrderedDict([
-    ("imgflow", "`imgflow -s 800x800 -q 85 -f jpeg --quiet -o OUT DIR` (one process, its own threads; "
-                "by default it fsyncs each output before renaming it into place, which no other tool here does)"),
-    ("sharp", "Node script, `sharp(in).rotate().resize(800, 800, {fit: 'inside', withoutEnlargement: true})"
-              ".jpeg({quality: 85})`, as many files in flight as cores, `sharp.concurrency()` left at its default"),
-    ("vipsthumbnail", "`xargs -P <cores> -n <batch> vipsthumbnail -s '800x800>' -o OUT/%s.jpg[Q=85]`"),
-    ("pillow-pool", "Python `multiprocessing.Pool(<cores>)` + Pillow `open`, `exif_transpose`, "
-                    "`thumbnail((800, 800), LANCZOS)`, `save(quality=85)`"),
-    ("imagemagick", "`mogrify -path OUT -resize '800x800>' -quality 85 -format jpg *` (one process, OpenMP threads)"),
-    ("graphicsmagick", "`gm mogrify -output-directory OUT -resize '800x800>' -quality 85 -format jpg *` "
-                       "(one process)"),
+    ("imgflow", "one process, its own threads; by default it fsyncs each output before renaming it into "
+                "place, which no other tool here does"),
+    ("sharp", "Node script `tools/sharp_pool.js`: `sharp(in).rotate().resize({width: 800, height: 800, "
+              "fit: 'inside', withoutEnlargement: true}).jpeg({quality: 85})`, a promise pool of files in flight; "
+              "`LD_PRELOAD` of Debian's libjemalloc2 unless `SHARP_JEMALLOC=0` (sharp's docs recommend "
+              "jemalloc on glibc Linux)"),
+    ("vipsthumbnail", "`vipsthumbnail --size '800x800>' -o OUT/%s.jpg[Q=85]` on batches of files under "
+                      "`xargs -P`, `VIPS_CONCURRENCY` threads per process"),
+    ("pillow-pool", "Python `multiprocessing.Pool(<cores>)` + Pillow: EXIF orientation read first, "
+                    "`draft()` (JPEG shrink-on-load, at least 2x the fitted size), "
+                    "`thumbnail((800, 800), LANCZOS)`, transpose upright, `save(quality=85)`"),
+    ("imagemagick", "`mogrify` (one process, OpenMP threads), JPEG size hint on the jpeg corpus"),
+    ("graphicsmagick", "`gm mogrify` (one process, OpenMP threads), JPEG size hint on the jpeg corpus"),
 ])
+
+
+def tool_rank(label):
+    """Sort key: the peer's place in TOOL_NOTES, its plain label before its @variants."""
+    base = label.split("@", 1)[0]
+    return (list(TOOL_NOTES).index(base) if base in TOOL_NOTES else 99, label != base, label)
+
+
 CORPUS_NOTES = {
     "jpeg": "full-resolution JPEG photos (1–16 MP), about a third re-encoded as progressive",
     "png": "PNG, RGB, downscaled to about 2–4 MP",
@@ -100,7 +111,7 @@ def main():
     scaling = group(runs, "scaling")
     corpora = list(OrderedDict.fromkeys(c for c, _ in main_stats))
     tools = list(OrderedDict.fromkeys(t for _, t in main_stats))
-    tools.sort(key=lambda t: list(TOOL_NOTES).index(t) if t in TOOL_NOTES else 99)
+    tools.sort(key=tool_rank)
     versions = OrderedDict((k[len("version_"):], v) for k, v in meta.items() if k.startswith("version_"))
 
     md = []
@@ -189,9 +200,11 @@ def main():
               "(outputs of the last run). Higher is closer to the reference; it includes the JPEG q85 loss.")
     md.append("- Commands:")
     for tool in tools:
-        if tool in TOOL_NOTES:
-            note = TOOL_NOTES[tool].replace("<batch>", meta.get("vips_batch", "?"))
-            md.append(f"  - {tool}: {note}")
+        note = TOOL_NOTES.get(tool.split("@", 1)[0], "")
+        command = meta.get("command_" + tool)
+        parts = ([note] if note else []) + ([f"`{command}`"] if command else [])
+        if parts:
+            md.append(f"  - {tool}: " + ": ".join(parts))
     md.append(f"- Raw data: `{os.path.basename(args.runs_csv)}` (every run), "
               f"`{os.path.basename(args.quality_csv or '')}` (PSNR per tool and corpus). "
               f"The whole benchmark took {meta.get('elapsed_s', '?')} s.")

@@ -1,11 +1,19 @@
 #!/usr/bin/env node
-// Batch resize with sharp: fit inside 800x800, never enlarge, JPEG quality 85.
+// Batch resize with sharp: fit inside 800x800, never enlarge, upright, JPEG quality 85.
 //
 // Usage: node sharp_pool.js INPUT_DIR OUTPUT_DIR [IN_FLIGHT]
 //
 // IN_FLIGHT files are processed at once (a plain promise pool; default: the
-// number of cores). sharp.concurrency() is left at its default. Output names are
-// OUTPUT_DIR/<stem>.jpg. Exits 1 if any file failed, after trying all of them.
+// number of cores). libuv runs at most UV_THREADPOOL_SIZE (default 4) of them
+// at a time, so compare.sh raises that when IN_FLIGHT is larger.
+// SHARP_CONCURRENCY=N, if set, calls sharp.concurrency(N): libvips threads per
+// image (sharp's default: the core count, or 1 on glibc Linux when jemalloc is
+// not loaded; compare.sh preloads Debian's libjemalloc2, as sharp's docs
+// recommend). Each file: sharp(file) (sequential read and shrink-on-load are
+// sharp's defaults), .rotate() (EXIF auto-orient), .resize({fit: 'inside',
+// withoutEnlargement: true}), .jpeg({quality: 85}) (libjpeg-turbo, no
+// mozjpeg). Output names are OUTPUT_DIR/<stem>.jpg. Exits 1 if any file
+// failed, after trying all of them.
 'use strict';
 
 const fs = require('fs');
@@ -21,6 +29,11 @@ async function main() {
   }
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const inFlight = inFlightArg ? Number(inFlightArg) : cores;
+  if (process.env.SHARP_CONCURRENCY) sharp.concurrency(Number(process.env.SHARP_CONCURRENCY));
+  if (process.env.SHARP_POOL_VERBOSE) {
+    console.error(`sharp_pool: concurrency ${sharp.concurrency()}, in flight ${inFlight}, ` +
+                  `UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE || '(4)'}`);
+  }
 
   const files = fs.readdirSync(inDir)
     .filter((name) => fs.statSync(path.join(inDir, name)).isFile())
@@ -36,7 +49,7 @@ async function main() {
       try {
         await sharp(src)
           .rotate()
-          .resize(800, 800, { fit: 'inside', withoutEnlargement: true })
+          .resize({ width: 800, height: 800, fit: 'inside', withoutEnlargement: true })
           .jpeg({ quality: 85 })
           .toFile(dst);
       } catch (err) {

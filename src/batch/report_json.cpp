@@ -158,6 +158,9 @@ void write_report(const Report& report, const std::filesystem::path& path) {
     if (!out) throw Error(ErrorCode::write_error, "cannot write the report to " + path.string());
     return;
   }
+  // Like the output directory, the report's folder is made when missing
+  // (`--report reports/$TASK.json` in a job array's fresh folder).
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   write_file_atomic(path,
                     std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
 }

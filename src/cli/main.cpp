@@ -353,6 +353,16 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+  // Files the run never reached (interrupted, --max-errors) get their line
+  // too, so --log-json has one object for every file, like the report.
+  if (log_json) {
+    for (const auto& file : report.files) {
+      if (file.error == imgflow::ErrorCode::cancelled) {
+        std::cout << imgflow::to_json_line(file) << '\n';
+      }
+    }
+    std::cout << std::flush;
+  }
   int rc = report.summary.failed ? kExitFileFailed : kExitOk;
   if (write_report(report, report_path) != kExitOk) rc = kExitFileFailed;
   if (!quiet) print_summary(report.summary);

@@ -58,10 +58,11 @@ std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& opt
   switch (options.format) {
     case Format::tiff:
       ext = ".tiff";
-      // libtiff's codes: 1 none, 5 LZW, 32946 deflate.
+      // libtiff's codes: 1 none, 5 LZW, 8 Adobe Deflate (the one readers know;
+      // the legacy 32946 makes libtiff print a warning for every file).
       params = {cv::IMWRITE_TIFF_COMPRESSION, options.tiff_compression == TiffCompression::none ? 1
                                               : options.tiff_compression == TiffCompression::deflate
-                                                  ? 32946
+                                                  ? 8
                                                   : 5};
       break;
     default:

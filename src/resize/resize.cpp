@@ -218,6 +218,10 @@ cv::Mat resize(const cv::Mat& pixels, const Geometry& geometry, const ResizeOpti
     out = out(cv::Rect(crop.x, crop.y, crop.width, crop.height)).clone();
   }
   if (plan.canvas.width != out.cols || plan.canvas.height != out.rows) {
+    // A see-through padding needs an alpha channel, also around an opaque image.
+    if (options.background.a < 255 && out.channels() != 4) {
+      cv::cvtColor(out, out, out.channels() == 1 ? cv::COLOR_GRAY2BGRA : cv::COLOR_BGR2BGRA);
+    }
     cv::Mat canvas(plan.canvas.height, plan.canvas.width, out.type(),
                    background_scalar(options.background, out.channels(), out.depth()));
     out.copyTo(canvas(cv::Rect(plan.placed.x, plan.placed.y, out.cols, out.rows)));

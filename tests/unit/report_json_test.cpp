@@ -115,6 +115,13 @@ TEST(ReportJson, WriteReportReplacesTheOldReportWholeByRename) {
   EXPECT_EQ(test::list_files(dir.path()), (std::vector<std::string>{"old.json", "r.json"}));
 }
 
+TEST(ReportJson, WriteReportMakesItsFolder) {
+  test::ScratchDir dir;
+  write_report(report_of(2), dir / "reports/7/r.json");
+  EXPECT_EQ(nlohmann::json::parse(test::read_text(dir / "reports/7/r.json"))["files"].size(), 2u);
+  EXPECT_EQ(test::list_files(dir.path()), std::vector<std::string>{"reports/7/r.json"});
+}
+
 // A write that fails half-way (the file size limit, like a full disk) throws
 // write_error and leaves the previous report and no temporary file.
 TEST(ReportJson, WriteReportThatFailsLeavesTheOldReport) {

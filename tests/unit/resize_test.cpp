@@ -64,6 +64,20 @@ TEST(Resize, ContainPadsWithTheBackground) {
   options.background = parse_color("transparent");
   const cv::Mat padded = resize(rgba, parse_geometry("100x100"), options);
   EXPECT_EQ(padded.at<cv::Vec4b>(0, 50)[3], 0);
+
+  // An opaque photo on a see-through padding gains an alpha channel; a
+  // half-transparent colour keeps its alpha.
+  for (const char* background : {"transparent", "#10203080"}) {
+    SCOPED_TRACE(background);
+    options.background = parse_color(background);
+    const Color c = options.background;
+    for (const cv::Mat& opaque : {photo, test::make_test_pixels(400, 200, 1)}) {
+      const cv::Mat out4 = resize(opaque, parse_geometry("100x100"), options);
+      ASSERT_EQ(out4.type(), CV_8UC4);
+      EXPECT_EQ(out4.at<cv::Vec4b>(0, 50), cv::Vec4b(c.b, c.g, c.r, c.a));
+      EXPECT_EQ(out4.at<cv::Vec4b>(50, 50)[3], 255);  // the picture stays opaque
+    }
+  }
 }
 
 TEST(Resize, CoverKeepsTheSideTheGravityNames) {
