@@ -24,6 +24,7 @@ enum class ErrorCode {
   too_many_pixels,     ///< header declares more pixels than `Options::max_pixels`
   input_too_large,     ///< file is larger than `Options::max_file_bytes`
   decode_error,        ///< the decoder failed for another reason
+  resize_error,        ///< resizing failed (e.g. out of memory)
   encode_error,        ///< the encoder failed
   write_error,         ///< the output could not be written
   output_conflict,     ///< another input of this run already wrote the same output path

@@ -6,14 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace imgflow {
+#include "imgflow/size.hpp"
 
-/// A width and height in pixels.
-struct Size {
-  int width = 0;
-  int height = 0;
-  friend bool operator==(const Size&, const Size&) = default;
-};
+namespace imgflow {
 
 /// How an image meets a W×H box (sharp's names).
 enum class Fit {

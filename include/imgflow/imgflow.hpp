@@ -2,7 +2,12 @@
 // The umbrella header: include this to get the whole public API.
 #pragma once
 
+#include "imgflow/color.hpp"
+#include "imgflow/decode.hpp"
+#include "imgflow/encode.hpp"
 #include "imgflow/error.hpp"
+#include "imgflow/file_io.hpp"
+#include "imgflow/format.hpp"
 #include "imgflow/geometry.hpp"
 #include "imgflow/image.hpp"
 #include "imgflow/options.hpp"
@@ -10,4 +15,5 @@
 #include "imgflow/plan.hpp"
 #include "imgflow/report.hpp"
 #include "imgflow/resize.hpp"
+#include "imgflow/size.hpp"
 #include "imgflow/version.hpp"

@@ -8,25 +8,12 @@
 #include <string_view>
 #include <vector>
 
+#include "imgflow/encode.hpp"
+#include "imgflow/format.hpp"
 #include "imgflow/geometry.hpp"
 #include "imgflow/resize.hpp"
 
 namespace imgflow {
-/// TIFF compression schemes.
-enum class TiffCompression { none, lzw, deflate };
-}  // namespace imgflow
-
-namespace imgflow {
-
-/// Image file formats imgflow knows by content.
-enum class Format { unknown, jpeg, png, webp, tiff, bmp, pnm, jpeg2000, gif, svg, heif };
-
-/// Lower-case name, e.g. "jpeg".
-std::string_view format_name(Format format) noexcept;
-/// Usual file extension without the dot, e.g. "jpg".
-std::string_view format_extension(Format format) noexcept;
-/// True for the formats imgflow can write: jpeg, png, webp, tiff.
-bool is_writable(Format format) noexcept;
 
 /// What format to write. `keep` writes the input's format where it is writable
 /// (see `is_writable`) and JPEG otherwise.
@@ -35,6 +22,9 @@ enum class OutputFormat { keep, jpeg, png, webp, tiff };
 /// Parses "keep", "jpeg"/"jpg", "png", "webp", "tiff"/"tif".
 /// Throws imgflow::Error{ErrorCode::usage}.
 OutputFormat parse_output_format(std::string_view text);
+
+/// The output format for an input of `source` format under `requested`.
+Format choose_output_format(OutputFormat requested, Format source) noexcept;
 
 /// A deterministic share of the inputs for job arrays: shard `index` of
 /// `count` (1-based), chosen by a stable hash of each input's relative path.

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "imgflow/name_template.hpp"
 #include "imgflow/options.hpp"
 
 namespace imgflow {
@@ -29,10 +30,6 @@ std::vector<OutputSpec> output_specs(const Options& options);
 /// The file-name template in force: Options::name, or "{stem}.{ext}" for one
 /// size and "{stem}_{size}.{ext}" for several.
 std::string name_template(const Options& options);
-
-/// Why a name template is unusable (empty when it is fine). Placeholders:
-/// {stem} {ext} {width} {height} {size} {format}; "/" makes subfolders.
-std::string validate_name_template(std::string_view pattern);
 
 /// Where one output goes: output_dir / the input's relative folder / the
 /// expanded template. `size` is the output's pixel size ({width}, {height}).
@@ -64,8 +61,5 @@ bool in_shard(const PlannedFile& file, const Shard& shard);
 /// True if the extension (case-insensitive) is one imgflow picks up from
 /// directories: jpg, jpeg, png, webp, tif, tiff, bmp, pnm, ppm, pgm, pbm, jp2, gif, svg, heic...
 bool has_image_extension(const std::filesystem::path& path);
-
-/// The output format for an input of `source` format under `requested`.
-Format choose_output_format(OutputFormat requested, Format source) noexcept;
 
 }  // namespace imgflow

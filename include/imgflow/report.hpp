@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "imgflow/decode.hpp"
 #include "imgflow/error.hpp"
-#include "imgflow/image.hpp"
 
 namespace imgflow {
 

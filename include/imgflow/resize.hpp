@@ -2,11 +2,11 @@
 // resampling filter, alpha-correct.
 #pragma once
 
-#include <cstdint>
 #include <string_view>
 
 #include <opencv2/core.hpp>
 
+#include "imgflow/color.hpp"
 #include "imgflow/geometry.hpp"
 
 namespace imgflow {
@@ -21,16 +21,6 @@ enum class Filter { automatic, nearest, area, linear, cubic, lanczos };
 /// Throws imgflow::Error{ErrorCode::usage}.
 Filter parse_filter(std::string_view text);
 
-/// An 8-bit RGBA colour.
-struct Color {
-  std::uint8_t r = 255, g = 255, b = 255, a = 255;
-  friend bool operator==(const Color&, const Color&) = default;
-};
-
-/// Parses "white", "black", "transparent", "#rgb", "#rrggbb", "#rrggbbaa" or
-/// "r,g,b[,a]" (0-255). Throws imgflow::Error{ErrorCode::usage}.
-Color parse_color(std::string_view text);
-
 struct ResizeOptions {
   ResizeSpec spec;  ///< fit, gravity, enlarge
   Filter filter = Filter::automatic;
@@ -43,5 +33,11 @@ struct ResizeOptions {
 /// alpha are resampled premultiplied, so transparent pixels leave no dark fringe.
 cv::Mat resize(const cv::Mat& pixels, const Geometry& geometry, const ResizeOptions& options = {},
                Size source_size = {});
+
+/// Resizes `pixels` to fit inside `box` (keeping aspect, never enlarging),
+/// with area averaging for downscaling: `resize()` with default options.
+/// `source_size` is the full upright size that `box` applies to (the pixels
+/// may already be shrunk on load); 0×0 means the size of `pixels`.
+cv::Mat resize_to_fit(const cv::Mat& pixels, const Geometry& box, Size source_size = {});
 
 }  // namespace imgflow

@@ -13,6 +13,8 @@
 
 #include "cli/progress_bar.hpp"
 #include "cli/stderr_capture.hpp"
+#include "core/format_table.hpp"
+#include "core/name_list.hpp"
 #include "imgflow/imgflow.hpp"
 
 namespace {
@@ -155,7 +157,9 @@ int main(int argc, char** argv) {
                  "#rrggbb[aa] or r,g,b[,a]")
       ->capture_default_str();
   app.add_option("-f,--format", formats,
-                 "keep (default) | jpeg | png | webp | tiff; repeat -f for several formats")
+                 "keep (default) | " +
+                     imgflow::detail::names_as_choices(imgflow::detail::writable_format_names()) +
+                     "; repeat -f for several formats")
       ->allow_extra_args(false);
   app.add_option("--name", options.name,
                  "Output file-name template: {stem} {ext} {width} {height} {size} {format}; "

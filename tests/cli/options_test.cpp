@@ -213,6 +213,7 @@ const std::vector<Coverage> kCoverage = {
      {"cli_tests:CliErrors.MaxPixelsRefusesLargerImages",
       "Options.DefaultMaxPixelsIsCheckedFromTheHeaderAlone"}},
     {"decode-error", {"ErrorCodes.DecodeErrorWhenTheDecoderRunsOutOfMemory"}},
+    {"resize-error", {"ErrorCodes.ResizeErrorWhenTheResizeRunsOutOfMemory"}},
     {"encode-error", {"ErrorCodes.EncodeErrorForAWebpWiderThan16383"}},
     {"write-error",
      {"hostile_tests:HostileOutput.OutputFolderBlockedByAFileIsWriteErrorPerFile",
@@ -1812,6 +1813,31 @@ TEST(ErrorCodes, DecodeErrorWhenTheDecoderRunsOutOfMemory) {
   // The same cap leaves room for the good file.
   EXPECT_EQ(list_files(out), std::vector<std::string>{"good.jpg"});
   EXPECT_EQ(decoded_size(out / "good.jpg"), cv::Size(100, 63));
+}
+
+// resize-error: the decode fits, the enlarged image does not. Under a 600 MB
+// address-space cap, 2000x1250 enlarged to 20000x12500 needs a 3 GB float
+// buffer; a 20000x2 strip in the same run needs no resize and is written.
+TEST(ErrorCodes, ResizeErrorWhenTheResizeRunsOutOfMemory) {
+  if (kSanitized) GTEST_SKIP() << "a sanitizer's shadow memory needs an uncapped address space";
+  ScratchDir dir;
+  const auto photo = dir / "photo.jpg";
+  copy_to(photos().landscape, photo);
+  const auto strip = dir / "strip.png";
+  write_pixels(strip, make_test_pixels(20000, 2, 3, 9));
+  const auto out = dir / "out";
+  const CommandResult r = run_command(
+      {"/bin/sh", "-c",
+       "ulimit -v 600000 && exec \"$0\" -j 1 -s 20000x --enlarge -o \"$1\" \"$2\" \"$3\"",
+       imgflow_binary().string(), out.string(), photo.string(), strip.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto err = lines_of(r.err);
+  ASSERT_EQ(err.size(), 2u) << r.err;
+  EXPECT_TRUE(starts_with(err[0], "imgflow: " + photo.string() + ": resize-error: ")) << err[0];
+  EXPECT_TRUE(contains(err[0], "memory")) << err[0];
+  EXPECT_TRUE(is_summary_line(err[1], 2, 1, 1, 0)) << err[1];
+  EXPECT_EQ(list_files(out), std::vector<std::string>{"strip.png"});
+  EXPECT_EQ(decoded_size(out / "strip.png"), cv::Size(20000, 2));
 }
 
 // encode-error: WebP cannot hold an image wider than 16383 px; the same

@@ -10,7 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "imgflow/imgflow.hpp"
-#include "stages.hpp"
+#include "pipeline/stages.hpp"
 #include "support/test_support.hpp"
 
 namespace imgflow {

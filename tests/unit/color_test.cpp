@@ -9,7 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "imgflow/imgflow.hpp"
-#include "jpeg_metadata.hpp"
+#include "codec/jpeg_metadata.hpp"
 #include "support/test_support.hpp"
 
 namespace imgflow {

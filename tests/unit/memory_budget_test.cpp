@@ -8,8 +8,9 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "imgflow/imgflow.hpp"
-#include "memory_budget.hpp"
-#include "stages.hpp"
+#include "pipeline/memory_budget.hpp"
+#include "pipeline/decode_policy.hpp"
+#include "pipeline/stages.hpp"
 #include "support/test_support.hpp"
 
 namespace imgflow {

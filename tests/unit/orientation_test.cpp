@@ -5,7 +5,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "imgflow/image.hpp"
-#include "jpeg_metadata.hpp"
+#include "codec/jpeg_metadata.hpp"
 #include "support/test_support.hpp"
 
 namespace imgflow {

@@ -10,7 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "decoders.hpp"
+#include "codec/decoders.hpp"
 #include "imgflow/imgflow.hpp"
 #include "support/test_support.hpp"
 

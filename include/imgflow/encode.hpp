@@ -1,0 +1,41 @@
+// Encoding pixels to JPEG, PNG, WebP or TIFF bytes. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "imgflow/color.hpp"
+#include "imgflow/format.hpp"
+
+namespace imgflow {
+
+/// TIFF compression schemes.
+enum class TiffCompression { none, lzw, deflate };
+
+struct EncodeOptions {
+  EncodeOptions() = default;
+  EncodeOptions(Format f, int q, Color bg = {}) : format(f), quality(q), background(bg) {}
+
+  Format format = Format::jpeg;  ///< jpeg, png, webp or tiff
+  int quality = 85;              ///< 1..100 (JPEG, lossy WebP)
+  Color background;              ///< what alpha is flattened onto for JPEG (default white)
+  bool progressive = false;      ///< JPEG: progressive scans
+  bool chroma_444 = false;       ///< JPEG: full-resolution chroma (default 4:2:0)
+  int png_compression = 6;       ///< PNG: zlib level 0..9
+  bool lossless = false;         ///< WebP: lossless
+  TiffCompression tiff_compression = TiffCompression::lzw;
+  /// JPEG: EXIF to embed (APP1 payload starting "Exif\0\0"), or empty.
+  std::vector<std::uint8_t> exif;
+  /// JPEG: ICC profile to embed, or empty.
+  std::vector<std::uint8_t> icc;
+};
+
+/// Encodes to bytes. Alpha is flattened onto `background` for JPEG; 16-bit
+/// pixels are kept for PNG and TIFF and reduced to 8 bits for JPEG and WebP.
+/// JPEGs get optimised Huffman tables.
+/// Throws imgflow::Error{ErrorCode::encode_error}.
+std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& options);
+
+}  // namespace imgflow

@@ -1,0 +1,49 @@
+// Internal: one decoder per codec family, behind imgflow::decode().
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "imgflow/decode.hpp"
+
+namespace imgflow::detail {
+
+/// TurboJPEG, with shrink-on-load by the library's M/8 scaling factors.
+/// `header` is read_header's (a progressive file has coefficient_bytes > 0).
+Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                  const DecodeOptions& options);
+
+/// A progressive YCbCr or gray JPEG at scale `scale_num`/`scale_denom` (< 1),
+/// reading scans only until every coefficient the scaled IDCT uses is within
+/// `max_missing_bits` of full precision (see decode_jpeg_progressive.cpp).
+/// false (and `pixels` empty) when the file is not such a JPEG, or libjpeg
+/// found anything wrong: the caller then decodes it in full.
+bool decode_progressive_early(std::span<const std::uint8_t> bytes, int scale_num, int scale_denom,
+                              int max_missing_bits, cv::Mat& pixels);
+
+/// The common PNG (8-bit gray/RGB/RGBA, not interlaced, no tRNS) inflated
+/// whole with libdeflate; false for anything else or anything unexpected (the
+/// caller then decodes with libpng). Throws only too-many-pixels.
+bool decode_png_whole(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
+                      Image& image);
+
+/// libpng's simplified API: 8-bit gray, BGR or BGRA; warnings captured.
+Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
+
+/// libwebp, shrinking on load with its rescaler to at least `options.at_least`.
+Image decode_webp(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                  const DecodeOptions& options);
+
+/// Everything else OpenCV reads (TIFF, BMP, PNM, JPEG 2000).
+Image decode_with_opencv(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                         const DecodeOptions& options);
+
+/// imgflow::decode() for a caller that has read the header already (the
+/// pipeline's decode stage reads it to plan shrink-on-load).
+Image decode_with_header(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                         const DecodeOptions& options);
+
+/// Throws too-many-pixels if width × height exceeds `max_pixels` (0 = no limit).
+void check_pixel_limit(const SourceInfo& info, std::uint64_t max_pixels);
+
+}  // namespace imgflow::detail

@@ -1,0 +1,80 @@
+// Encoding: JPEG with libjpeg, PNG with libdeflate, WebP with libwebp (encode_*.cpp); TIFF with
+// OpenCV's imencode (through the plugin, see opencv_codecs.hpp).
+#include <opencv2/imgcodecs.hpp>  // IMWRITE_* constants only: the plugin links imgcodecs
+#include <opencv2/imgproc.hpp>
+
+#include "codec/encoders.hpp"
+#include "codec/opencv_codecs.hpp"
+#include "imgflow/encode.hpp"
+#include "imgflow/error.hpp"
+
+namespace imgflow {
+namespace {
+
+// JPEG has no alpha: composite onto the background (white by default, as
+// browsers show transparent areas).
+cv::Mat flatten(const cv::Mat& bgra, const Color& background) {
+  const int bg[3] = {background.b, background.g, background.r};
+  cv::Mat bgr(bgra.rows, bgra.cols, CV_8UC3);
+  for (int y = 0; y < bgra.rows; ++y) {
+    const auto* in = bgra.ptr<std::uint8_t>(y);
+    auto* out = bgr.ptr<std::uint8_t>(y);
+    for (int x = 0; x < bgra.cols; ++x, in += 4, out += 3) {
+      const int a = in[3];
+      for (int c = 0; c < 3; ++c) {
+        out[c] = static_cast<std::uint8_t>((in[c] * a + bg[c] * (255 - a) + 127) / 255);
+      }
+    }
+  }
+  return bgr;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& options) {
+  if (pixels.empty()) throw Error(ErrorCode::encode_error, "nothing to encode (empty image)");
+  cv::Mat eight_bit = pixels;
+  const bool keeps_16bit = options.format == Format::png || options.format == Format::tiff;
+  if (pixels.depth() == CV_16U && !keeps_16bit) pixels.convertTo(eight_bit, CV_8U, 1.0 / 257.0);
+
+  if (options.format == Format::jpeg) {
+    detail::JpegSettings jpeg;
+    jpeg.quality = options.quality;
+    jpeg.progressive = options.progressive;
+    jpeg.chroma_444 = options.chroma_444;
+    jpeg.exif = options.exif;
+    jpeg.icc = options.icc;
+    const cv::Mat opaque =
+        eight_bit.channels() == 4 ? flatten(eight_bit, options.background) : eight_bit;
+    return detail::encode_jpeg(opaque, jpeg);
+  }
+
+  if (options.format == Format::png) return detail::encode_png(pixels, options.png_compression);
+  if (options.format == Format::webp) {
+    return detail::encode_webp(eight_bit, options.quality, options.lossless);
+  }
+  std::string ext;
+  std::vector<int> params;
+  switch (options.format) {
+    case Format::tiff:
+      ext = ".tiff";
+      // libtiff's codes: 1 none, 5 LZW, 8 Adobe Deflate (the one readers know;
+      // the legacy 32946 makes libtiff print a warning for every file).
+      params = {cv::IMWRITE_TIFF_COMPRESSION, options.tiff_compression == TiffCompression::none ? 1
+                                              : options.tiff_compression == TiffCompression::deflate
+                                                  ? 8
+                                                  : 5};
+      break;
+    default:
+      throw Error(ErrorCode::encode_error,
+                  "cannot write " + std::string(format_name(options.format)) + " images");
+  }
+  std::vector<std::uint8_t> out;
+  std::string why;
+  if (!detail::opencv_codecs().encode(ext.c_str(), &pixels, &params, &out, &why)) {
+    throw Error(ErrorCode::encode_error, std::string(format_name(options.format)) + ": " + why);
+  }
+  return out;
+}
+
+}  // namespace imgflow

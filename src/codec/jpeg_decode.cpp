@@ -1,0 +1,153 @@
+// JPEG decoding with TurboJPEG: shrink-on-load by M/8 scaling factors, and
+// truncation detected from libjpeg's warnings (which we capture, not print).
+#include <turbojpeg.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "codec/color_management.hpp"
+#include "codec/decoders.hpp"
+#include "codec/jpeg_metadata.hpp"
+#include "codec/thread_handle_cache.hpp"
+#include "imgflow/error.hpp"
+
+namespace imgflow::detail {
+namespace {
+
+// One decompressor per thread: creating one costs more than decoding a thumbnail.
+tjhandle thread_decompressor() {
+  const tjhandle handle = ThreadHandleCache<tjhandle, tjDestroy>::get(0, tjInitDecompress);
+  if (!handle) throw Error(ErrorCode::decode_error, "cannot create a TurboJPEG decompressor");
+  return handle;
+}
+
+bool contains(const std::string& text, const char* what) {
+  return text.find(what) != std::string::npos;
+}
+
+// libjpeg reports running out of data as a warning and pads the image with grey.
+bool is_truncation(const std::string& message) {
+  return contains(message, "Premature end of JPEG file") ||
+         contains(message, "premature end of data segment");
+}
+
+[[noreturn]] void throw_jpeg_error(const std::string& message) {
+  if (is_truncation(message)) throw Error(ErrorCode::truncated_input, "jpeg data ends early");
+  throw Error(ErrorCode::corrupt_input, "jpeg: " + message);
+}
+
+// The smallest of the scales 1/8, 1/4, 1/2 whose output still covers
+// `at_least` on both sides, else 1/1. TurboJPEG offers every M/8, but only
+// these have fast (SIMD) reduced IDCTs: decoding a 2000x1250 photo at 5/8
+// took 6.15 ms, longer than at 1/1 (5.13 ms) and far longer than at 1/2
+// (3.52 ms; bench/results/micro.md).
+tjscalingfactor choose_scale(int width, int height, Size at_least) {
+  if (at_least.width <= 0 && at_least.height <= 0) return {1, 1};
+  for (const int denom : {8, 4, 2}) {
+    const tjscalingfactor f{1, denom};
+    if (TJSCALED(width, f) >= at_least.width && TJSCALED(height, f) >= at_least.height) return f;
+  }
+  return {1, 1};
+}
+
+// Without a profile: Adobe's CMYK JPEGs store inverted ink values
+// (channel = ink' * black' / 255); others store plain ones.
+cv::Mat naive_cmyk_to_bgr(const cv::Mat& cmyk, bool inverted) {
+  cv::Mat bgr(cmyk.rows, cmyk.cols, CV_8UC3);
+  for (int y = 0; y < cmyk.rows; ++y) {
+    const auto* in = cmyk.ptr<std::uint8_t>(y);
+    auto* out = bgr.ptr<std::uint8_t>(y);
+    for (int x = 0; x < cmyk.cols; ++x, in += 4, out += 3) {
+      int v[4];
+      for (int c = 0; c < 4; ++c) v[c] = inverted ? in[c] : 255 - in[c];
+      out[0] = static_cast<std::uint8_t>(v[2] * v[3] / 255);
+      out[1] = static_cast<std::uint8_t>(v[1] * v[3] / 255);
+      out[2] = static_cast<std::uint8_t>(v[0] * v[3] / 255);
+    }
+  }
+  return bgr;
+}
+
+bool ends_with_eoi(std::span<const std::uint8_t> bytes) {
+  return bytes.size() >= 2 && bytes[bytes.size() - 2] == 0xFF && bytes.back() == 0xD9;
+}
+
+}  // namespace
+
+Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                  const DecodeOptions& options) {
+  tjhandle tj = thread_decompressor();
+  int width = 0, height = 0, subsampling = 0, colorspace = 0;
+  if (tjDecompressHeader3(tj, bytes.data(), static_cast<unsigned long>(bytes.size()), &width,
+                          &height, &subsampling, &colorspace) != 0) {
+    throw_jpeg_error(tjGetErrorStr2(tj));
+  }
+  Image image;
+  image.source = {Format::jpeg, width, height};
+  check_pixel_limit(image.source, options.max_pixels);
+
+  const tjscalingfactor scale = choose_scale(width, height, options.at_least);
+  const int out_w = TJSCALED(width, scale);
+  const int out_h = TJSCALED(height, scale);
+  int pixel_format = TJPF_BGR;
+  int cv_type = CV_8UC3;
+  if (colorspace == TJCS_GRAY) {
+    pixel_format = TJPF_GRAY;
+    cv_type = CV_8UC1;
+  } else if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
+    pixel_format = TJPF_CMYK;
+    cv_type = CV_8UC4;
+  }
+  cv::Mat pixels;
+  // Many writers drop only the final end-of-image marker while all pixels are
+  // there: decoding again with the marker restored tells that from truncation.
+  auto decodes_with_eoi_restored = [&] {
+    std::vector<std::uint8_t> repaired(bytes.begin(), bytes.end());
+    repaired.push_back(0xFF);
+    repaired.push_back(0xD9);
+    return tjDecompress2(tj, repaired.data(), static_cast<unsigned long>(repaired.size()),
+                         pixels.data, out_w, static_cast<int>(pixels.step), out_h, pixel_format,
+                         0) == 0;
+  };
+  // A truncated file (no end-of-image marker) always takes the full decoder,
+  // which tells a missing marker from missing data.
+  const bool progressive = header.coefficient_bytes > 0;
+  const bool early =
+      progressive && pixel_format != TJPF_CMYK && ends_with_eoi(bytes) &&
+      decode_progressive_early(bytes, scale.num, scale.denom, options.progressive_bits, pixels) &&
+      pixels.cols == out_w && pixels.rows == out_h && pixels.type() == cv_type;
+  if (!early) pixels.create(out_h, out_w, cv_type);
+  if (!early &&
+      tjDecompress2(tj, bytes.data(), static_cast<unsigned long>(bytes.size()), pixels.data, out_w,
+                    static_cast<int>(pixels.step), out_h, pixel_format, 0) != 0) {
+    const std::string message = tjGetErrorStr2(tj);
+    if (tjGetErrorCode(tj) != TJERR_WARNING) throw_jpeg_error(message);
+    if (!is_truncation(message)) {
+      image.warnings.push_back("jpeg: " + message);
+    } else if (!ends_with_eoi(bytes) && decodes_with_eoi_restored()) {
+      image.warnings.push_back("jpeg: missing end-of-image marker (image data complete)");
+    } else if (options.allow_truncated) {
+      image.warnings.push_back(
+          "jpeg: data ends early; the missing part is grey (--allow-truncated)");
+    } else {
+      throw_jpeg_error(message);
+    }
+  }
+  const JpegMetadata meta = read_jpeg_metadata(bytes);
+  image.exif = options.auto_orient ? exif_with_orientation_reset(meta) : meta.exif;
+  if (pixel_format == TJPF_CMYK) {
+    // Through its CMYK profile when there is one; otherwise a naive conversion.
+    if (meta.icc.empty() || !cmyk_to_srgb(pixels, meta.adobe, meta.icc, image.pixels)) {
+      image.pixels = naive_cmyk_to_bgr(pixels, meta.adobe);
+    }
+  } else {
+    image.pixels = std::move(pixels);
+    image.icc = meta.icc;
+  }
+  return image;
+}
+
+}  // namespace imgflow::detail

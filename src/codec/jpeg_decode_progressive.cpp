@@ -1,0 +1,118 @@
+// Progressive JPEGs decoded at a reduced scale, stopping early: a progressive
+// file sends its DCT coefficients over several scans (low frequencies first,
+// then the rest, each refined bit by bit). An M/8 scaled decode only shows the
+// top-left M×M coefficients of each block, so once those have arrived to
+// within `max_missing_bits` of full precision, the remaining scans change the
+// output by less than its own 8-bit rounding and need not be decoded at all.
+// Uses libjpeg's buffered-image mode: jpeg_consume_input scan by scan, then one
+// output pass from the coefficients gathered so far.
+#include <algorithm>
+
+#include "codec/decoders.hpp"
+#include "codec/libjpeg_errors.hpp"
+
+namespace imgflow::detail {
+namespace {
+
+// Zigzag position of each coefficient of an 8×8 block, in natural (row-major)
+// order: libjpeg's coef_bits are indexed by zigzag position.
+constexpr int kZigzagOf[64] = {0,  1,  5,  6,  14, 15, 27, 28,  //
+                               2,  4,  7,  13, 16, 26, 29, 42,  //
+                               3,  8,  12, 17, 25, 30, 41, 43,  //
+                               9,  11, 18, 24, 31, 40, 44, 53,  //
+                               10, 19, 23, 32, 39, 45, 52, 54,  //
+                               20, 22, 33, 38, 46, 51, 55, 60,  //
+                               21, 34, 37, 47, 50, 56, 59, 61,  //
+                               35, 36, 48, 49, 57, 58, 62, 63};
+
+// Owns libjpeg's state; the setjmp section below holds no C++ objects with
+// destructors, so a longjmp out of libjpeg skips nothing.
+struct Decompressor {
+  jpeg_decompress_struct cinfo{};
+  LibjpegErrors err{};
+  bool created = false;
+  ~Decompressor() {
+    if (created) jpeg_destroy_decompress(&cinfo);
+  }
+};
+
+// Whether every coefficient that component `ci`'s scaled IDCT reads has
+// arrived with at most `max_missing_bits` low bits still to come.
+bool precise_enough(const jpeg_decompress_struct& cinfo, int ci, int max_missing_bits) {
+  const int size = std::clamp(cinfo.comp_info[ci].DCT_scaled_size, 1, DCTSIZE);
+  const int* bits = cinfo.coef_bits[ci];
+  for (int row = 0; row < size; ++row) {
+    for (int col = 0; col < size; ++col) {
+      const int missing = bits[kZigzagOf[row * DCTSIZE + col]];
+      if (missing < 0 || missing > max_missing_bits) return false;
+    }
+  }
+  return true;
+}
+
+enum class Outcome { decoded, not_applicable, failed };
+
+Outcome decode(Decompressor* d, std::span<const std::uint8_t> bytes, int scale_num, int scale_denom,
+               int max_missing_bits, cv::Mat* pixels, int* scans_read) {
+  jpeg_decompress_struct& cinfo = d->cinfo;
+  if (setjmp(d->err.jump)) return Outcome::failed;
+  jpeg_create_decompress(&cinfo);
+  d->created = true;
+  jpeg_mem_src(&cinfo, bytes.data(), static_cast<unsigned long>(bytes.size()));
+  jpeg_read_header(&cinfo, TRUE);
+  const bool gray = cinfo.jpeg_color_space == JCS_GRAYSCALE && cinfo.num_components == 1;
+  const bool ycc = cinfo.jpeg_color_space == JCS_YCbCr && cinfo.num_components == 3;
+  if (!cinfo.progressive_mode || !(gray || ycc)) return Outcome::not_applicable;
+  cinfo.scale_num = static_cast<unsigned int>(scale_num);
+  cinfo.scale_denom = static_cast<unsigned int>(scale_denom);
+  cinfo.out_color_space = gray ? JCS_GRAYSCALE : JCS_EXT_BGR;
+  cinfo.dct_method = JDCT_ISLOW;  // as TurboJPEG's default
+  cinfo.buffered_image = TRUE;
+  // Smoothing guesses missing AC coefficients of early scans; ours are there.
+  cinfo.do_block_smoothing = FALSE;
+  jpeg_start_decompress(&cinfo);
+
+  while (true) {
+    const int status = jpeg_consume_input(&cinfo);
+    if (status == JPEG_REACHED_EOI) break;
+    if (status == JPEG_SUSPENDED) return Outcome::failed;  // data ends: let the full path say so
+    if (status != JPEG_SCAN_COMPLETED) continue;
+    bool enough = true;
+    for (int ci = 0; ci < cinfo.num_components && enough; ++ci) {
+      enough = precise_enough(cinfo, ci, max_missing_bits);
+    }
+    if (enough) break;
+  }
+  *scans_read = cinfo.input_scan_number;
+  jpeg_start_output(&cinfo, cinfo.input_scan_number);
+  pixels->create(static_cast<int>(cinfo.output_height), static_cast<int>(cinfo.output_width),
+                 gray ? CV_8UC1 : CV_8UC3);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPROW row = pixels->ptr<JSAMPLE>(static_cast<int>(cinfo.output_scanline));
+    jpeg_read_scanlines(&cinfo, &row, 1);
+  }
+  // No jpeg_finish_output / jpeg_finish_decompress: they would read (and
+  // Huffman-decode) the scans this function exists to skip.
+  return Outcome::decoded;
+}
+
+}  // namespace
+
+bool decode_progressive_early(std::span<const std::uint8_t> bytes, int scale_num, int scale_denom,
+                              int max_missing_bits, cv::Mat& pixels) {
+  if (max_missing_bits < 0 || scale_num >= scale_denom) return false;
+  Decompressor d;
+  d.err.attach(*reinterpret_cast<jpeg_common_struct*>(&d.cinfo));
+  int scans = 0;
+  const Outcome outcome =
+      decode(&d, bytes, scale_num, scale_denom, max_missing_bits, &pixels, &scans);
+  // Any libjpeg warning (corrupt or missing data) goes to the full decoder,
+  // which knows how to report each kind.
+  if (outcome != Outcome::decoded || d.err.warnings > 0) {
+    pixels.release();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace imgflow::detail

@@ -1,0 +1,85 @@
+#include "codec/jpeg_metadata.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "core/tiff_ifd.hpp"
+
+namespace imgflow::detail {
+namespace {
+
+// Finds the orientation tag (0x0112) in IFD0 of an Exif TIFF block: its value
+// and where the value sits, relative to the TIFF block.
+void read_orientation(Bytes tiff, int& orientation, std::size_t& at) {
+  walk_first_ifd(tiff, [&](const IfdEntry& entry, const ByteOrder& order) {
+    if (entry.tag != 0x0112) return true;
+    const std::uint32_t value = order.u16(tiff, entry.value_at);  // SHORT, stored left-justified
+    if (value >= 1 && value <= 8) {
+      orientation = static_cast<int>(value);
+      at = entry.value_at;
+    }
+    return false;
+  });
+}
+
+constexpr std::uint8_t kExif[] = {'E', 'x', 'i', 'f', 0, 0};
+constexpr char kIcc[] = "ICC_PROFILE";  // followed by NUL, sequence number, count
+
+}  // namespace
+
+JpegMetadata read_jpeg_metadata(Bytes jpeg) {
+  JpegMetadata meta;
+  std::map<int, Bytes> icc_chunks;
+  std::size_t i = 2;  // after SOI
+  while (i + 4 <= jpeg.size()) {
+    if (jpeg[i] != 0xFF) break;
+    const std::uint8_t marker = jpeg[i + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++i;
+      continue;
+    }
+    if (marker == 0xDA || marker == 0xD9) break;  // image data: no more metadata
+    const std::size_t length = (jpeg[i + 2] << 8) | jpeg[i + 3];
+    if (length < 2 || i + 2 + length > jpeg.size()) break;
+    const Bytes payload = jpeg.subspan(i + 4, length - 2);
+    if (marker == 0xE1 && meta.exif.empty() && payload.size() > 6 &&
+        std::equal(kExif, kExif + 6, payload.begin())) {
+      meta.exif.assign(payload.begin(), payload.end());
+      std::size_t at = 0;
+      read_orientation(payload.subspan(6), meta.orientation, at);
+      if (at != 0) meta.orientation_at = at + 6;
+    } else if (marker == 0xE2 && payload.size() > 14 &&
+               std::memcmp(payload.data(), kIcc, sizeof kIcc) == 0) {
+      icc_chunks.emplace(payload[12], payload.subspan(14));
+    } else if (marker == 0xEE && payload.size() >= 5 &&
+               std::memcmp(payload.data(), "Adobe", 5) == 0) {
+      meta.adobe = true;
+    }
+    i += 2 + length;
+  }
+  // The profile is split over numbered chunks; keep it only if none is missing.
+  if (!icc_chunks.empty() && icc_chunks.begin()->first == 1 &&
+      icc_chunks.rbegin()->first == static_cast<int>(icc_chunks.size())) {
+    for (const auto& [sequence, chunk] : icc_chunks) {
+      meta.icc.insert(meta.icc.end(), chunk.begin(), chunk.end());
+    }
+  }
+  return meta;
+}
+
+int jpeg_exif_orientation(Bytes jpeg) {
+  return read_jpeg_metadata(jpeg).orientation;
+}
+
+std::vector<std::uint8_t> exif_with_orientation_reset(const JpegMetadata& metadata) {
+  std::vector<std::uint8_t> exif = metadata.exif;
+  if (metadata.orientation_at != 0 && metadata.orientation_at + 1 < exif.size()) {
+    const bool big_endian = exif[6] == 'M';
+    exif[metadata.orientation_at] = big_endian ? 0 : 1;
+    exif[metadata.orientation_at + 1] = big_endian ? 1 : 0;
+  }
+  return exif;
+}
+
+}  // namespace imgflow::detail

@@ -1,0 +1,141 @@
+// PNG decoding with libpng: our own error and warning handlers capture
+// libpng's messages per file instead of printing them, and the size is
+// checked against the pixel limit before any row is allocated.
+#include <png.h>
+
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "codec/decoders.hpp"
+#include "imgflow/error.hpp"
+
+namespace imgflow::detail {
+namespace {
+
+// Everything libpng's callbacks touch. The setjmp sections below hold no
+// C++ objects with destructors, so a longjmp out of libpng skips nothing.
+struct PngReader {
+  png_structp png = nullptr;
+  png_infop info = nullptr;
+  const std::uint8_t* data = nullptr;
+  std::size_t size = 0;
+  std::size_t position = 0;
+  char error[256] = {};
+  char warning[256] = {};
+  int warnings = 0;
+  png_uint_32 width = 0, height = 0;
+  int channels = 0;
+  bool keep_16bit = false;  ///< in: keep 16-bit samples
+  png_bytep icc = nullptr;  ///< out: the iCCP profile (owned by libpng)
+  png_uint_32 icc_size = 0;
+  int bit_depth = 8;  ///< out: 8 or 16
+
+  ~PngReader() {
+    if (png) png_destroy_read_struct(&png, info ? &info : nullptr, nullptr);
+  }
+};
+
+extern "C" void on_png_error(png_structp png, png_const_charp message) {
+  auto* reader = static_cast<PngReader*>(png_get_error_ptr(png));
+  std::snprintf(reader->error, sizeof reader->error, "%s", message);
+  png_longjmp(png, 1);
+}
+
+extern "C" void on_png_warning(png_structp png, png_const_charp message) {
+  auto* reader = static_cast<PngReader*>(png_get_error_ptr(png));
+  if (reader->warnings++ == 0)
+    std::snprintf(reader->warning, sizeof reader->warning, "%s", message);
+}
+
+extern "C" void read_from_memory(png_structp png, png_bytep out, std::size_t length) {
+  auto* reader = static_cast<PngReader*>(png_get_io_ptr(png));
+  if (length > reader->size - reader->position) png_error(png, "unexpected end of data");
+  std::memcpy(out, reader->data + reader->position, length);
+  reader->position += length;
+}
+
+// Reads the header and sets up the transforms to 8-bit gray, BGR or BGRA.
+bool read_info(PngReader* r) {
+  if (setjmp(png_jmpbuf(r->png))) return false;
+  png_set_read_fn(r->png, r, read_from_memory);
+#ifdef PNG_IGNORE_ADLER32
+  // Each IDAT chunk's CRC already guards the compressed data; zlib's Adler-32
+  // over the inflated pixels would cost 4% of PNG decoding again.
+  png_set_option(r->png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
+#endif
+  png_read_info(r->png, r->info);
+  png_charp icc_name = nullptr;
+  int compression = 0;
+  png_get_iCCP(r->png, r->info, &icc_name, &compression, &r->icc, &r->icc_size);
+  r->width = png_get_image_width(r->png, r->info);
+  r->height = png_get_image_height(r->png, r->info);
+  const int color_type = png_get_color_type(r->png, r->info);
+  const int bit_depth = png_get_bit_depth(r->png, r->info);
+  if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(r->png);
+  if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(r->png);
+  if (png_get_valid(r->png, r->info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(r->png);
+  if (bit_depth == 16 && !r->keep_16bit) png_set_scale_16(r->png);
+  if (bit_depth == 16 && r->keep_16bit) png_set_swap(r->png);  // PNG is big-endian; cv::Mat is not
+  // OpenCV has no gray+alpha: such images become BGRA.
+  const bool has_alpha =
+      (color_type & PNG_COLOR_MASK_ALPHA) || png_get_valid(r->png, r->info, PNG_INFO_tRNS);
+  if (!(color_type & PNG_COLOR_MASK_COLOR) && has_alpha) png_set_gray_to_rgb(r->png);
+  png_set_bgr(r->png);
+  png_set_interlace_handling(r->png);
+  png_read_update_info(r->png, r->info);
+  r->channels = png_get_channels(r->png, r->info);
+  r->bit_depth = png_get_bit_depth(r->png, r->info);
+  return true;
+}
+
+bool read_rows(PngReader* r, png_bytepp rows) {
+  if (setjmp(png_jmpbuf(r->png))) return false;
+  png_read_image(r->png, rows);
+  png_read_end(r->png, nullptr);
+  return true;
+}
+
+[[noreturn]] void throw_png_error(const std::string& message) {
+  if (message.find("unexpected end") != std::string::npos ||
+      message.find("Not enough image data") != std::string::npos) {
+    throw Error(ErrorCode::truncated_input, "png data ends early (" + message + ")");
+  }
+  throw Error(ErrorCode::corrupt_input, "png: " + message);
+}
+
+}  // namespace
+
+Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
+  if (Image fast; decode_png_whole(bytes, options, fast)) return fast;
+  PngReader reader;
+  reader.data = bytes.data();
+  reader.size = bytes.size();
+  reader.keep_16bit = options.keep_16bit;
+  reader.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, on_png_error, on_png_warning);
+  if (reader.png) reader.info = png_create_info_struct(reader.png);
+  if (!reader.png || !reader.info)
+    throw Error(ErrorCode::decode_error, "cannot create a png reader");
+
+  if (!read_info(&reader)) throw_png_error(reader.error);
+  Image image;
+  image.source = {Format::png, static_cast<int>(reader.width), static_cast<int>(reader.height)};
+  check_pixel_limit(image.source, options.max_pixels);
+  if (reader.channels != 1 && reader.channels != 3 && reader.channels != 4) {
+    throw Error(ErrorCode::decode_error, "png: unexpected channel count");
+  }
+  image.pixels.create(image.source.height, image.source.width,
+                      CV_MAKETYPE(reader.bit_depth == 16 ? CV_16U : CV_8U, reader.channels));
+  std::vector<png_bytep> rows(static_cast<std::size_t>(image.source.height));
+  for (int y = 0; y < image.source.height; ++y)
+    rows[static_cast<std::size_t>(y)] = image.pixels.ptr(y);
+  if (!read_rows(&reader, rows.data())) throw_png_error(reader.error);
+  if (reader.icc && reader.icc_size > 0) image.icc.assign(reader.icc, reader.icc + reader.icc_size);
+  if (reader.warnings > 0) {
+    image.warnings.push_back(std::string("png: ") + reader.warning);
+  }
+  return image;
+}
+
+}  // namespace imgflow::detail

@@ -1,0 +1,190 @@
+// Whole-file reads and atomic writes (temporary file + fsync + rename).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "imgflow/error.hpp"
+#include "imgflow/file_io.hpp"
+
+namespace imgflow {
+namespace {
+
+std::string os_error(const std::string& what, int err) {
+  return what + ": " + std::strerror(err);
+}
+
+// Closes a file descriptor on every path.
+struct FileDescriptor {
+  int fd = -1;
+  explicit FileDescriptor(int f) : fd(f) {}
+  ~FileDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int release() {
+    const int f = fd;
+    fd = -1;
+    return f;
+  }
+};
+
+// mkstemp creates files 0600; outputs get the usual 0666 & ~umask. umask can
+// only be read by setting it, so do that once, at load time, before any thread.
+const mode_t process_umask = [] {
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  return mask;
+}();
+
+// Temporary files being written right now, so that a signal handler that must
+// exit at once can remove them (see remove_temporary_files). Fixed storage:
+// a handler may neither allocate nor free.
+constexpr int kTempSlots = 128;
+char temp_paths[kTempSlots][4096];
+std::atomic<bool> temp_used[kTempSlots];
+
+// Registers a temporary file for its lifetime.
+class TemporaryRegistration {
+ public:
+  explicit TemporaryRegistration(const std::string& path) {
+    if (path.size() >= sizeof temp_paths[0]) return;
+    for (int i = 0; i < kTempSlots; ++i) {
+      bool expected = false;
+      // Claim the slot, fill in the path, then publish it.
+      if (temp_used[i].load(std::memory_order_relaxed) ||
+          !claimed_[i].compare_exchange_strong(expected, true)) {
+        continue;
+      }
+      std::memcpy(temp_paths[i], path.c_str(), path.size() + 1);
+      temp_used[i].store(true, std::memory_order_release);
+      slot_ = i;
+      return;
+    }
+  }
+  ~TemporaryRegistration() {
+    if (slot_ < 0) return;
+    temp_used[slot_].store(false, std::memory_order_release);
+    claimed_[slot_].store(false, std::memory_order_release);
+  }
+  TemporaryRegistration(const TemporaryRegistration&) = delete;
+  TemporaryRegistration& operator=(const TemporaryRegistration&) = delete;
+
+ private:
+  static inline std::atomic<bool> claimed_[kTempSlots];
+  int slot_ = -1;
+};
+
+// Once remove_temporary_files() has run, no new temporary file may appear:
+// creators announce themselves, and the remover waits for those in progress.
+std::atomic<bool> stop_writing{false};
+std::atomic<int> creating{0};
+
+struct CreatingScope {
+  CreatingScope() { creating.fetch_add(1, std::memory_order_acq_rel); }
+  ~CreatingScope() { creating.fetch_sub(1, std::memory_order_acq_rel); }
+};
+
+}  // namespace
+
+void remove_temporary_files() noexcept {
+  stop_writing.store(true, std::memory_order_seq_cst);
+  // A creation under way registers its file before it leaves; wait for it
+  // (bounded: this may run in a signal handler on any thread).
+  for (long spin = 0; creating.load(std::memory_order_acquire) > 0 && spin < 50'000'000; ++spin) {
+  }
+  for (int i = 0; i < kTempSlots; ++i) {
+    if (temp_used[i].load(std::memory_order_acquire)) ::unlink(temp_paths[i]);
+  }
+}
+
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
+  // O_NONBLOCK so that a FIFO named as input fails the type check instead of blocking.
+  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (file.fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) throw Error(ErrorCode::not_found, "no such file (or a dangling link)");
+    if (err == ELOOP) throw Error(ErrorCode::read_error, "too many levels of symbolic links");
+    throw Error(ErrorCode::read_error, os_error("cannot open", err));
+  }
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0)
+    throw Error(ErrorCode::read_error, os_error("cannot stat", errno));
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(ErrorCode::not_a_file,
+                S_ISDIR(st.st_mode) ? "is a directory" : "is not a regular file");
+  }
+  if (st.st_size == 0) throw Error(ErrorCode::empty_input, "file is empty");
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (max_bytes != 0 && size > max_bytes) {
+    throw Error(ErrorCode::input_too_large, "file is " + std::to_string(size) +
+                                                " bytes, over the limit of " +
+                                                std::to_string(max_bytes));
+  }
+  std::vector<std::uint8_t> bytes(size);
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::read(file.fd, bytes.data() + done, size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(ErrorCode::read_error, os_error("read failed", errno));
+    }
+    if (n == 0) break;  // file shrank while we read it
+    done += static_cast<std::size_t>(n);
+  }
+  bytes.resize(done);
+  if (bytes.empty()) throw Error(ErrorCode::empty_input, "file is empty");
+  return bytes;
+}
+
+void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
+                       bool fsync) {
+  // The temporary file lives beside the target, so the rename stays within one
+  // file system; its name starts with a dot and says who left it.
+  const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  std::string name = ".";
+  name.append(path.filename().string()).append(".imgflow-XXXXXX");
+  std::string temp = (dir / name).string();
+  std::optional<CreatingScope> creation(std::in_place);
+  if (stop_writing.load(std::memory_order_seq_cst)) {
+    throw Error(ErrorCode::write_error, "not written: the process is exiting");
+  }
+  FileDescriptor file(::mkstemp(temp.data()));
+  if (file.fd < 0) throw Error(ErrorCode::write_error, os_error("cannot create " + temp, errno));
+  const TemporaryRegistration registration(temp);
+  creation.reset();
+  ::fchmod(file.fd, 0666 & ~process_umask);
+  auto fail = [&](const std::string& what, int err) {
+    ::close(file.release());
+    ::unlink(temp.c_str());
+    throw Error(ErrorCode::write_error, os_error(what, err));
+  };
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(file.fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("write failed", errno);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (fsync && ::fsync(file.fd) != 0) fail("fsync failed", errno);
+  if (::close(file.release()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    throw Error(ErrorCode::write_error, os_error("close failed", err));
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    throw Error(ErrorCode::write_error, os_error("cannot rename into place", err));
+  }
+}
+
+}  // namespace imgflow

@@ -1,0 +1,90 @@
+#include "pipeline/reader_pool.hpp"
+
+#include "imgflow/error.hpp"
+#include "imgflow/file_io.hpp"
+#include "pipeline/decode_policy.hpp"
+#include "pipeline/stop_signals.hpp"
+
+namespace imgflow::detail {
+namespace {
+
+// Every expected output exists and is at least as new as the input.
+bool outputs_up_to_date(const PlannedFile& file, const Options& options) {
+  std::error_code ec;
+  const auto input_time = std::filesystem::last_write_time(file.input, ec);
+  if (ec) return false;
+  for (const auto& output : expected_outputs(file, options)) {
+    if (!output) return false;  // named after its pixel size: cannot tell before decoding
+    const auto output_time = std::filesystem::last_write_time(*output, ec);
+    if (ec || output_time < input_time) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ReaderPool::ReaderPool(const std::vector<PlannedFile>& plan, const Options& options,
+                       InFlightTokens& tokens, MemoryBudget& budget, Callbacks callbacks)
+    : plan_(plan),
+      options_(options),
+      tokens_(tokens),
+      budget_(budget),
+      callbacks_(std::move(callbacks)) {}
+
+ReaderPool::~ReaderPool() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void ReaderPool::start(int threads) {
+  running_ = threads;
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { read_loop(); });
+}
+
+void ReaderPool::read_loop() {
+  block_stop_signals();
+  while (true) {
+    if (callbacks_.should_stop()) break;
+    tokens_.acquire();
+    if (callbacks_.should_stop()) {
+      tokens_.release();
+      break;
+    }
+    const std::size_t index = next_.fetch_add(1);
+    if (index >= plan_.size()) {
+      tokens_.release();
+      break;
+    }
+    auto job = std::make_shared<FileJob>();
+    job->index = index;
+    job->planned = &plan_[index];
+    job->report.input = plan_[index].input;
+    if (options_.skip_existing && outputs_up_to_date(plan_[index], options_)) {
+      job->up_to_date = true;
+      job->report.message = "outputs are up to date";
+      callbacks_.to_writers(std::move(job));
+      continue;
+    }
+    try {
+      StageTimer timer(job->report.timings.read);
+      job->encoded_input = read_file(plan_[index].input, options_.max_file_bytes);
+    } catch (const Error& e) {
+      job->fail(e.code(), e.what());
+    } catch (const std::exception& e) {
+      job->fail(ErrorCode::read_error, e.what());
+    }
+    if (job->failed()) {
+      callbacks_.to_writers(std::move(job));
+    } else {
+      if (options_.max_memory > 0) {
+        job->budgeted = estimated_memory(job->encoded_input, options_);
+        budget_.acquire(job->budgeted);
+      }
+      callbacks_.to_graph(std::move(job));
+    }
+  }
+  if (running_.fetch_sub(1) == 1) callbacks_.all_done();
+}
+
+}  // namespace imgflow::detail

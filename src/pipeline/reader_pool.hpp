@@ -1,0 +1,53 @@
+// Internal: I/O threads that read input files into memory, at most as many
+// files in flight as there are tokens.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <semaphore>
+#include <thread>
+#include <vector>
+
+#include "imgflow/pipeline.hpp"
+#include "pipeline/file_job.hpp"
+#include "pipeline/memory_budget.hpp"
+
+namespace imgflow::detail {
+
+/// Tokens bound the images between read and write: a reader takes one before
+/// reading a file; the writer gives it back when the file is finished.
+using InFlightTokens = std::counting_semaphore<1 << 20>;
+
+class ReaderPool {
+ public:
+  struct Callbacks {
+    std::function<void(FileJobPtr)> to_graph;    ///< a file read into memory
+    std::function<void(FileJobPtr)> to_writers;  ///< a file that failed to read
+    std::function<void()> all_done;              ///< the last reader has stopped
+    std::function<bool()> should_stop;           ///< checked before each file
+  };
+
+  ReaderPool(const std::vector<PlannedFile>& plan, const Options& options, InFlightTokens& tokens,
+             MemoryBudget& budget, Callbacks callbacks);
+  ~ReaderPool();  ///< joins the threads
+  ReaderPool(const ReaderPool&) = delete;
+  ReaderPool& operator=(const ReaderPool&) = delete;
+
+  void start(int threads);
+  /// How many plan entries were handed out (the rest were never read: cancelled).
+  std::size_t claimed() const noexcept { return std::min(next_.load(), plan_.size()); }
+
+ private:
+  void read_loop();
+
+  const std::vector<PlannedFile>& plan_;
+  const Options& options_;
+  InFlightTokens& tokens_;
+  MemoryBudget& budget_;
+  Callbacks callbacks_;
+  std::atomic<std::size_t> next_{0};
+  std::atomic<int> running_{0};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace imgflow::detail

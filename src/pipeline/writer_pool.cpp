@@ -1,0 +1,88 @@
+#include "pipeline/writer_pool.hpp"
+
+#include <filesystem>
+
+#include "imgflow/error.hpp"
+#include "imgflow/file_io.hpp"
+#include "pipeline/stop_signals.hpp"
+
+namespace imgflow::detail {
+
+WriterPool::WriterPool(bool fsync, std::function<void(FileJobPtr)> finished)
+    : fsync_(fsync), finished_(std::move(finished)) {}
+
+WriterPool::~WriterPool() {
+  close_and_join();
+}
+
+void WriterPool::start(int threads) {
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { write_loop(); });
+}
+
+void WriterPool::push(FileJobPtr job) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(job));
+  }
+  ready_.notify_one();
+}
+
+void WriterPool::close_and_join() {
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
+  ready_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+void WriterPool::write_loop() {
+  block_stop_signals();
+  while (true) {
+    FileJobPtr job;
+    {
+      std::unique_lock lock(mutex_);
+      ready_.wait(lock, [&] { return closed_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // closed and drained
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    if (!job->failed() && !job->up_to_date) write_outputs(*job);
+    finished_(std::move(job));
+  }
+}
+
+bool WriterPool::claim(const std::filesystem::path& path) {
+  std::lock_guard lock(mutex_);
+  return written_.insert(path.lexically_normal().string()).second;
+}
+
+void WriterPool::write_outputs(FileJob& job) {
+  StageTimer timer(job.report.timings.write);
+  try {
+    for (auto& output : job.outputs) {
+      if (!claim(output.path)) {
+        throw Error(ErrorCode::output_conflict,
+                    output.path.string() + " was already written by another input of this run");
+      }
+      std::filesystem::create_directories(output.path.parent_path());
+      write_file_atomic(output.path, output.bytes, fsync_);
+      job.report.outputs.push_back({output.path, output.width, output.height,
+                                    static_cast<std::uint64_t>(output.bytes.size())});
+      output.bytes = {};  // release as soon as it is on disk
+    }
+    job.report.status = FileStatus::ok;
+  } catch (const Error& e) {
+    job.fail(e.code(), e.what());
+  } catch (const std::filesystem::filesystem_error& e) {
+    job.fail(ErrorCode::write_error,
+             std::string("cannot create the output folder: ") + e.code().message());
+  } catch (const std::exception& e) {
+    job.fail(ErrorCode::write_error, e.what());
+  }
+}
+
+}  // namespace imgflow::detail

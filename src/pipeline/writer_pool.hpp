@@ -1,0 +1,49 @@
+// Internal: I/O threads that save finished files' outputs atomically and hand
+// every file (written or failed) to the run's bookkeeping.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "pipeline/file_job.hpp"
+
+namespace imgflow::detail {
+
+class WriterPool {
+ public:
+  /// `finished` is called once per file, from a writer thread.
+  WriterPool(bool fsync, std::function<void(FileJobPtr)> finished);
+  ~WriterPool();  ///< closes the queue and joins
+  WriterPool(const WriterPool&) = delete;
+  WriterPool& operator=(const WriterPool&) = delete;
+
+  void start(int threads);
+  /// Queues a file. Thread-safe. The queue is unbounded: in-flight tokens bound it.
+  void push(FileJobPtr job);
+  /// Lets the threads finish what is queued, then joins them.
+  void close_and_join();
+
+ private:
+  void write_loop();
+  void write_outputs(FileJob& job);
+  /// Reserves an output path for this run; false if another input has it.
+  bool claim(const std::filesystem::path& path);
+
+  bool fsync_;
+  std::function<void(FileJobPtr)> finished_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<FileJobPtr> queue_;
+  /// Outputs written by this run: planning guesses formats from names, so two
+  /// inputs can still meet at one output once their content is known.
+  std::unordered_set<std::string> written_;
+  bool closed_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace imgflow::detail

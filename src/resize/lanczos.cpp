@@ -1,0 +1,165 @@
+#include "resize/lanczos.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <numbers>
+#include <vector>
+
+namespace imgflow::detail {
+namespace {
+
+constexpr double kLobes = 3.0;
+
+double sinc(double x) {
+  if (std::abs(x) < 1e-9) return 1.0;
+  const double px = std::numbers::pi * x;
+  return std::sin(px) / px;
+}
+
+double lanczos(double x) {
+  return std::abs(x) < kLobes ? sinc(x) * sinc(x / kLobes) : 0.0;
+}
+
+// For each output index: the first input index and the normalised weights.
+struct Taps {
+  std::vector<int> start;
+  std::vector<int> count;
+  std::vector<float> weights;  // count[i] weights for output i, at offset i * width
+  int width = 0;               // the most taps any output uses
+};
+
+Taps make_taps(int in_size, int out_size) {
+  const double scale = static_cast<double>(out_size) / in_size;
+  const double stretch = std::max(1.0, 1.0 / scale);  // widen the kernel when shrinking
+  const double support = kLobes * stretch;
+  Taps taps;
+  taps.width = static_cast<int>(std::ceil(support)) * 2 + 1;
+  taps.start.resize(out_size);
+  taps.count.resize(out_size);
+  taps.weights.assign(static_cast<std::size_t>(out_size) * taps.width, 0.0f);
+  for (int o = 0; o < out_size; ++o) {
+    const double centre = (o + 0.5) / scale;  // in input pixel coordinates
+    int first = static_cast<int>(std::floor(centre - support));
+    int last = static_cast<int>(std::ceil(centre + support));
+    first = std::max(first, 0);
+    last = std::min(last, in_size - 1);
+    double total = 0;
+    std::vector<double> w;
+    for (int i = first; i <= last; ++i) {
+      const double v = lanczos((i + 0.5 - centre) / stretch);
+      w.push_back(v);
+      total += v;
+    }
+    // Trim zero tails so the inner loops stay short.
+    int begin = 0, end = static_cast<int>(w.size());
+    while (begin < end && w[begin] == 0.0) ++begin;
+    while (end > begin && w[end - 1] == 0.0) --end;
+    taps.start[o] = first + begin;
+    taps.count[o] = std::min(end - begin, taps.width);
+    for (int k = 0; k < taps.count[o]; ++k) {
+      taps.weights[static_cast<std::size_t>(o) * taps.width + k] =
+          static_cast<float>(w[begin + k] / total);
+    }
+  }
+  return taps;
+}
+
+// Hot loops get a second, AVX2 + FMA build that the loader picks on CPUs that
+// have it (GCC's function multiversioning); elsewhere the baseline x86-64 one.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define IMGFLOW_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define IMGFLOW_MULTIVERSION
+#endif
+
+// One output row of the vertical pass: the weighted sum of the input rows it
+// covers, over whole contiguous rows, so the compiler vectorises the inner loop.
+template <typename T>
+inline __attribute__((always_inline)) void vertical_body(const cv::Mat& in, const Taps& taps, int y,
+                                                         float* acc) {
+  const int row_length = in.cols * in.channels();
+  const float* w = &taps.weights[static_cast<std::size_t>(y) * taps.width];
+  const T* first = in.ptr<T>(taps.start[y]);
+  for (int i = 0; i < row_length; ++i) acc[i] = w[0] * static_cast<float>(first[i]);
+  for (int k = 1; k < taps.count[y]; ++k) {
+    const T* src = in.ptr<T>(taps.start[y] + k);
+    const float weight = w[k];
+    for (int i = 0; i < row_length; ++i) acc[i] += weight * static_cast<float>(src[i]);
+  }
+}
+
+IMGFLOW_MULTIVERSION void vertical_u8(const cv::Mat& in, const Taps& taps, int y, float* acc) {
+  vertical_body<std::uint8_t>(in, taps, y, acc);
+}
+
+IMGFLOW_MULTIVERSION void vertical_f32(const cv::Mat& in, const Taps& taps, int y, float* acc) {
+  vertical_body<float>(in, taps, y, acc);
+}
+
+// One output row of the horizontal pass. A pixel's 2-4 interleaved channels
+// are summed together as one 4-lane vector (GCC/Clang vector extensions):
+// `row` must have 4 readable floats after its last pixel's first channel.
+using Lanes = float __attribute__((vector_size(16)));
+
+template <int Channels>
+inline __attribute__((always_inline)) void horizontal_body(const float* row, const Taps& taps,
+                                                           float* out, int out_width) {
+  for (int x = 0; x < out_width; ++x) {
+    const float* p = row + static_cast<std::ptrdiff_t>(taps.start[x]) * Channels;
+    const float* w = &taps.weights[static_cast<std::size_t>(x) * taps.width];
+    if constexpr (Channels == 1) {
+      float sum = 0;
+      for (int k = 0; k < taps.count[x]; ++k) sum += w[k] * p[k];
+      out[x] = sum;
+    } else {
+      Lanes sum = {0, 0, 0, 0};
+      for (int k = 0; k < taps.count[x]; ++k, p += Channels) {
+        Lanes v;
+        std::memcpy(&v, p, sizeof v);  // an unaligned load
+        sum += v * w[k];
+      }
+      for (int c = 0; c < Channels; ++c) out[x * Channels + c] = sum[c];
+    }
+  }
+}
+
+IMGFLOW_MULTIVERSION void horizontal(const float* row, const Taps& taps, int channels, float* out,
+                                     int out_width) {
+  switch (channels) {
+    case 1:
+      return horizontal_body<1>(row, taps, out, out_width);
+    case 2:
+      return horizontal_body<2>(row, taps, out, out_width);
+    case 3:
+      return horizontal_body<3>(row, taps, out, out_width);
+    default:
+      return horizontal_body<4>(row, taps, out, out_width);
+  }
+}
+
+}  // namespace
+
+cv::Mat lanczos3(const cv::Mat& pixels, cv::Size size) {
+  CV_Assert((pixels.depth() == CV_32F || pixels.depth() == CV_8U) && pixels.channels() <= 4);
+  // Row by row: each output row is the vertical pass over the input rows it
+  // covers, then the horizontal pass over that one row. No full-size
+  // intermediate image is made, and the working row stays in cache.
+  const int channels = pixels.channels();
+  const Taps vertical = make_taps(pixels.rows, size.height);
+  const Taps across = make_taps(pixels.cols, size.width);
+  std::vector<float> row(static_cast<std::size_t>(pixels.cols) * channels + 4, 0.0f);
+  cv::Mat out(size, CV_MAKETYPE(CV_32F, channels));
+  for (int y = 0; y < size.height; ++y) {
+    if (pixels.depth() == CV_8U) {
+      vertical_u8(pixels, vertical, y, row.data());
+    } else {
+      vertical_f32(pixels, vertical, y, row.data());
+    }
+    horizontal(row.data(), across, channels, out.ptr<float>(y), size.width);
+  }
+  return out;
+}
+
+}  // namespace imgflow::detail
