@@ -45,7 +45,7 @@ IM_HINT=${IM_HINT:-1}                       # 1: -define jpeg:size=1600x1600 on 
 IM_OP=${IM_OP:-resize}                      # resize or thumbnail
 GM_HINT=${GM_HINT:-1}                       # 1: -size 1600x1600 on the jpeg corpus
 GM_OP=${GM_OP:-resize}                      # resize or thumbnail
-declare -A PEER_KEYS=([imgflow]="" [sharp]="jemalloc inflight concurrency"
+declare -A PEER_KEYS=([imgflow]="baseline" [sharp]="jemalloc inflight concurrency"
                       [vipsthumbnail]="procs batch threads" [pillow-pool]="orient procs"
                       [imagemagick]="hint op" [graphicsmagick]="hint op")
 IDLE_CPU=${BENCH_IDLE_CPU:-0.25}     # cores busy with other work that still count as idle
@@ -83,7 +83,9 @@ many s; default 0: off). Peer settings (defaults in brackets; "Nx" = N times the
   PILLOW_ORIENT [$PILLOW_ORIENT] (after|before)
   IM_HINT [$IM_HINT], IM_OP [$IM_OP], GM_HINT [$GM_HINT], GM_OP [$GM_OP]
 Keys for --tools PEER@KEY:VALUE: sharp jemalloc/inflight/concurrency, vipsthumbnail
-procs/batch/threads, pillow-pool orient/procs, imagemagick and graphicsmagick hint/op.
+procs/batch/threads, pillow-pool orient/procs, imagemagick and graphicsmagick hint/op;
+imgflow@baseline:1 runs the binary IMGFLOW_BASELINE (e.g. a build from before a change)
+under its own label, alternating with build/imgflow: before/after medians from one run.
 EOF
 }
 
@@ -120,7 +122,10 @@ for t in "${requested[@]}"; do
     [[ $part == *:* && " ${PEER_KEYS[$base]} " == *" ${part%%:*} "* ]] \
       || die "bad setting '$part' in --tools entry '$t' (keys for $base: ${PEER_KEYS[$base]:-none})"
   done
-  [[ $base != imgflow || $t == imgflow ]] || die "imgflow takes no @settings in --tools"
+  [[ $base != imgflow || $t == imgflow || $t == imgflow@baseline:1 ]] \
+    || die "imgflow takes only @baseline:1 in --tools (the IMGFLOW_BASELINE binary)"
+  [[ $t != imgflow@baseline:1 || -x ${IMGFLOW_BASELINE:-} ]] \
+    || die "imgflow@baseline:1 needs IMGFLOW_BASELINE=/path/to/another/imgflow"
   TOOLS+=("$t")
 done
 [[ ${#TOOLS[@]} -gt 0 ]] || die "--tools selected nothing"
@@ -240,7 +245,9 @@ build_cmd() {
   local tool=${label%%@*}
   case "$tool" in
     imgflow)
-      CMD=(env "LD_LIBRARY_PATH=$WORK/bin/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$IMGFLOW"
+      local bin=$WORK/bin
+      [[ $(peer_opt "$label" baseline 0) == 1 ]] && bin=$WORK/baseline
+      CMD=(env "LD_LIBRARY_PATH=$bin/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$bin/imgflow"
            -s 800x800 -q 85 -f jpeg --quiet)
       [[ -n $extra ]] && CMD+=(-j "$extra")
       [[ -n $report ]] && CMD+=(--report "$report")
@@ -392,13 +399,21 @@ if has_tool imgflow; then
   # neither mix two versions in one table nor start a half-linked binary.
   # Shared libraries it finds outside the system folders (libimgflow.so from the
   # build tree) are copied too and found first through LD_LIBRARY_PATH.
-  rm -rf "${WORK:?}/bin"; mkdir -p "$WORK/bin/lib"
-  cp "$IMGFLOW" "$WORK/bin/imgflow"
-  while read -r soname path; do
-    cp -L "$path" "$WORK/bin/lib/$soname"
-  done < <(ldd "$IMGFLOW" | awk '$2 == "=>" && $3 ~ /^\// && $3 !~ /^\/(usr\/)?lib(32|64|x32)?\// {print $1, $3}')
-  IMGFLOW_LIBS=$(cd "$WORK/bin/lib" && ls)
-  log "imgflow: running a copy of $IMGFLOW ($(sha256sum "$IMGFLOW" | cut -c1-12))${IMGFLOW_LIBS:+ with its ${IMGFLOW_LIBS//$'\n'/, }} from $WORK/bin"
+  # private_copy BINARY DIR: BINARY and its non-system libraries (found beside
+  # it first, as a copied build tree's libimgflow would be) into DIR.
+  private_copy() {
+    rm -rf "${2:?}"; mkdir -p "$2/lib"
+    cp "$1" "$2/imgflow"
+    while read -r soname path; do
+      cp -L "$path" "$2/lib/$soname"
+    done < <(LD_LIBRARY_PATH=$(dirname "$1") ldd "$1" |
+      awk '$2 == "=>" && $3 ~ /^\// && $3 !~ /^\/(usr\/)?lib(32|64|x32)?\// {print $1, $3}')
+    local libs
+    libs=$(cd "$2/lib" && ls)
+    log "imgflow: running a copy of $1 ($(sha256sum "$1" | cut -c1-12))${libs:+ with its ${libs//$'\n'/, }} from $2"
+  }
+  private_copy "$IMGFLOW" "$WORK/bin"
+  [[ " ${TOOLS[*]} " == *" imgflow@baseline:1 "* ]] && private_copy "$IMGFLOW_BASELINE" "$WORK/baseline"
   IMGFLOW_SOURCE=$IMGFLOW
   IMGFLOW=$WORK/bin/imgflow
 fi
