@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -13,6 +14,13 @@ namespace imgflow {
 
 /// TIFF compression schemes.
 enum class TiffCompression { none, lzw, deflate };
+
+/// Parses "none", "lzw", "deflate". Throws imgflow::Error{ErrorCode::usage}.
+TiffCompression parse_tiff_compression(std::string_view text);
+
+/// Parses a JPEG chroma subsampling, "420" (false) or "444" (true), into
+/// EncodeOptions::chroma_444. Throws imgflow::Error{ErrorCode::usage}.
+bool parse_chroma_444(std::string_view text);
 
 struct EncodeOptions {
   EncodeOptions() = default;

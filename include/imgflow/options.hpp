@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "imgflow/decode.hpp"
 #include "imgflow/encode.hpp"
 #include "imgflow/format.hpp"
 #include "imgflow/geometry.hpp"
@@ -40,7 +41,9 @@ struct Shard {
 Shard parse_shard(std::string_view text);
 
 /// Everything one batch run needs. Every field has a usable default except
-/// `inputs` and `output_dir`.
+/// `inputs` and `output_dir`; a field the decoder or encoder also has takes its
+/// default from DecodeOptions or EncodeOptions, so each default is written once.
+/// The ranges are checked by validate(), and only there.
 struct Options {
   /// Files and/or directories. Directories contribute their image files
   /// (by extension); explicitly named files are always processed.
@@ -50,10 +53,10 @@ struct Options {
   /// Boxes to fit inside. Empty: keep the size (re-encode only). Several:
   /// one output per size, from one decode.
   std::vector<Geometry> sizes;
-  Fit fit = Fit::inside;              ///< how each size meets its box
-  Gravity gravity = Gravity::centre;  ///< what `cover` keeps, where `contain` places
-  bool enlarge = false;               ///< allow enlarging (never, by default)
-  Filter filter = Filter::automatic;  ///< resampling filter
+  Fit fit = ResizeSpec{}.fit;              ///< how each size meets its box
+  Gravity gravity = ResizeSpec{}.gravity;  ///< what `cover` keeps, where `contain` places
+  bool enlarge = ResizeSpec{}.enlarge;     ///< allow enlarging (never, by default)
+  Filter filter = ResizeOptions{}.filter;  ///< resampling filter
   /// Padding for `contain`, and what transparent pixels are flattened onto
   /// for formats without alpha (JPEG). Default white.
   Color background;
@@ -62,12 +65,12 @@ struct Options {
   /// Output file-name template (see plan.hpp); empty = "{stem}.{ext}", or
   /// "{stem}_{size}.{ext}" with several sizes.
   std::string name;
-  int quality = 85;          ///< 1..100, for JPEG and WebP
-  bool progressive = false;  ///< JPEG: progressive scans
-  bool chroma_444 = false;   ///< JPEG: full-resolution chroma (default 4:2:0)
-  int png_compression = 6;   ///< PNG: zlib level 0..9
-  bool lossless = false;     ///< WebP: lossless
-  TiffCompression tiff_compression = TiffCompression::lzw;
+  int quality = EncodeOptions{}.quality;                  ///< 1..100, for JPEG and WebP
+  bool progressive = EncodeOptions{}.progressive;         ///< JPEG: progressive scans
+  bool chroma_444 = EncodeOptions{}.chroma_444;           ///< JPEG: 4:4:4 instead of 4:2:0
+  int png_compression = EncodeOptions{}.png_compression;  ///< PNG: zlib level 0..9
+  bool lossless = EncodeOptions{}.lossless;               ///< WebP: lossless
+  TiffCompression tiff_compression = EncodeOptions{}.tiff_compression;
   bool recursive = false;  ///< descend into subdirectories of input directories
   int threads = 0;         ///< CPU threads for the flow graph; 0 = all cores
   int readers = 2;         ///< I/O threads reading input files
@@ -80,12 +83,12 @@ struct Options {
   std::uint64_t max_memory = 0;
   /// Largest accepted width × height, checked from the header before decoding;
   /// 0 = no limit. The default is sharp's.
-  std::uint64_t max_pixels = 268'402'689;
+  std::uint64_t max_pixels = DecodeOptions{}.max_pixels;
   /// Largest accepted input file in bytes; 0 = no limit.
   std::uint64_t max_file_bytes = 0;
   /// Turn images upright by their EXIF orientation (outputs carry no
   /// orientation tag). false keeps pixels as stored.
-  bool auto_orient = true;
+  bool auto_orient = DecodeOptions{}.auto_orient;
   /// Keep the original ICC profile (embedded in JPEG outputs) instead of
   /// converting pixels to sRGB. Other output formats are converted anyway.
   bool keep_icc = false;
@@ -100,7 +103,7 @@ struct Options {
   /// Stop reading new files after this many failures (0 = never stop; 1 = fail fast).
   int max_errors = 0;
   /// Accept a truncated JPEG (grey-padded) with a warning instead of failing it.
-  bool allow_truncated = false;
+  bool allow_truncated = DecodeOptions{}.allow_truncated;
   /// Shrink-on-load (JPEG at 1/2, 1/4, 1/8 scale) only while the decoded image
   /// stays at least this many times the output size, leaving the rest to
   /// Lanczos. Measured on the bench's 100 JPEG photos → 800x800 q85, decode +
@@ -111,7 +114,7 @@ struct Options {
   /// Shrink-on-load of progressive JPEGs: stop reading scans once the
   /// coefficients the reduced scale shows are within this many bits of full
   /// precision; -1 reads every scan (see DecodeOptions::progressive_bits).
-  int progressive_bits = 2;
+  int progressive_bits = DecodeOptions{}.progressive_bits;
 
   /// Every problem with these options, one message each, in the form
   /// "<option>: expected <what>, got <value>". Empty when the options are valid.

@@ -3,6 +3,7 @@
 #include <opencv2/imgcodecs.hpp>  // IMWRITE_* constants only: the plugin links imgcodecs
 #include <opencv2/imgproc.hpp>
 
+#include "codec/encode_names.hpp"
 #include "codec/encoders.hpp"
 #include "codec/opencv_codecs.hpp"
 #include "imgflow/encode.hpp"
@@ -31,6 +32,30 @@ cv::Mat flatten(const cv::Mat& bgra, const Color& background) {
 
 }  // namespace
 
+namespace detail {
+
+std::span<const Named<bool>> chroma_names() noexcept {
+  static constexpr Named<bool> names[] = {{"420", false}, {"444", true}};
+  return names;
+}
+
+std::span<const Named<TiffCompression>> tiff_compression_names() noexcept {
+  static constexpr Named<TiffCompression> names[] = {{"none", TiffCompression::none},
+                                                     {"lzw", TiffCompression::lzw},
+                                                     {"deflate", TiffCompression::deflate}};
+  return names;
+}
+
+}  // namespace detail
+
+TiffCompression parse_tiff_compression(std::string_view text) {
+  return detail::parse_named(detail::tiff_compression_names(), "--tiff-compression", text);
+}
+
+bool parse_chroma_444(std::string_view text) {
+  return detail::parse_named(detail::chroma_names(), "--chroma", text);
+}
+
 std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& options) {
   if (pixels.empty()) throw Error(ErrorCode::encode_error, "nothing to encode (empty image)");
   cv::Mat eight_bit = pixels;
@@ -38,15 +63,9 @@ std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& opt
   if (pixels.depth() == CV_16U && !keeps_16bit) pixels.convertTo(eight_bit, CV_8U, 1.0 / 257.0);
 
   if (options.format == Format::jpeg) {
-    detail::JpegSettings jpeg;
-    jpeg.quality = options.quality;
-    jpeg.progressive = options.progressive;
-    jpeg.chroma_444 = options.chroma_444;
-    jpeg.exif = options.exif;
-    jpeg.icc = options.icc;
     const cv::Mat opaque =
         eight_bit.channels() == 4 ? flatten(eight_bit, options.background) : eight_bit;
-    return detail::encode_jpeg(opaque, jpeg);
+    return detail::encode_jpeg(opaque, options);
   }
 
   if (options.format == Format::png) return detail::encode_png(pixels, options.png_compression);

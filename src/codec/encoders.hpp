@@ -6,18 +6,13 @@
 
 #include <opencv2/core.hpp>
 
+#include "imgflow/encode.hpp"
+
 namespace imgflow::detail {
 
-struct JpegSettings {
-  int quality = 85;
-  bool progressive = false;
-  bool chroma_444 = false;         ///< false: 4:2:0
-  std::vector<std::uint8_t> exif;  ///< APP1 payload ("Exif\0\0" + TIFF), or empty
-  std::vector<std::uint8_t> icc;   ///< ICC profile to embed, or empty
-};
-
-/// 8-bit gray or BGR → JPEG with optimised Huffman tables.
-std::vector<std::uint8_t> encode_jpeg(const cv::Mat& pixels, const JpegSettings& settings);
+/// 8-bit gray or BGR → JPEG with optimised Huffman tables, by the JPEG fields of
+/// `settings` (quality, progressive, chroma_444, exif, icc).
+std::vector<std::uint8_t> encode_jpeg(const cv::Mat& pixels, const EncodeOptions& settings);
 
 /// Adaptive row filters + libdeflate: 8- or 16-bit gray, BGR or BGRA, level 0-9.
 std::vector<std::uint8_t> encode_png(const cv::Mat& pixels, int compression_level);

@@ -25,7 +25,7 @@ struct Compressor {
   }
 };
 
-bool compress(Compressor* c, const cv::Mat* pixels, const JpegSettings* s) {
+bool compress(Compressor* c, const cv::Mat* pixels, const EncodeOptions* s) {
   if (setjmp(c->err.jump)) return false;
   jpeg_create_compress(&c->cinfo);
   c->created = true;
@@ -68,7 +68,7 @@ bool compress(Compressor* c, const cv::Mat* pixels, const JpegSettings* s) {
 
 }  // namespace
 
-std::vector<std::uint8_t> encode_jpeg(const cv::Mat& pixels, const JpegSettings& settings) {
+std::vector<std::uint8_t> encode_jpeg(const cv::Mat& pixels, const EncodeOptions& settings) {
   if (pixels.depth() != CV_8U || (pixels.channels() != 1 && pixels.channels() != 3)) {
     throw Error(ErrorCode::encode_error, "jpeg: needs 8-bit gray or BGR pixels");
   }

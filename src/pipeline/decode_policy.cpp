@@ -5,42 +5,32 @@
 
 #include "imgflow/error.hpp"
 #include "imgflow/plan.hpp"
-#include "pipeline/stages.hpp"
 
 namespace imgflow::detail {
 
 // How the decode stage asks for a file with this header to be decoded.
-DecodeOptions decode_options_for(const SourceInfo& header, const Options& options) {
-  DecodeOptions decode_options;
-  decode_options.max_pixels = options.max_pixels;
-  decode_options.auto_orient = options.auto_orient;
-  decode_options.allow_truncated = options.allow_truncated;
-  decode_options.progressive_bits = options.progressive_bits;
-  // 16-bit samples survive only into formats that can hold them.
-  decode_options.keep_16bit =
-      std::any_of(options.formats.begin(), options.formats.end(), [](OutputFormat f) {
-        return f == OutputFormat::keep || f == OutputFormat::png || f == OutputFormat::tiff;
-      });
+DecodeOptions decode_options_for(const SourceInfo& header, const DecodePolicy& policy) {
+  DecodeOptions decode_options = policy.shared;
   // --keep-icc keeps the pixels in their own colour space only where the
   // profile can travel with them (JPEG outputs); elsewhere they become sRGB.
   decode_options.to_srgb =
-      !(options.keep_icc &&
-        std::all_of(options.formats.begin(), options.formats.end(), [&](OutputFormat f) {
+      !(policy.keep_icc &&
+        std::all_of(policy.formats.begin(), policy.formats.end(), [&](OutputFormat f) {
           return choose_output_format(f, header.format) == Format::jpeg;
         }));
-  if (!options.sizes.empty()) {
+  if (!policy.sizes.empty()) {
     // Shrink on load only as far as the largest output allows.
     Size upright{header.width, header.height};
-    if (options.auto_orient && swaps_sides(header.orientation)) {
+    if (policy.shared.auto_orient && swaps_sides(header.orientation)) {
       std::swap(upright.width, upright.height);
     }
-    for (const auto& box : options.sizes) {
+    for (const auto& box : policy.sizes) {
       // The whole image is scaled to plan.scaled before any crop: decode at least that.
-      const Size target = plan_resize(upright, box, resize_options(options).spec).scaled;
+      const Size target = plan_resize(upright, box, policy.spec).scaled;
       // Shrink-on-load keeps a margin (Options::shrink_margin) so the final
       // Lanczos step still has detail to work with.
-      const int w = static_cast<int>(std::ceil(target.width * options.shrink_margin));
-      const int h = static_cast<int>(std::ceil(target.height * options.shrink_margin));
+      const int w = static_cast<int>(std::ceil(target.width * policy.shrink_margin));
+      const int h = static_cast<int>(std::ceil(target.height * policy.shrink_margin));
       decode_options.at_least.width = std::max(decode_options.at_least.width, w);
       decode_options.at_least.height = std::max(decode_options.at_least.height, h);
     }
@@ -48,7 +38,7 @@ DecodeOptions decode_options_for(const SourceInfo& header, const Options& option
   return decode_options;
 }
 
-std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const Options& options) {
+std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const DecodePolicy& policy) {
   std::uint64_t total = bytes.size();
   SourceInfo header;
   try {
@@ -61,7 +51,7 @@ std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const Option
   std::uint64_t pixels = full;
   if (header.format == Format::jpeg) {
     // Shrunk on load to the first of 1/8, 1/4, 1/2 that covers at_least.
-    const Size at_least = decode_options_for(header, options).at_least;
+    const Size at_least = decode_options_for(header, policy).at_least;
     const auto asked = static_cast<std::uint64_t>(std::max(at_least.width, 1)) *
                        static_cast<std::uint64_t>(std::max(at_least.height, 1));
     pixels = at_least.width > 0 ? std::clamp(4 * asked, full / 64, full) : full;

@@ -6,16 +6,16 @@
 #include <span>
 
 #include "imgflow/decode.hpp"
-#include "imgflow/options.hpp"
+#include "pipeline/run_settings.hpp"
 
 namespace imgflow::detail {
 
 /// How the decode stage asks for a file with this header to be decoded.
-DecodeOptions decode_options_for(const SourceInfo& header, const Options& options);
+DecodeOptions decode_options_for(const SourceInfo& header, const DecodePolicy& policy);
 
 /// The memory a file will need while it is in flight (its bytes, decoded
 /// pixels, the decoder's own buffers), estimated from its header, for
 /// --max-memory. Never throws: an unreadable header counts as the file's size.
-std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const Options& options);
+std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const DecodePolicy& policy);
 
 }  // namespace imgflow::detail

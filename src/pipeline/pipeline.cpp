@@ -183,6 +183,8 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
                                           static_cast<std::size_t>(threads));
   oneapi::tbb::task_arena arena(threads);
 
+  // Each stage's settings, once for the run.
+  const detail::RunSettings settings(options);
   RunLedger ledger(plan, callbacks, options.max_errors);
   detail::InFlightTokens tokens(options.effective_max_in_flight());
   detail::MemoryBudget budget(options.max_memory);
@@ -202,7 +204,7 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
         graph, flow::unlimited, [&](const FileJobPtr& job) {
           return guarded(job, &StageTimings::decode, ErrorCode::decode_error,
                          [&](detail::FileJob& j) {
-                           j.decoded = detail::decode_stage(j.encoded_input, options);
+                           j.decoded = detail::decode_stage(j.encoded_input, settings.decode);
                            j.report.source = j.decoded.source;
                            j.report.warnings = j.decoded.warnings;
                            j.encoded_input = {};
@@ -212,7 +214,7 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
         graph, flow::unlimited, [&](const FileJobPtr& job) {
           return guarded(job, &StageTimings::resize, ErrorCode::resize_error,
                          [&](detail::FileJob& j) {
-                           j.resized = detail::resize_stage(j.decoded, options);
+                           j.resized = detail::resize_stage(j.decoded, settings.resize);
                            j.decoded.pixels.release();
                          });
         });
@@ -220,7 +222,8 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
         graph, flow::unlimited, [&](const FileJobPtr& job) {
           return guarded(
               job, &StageTimings::encode, ErrorCode::encode_error, [&](detail::FileJob& j) {
-                j.outputs = detail::encode_stage(j.resized, *j.planned, j.decoded, options);
+                j.outputs =
+                    detail::encode_stage(j.resized, *j.planned, j.decoded, settings.outputs);
                 j.resized.clear();
               });
         });
@@ -234,7 +237,7 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
     // the last of them has stopped.
     graph.reserve_wait();
     detail::ReaderPool readers(
-        plan, options, tokens, budget,
+        plan, options, settings.decode, tokens, budget,
         {.to_graph = [&](FileJobPtr job) { decode.try_put(job); },
          .to_writers = [&](FileJobPtr job) { writers.push(job); },
          .all_done = [&] { graph.release_wait(); },

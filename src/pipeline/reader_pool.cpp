@@ -24,9 +24,11 @@ bool outputs_up_to_date(const PlannedFile& file, const Options& options) {
 }  // namespace
 
 ReaderPool::ReaderPool(const std::vector<PlannedFile>& plan, const Options& options,
-                       InFlightTokens& tokens, MemoryBudget& budget, Callbacks callbacks)
+                       const DecodePolicy& decode, InFlightTokens& tokens, MemoryBudget& budget,
+                       Callbacks callbacks)
     : plan_(plan),
       options_(options),
+      decode_(decode),
       tokens_(tokens),
       budget_(budget),
       callbacks_(std::move(callbacks)) {}
@@ -78,7 +80,7 @@ void ReaderPool::read_loop() {
       callbacks_.to_writers(std::move(job));
     } else {
       if (options_.max_memory > 0) {
-        job->budgeted = estimated_memory(job->encoded_input, options_);
+        job->budgeted = estimated_memory(job->encoded_input, decode_);
         budget_.acquire(job->budgeted);
       }
       callbacks_.to_graph(std::move(job));

@@ -11,6 +11,7 @@
 #include "imgflow/pipeline.hpp"
 #include "pipeline/file_job.hpp"
 #include "pipeline/memory_budget.hpp"
+#include "pipeline/run_settings.hpp"
 
 namespace imgflow::detail {
 
@@ -27,8 +28,10 @@ class ReaderPool {
     std::function<bool()> should_stop;           ///< checked before each file
   };
 
-  ReaderPool(const std::vector<PlannedFile>& plan, const Options& options, InFlightTokens& tokens,
-             MemoryBudget& budget, Callbacks callbacks);
+  /// `decode` is the run's decode policy, for the memory each file will need.
+  ReaderPool(const std::vector<PlannedFile>& plan, const Options& options,
+             const DecodePolicy& decode, InFlightTokens& tokens, MemoryBudget& budget,
+             Callbacks callbacks);
   ~ReaderPool();  ///< joins the threads
   ReaderPool(const ReaderPool&) = delete;
   ReaderPool& operator=(const ReaderPool&) = delete;
@@ -42,6 +45,7 @@ class ReaderPool {
 
   const std::vector<PlannedFile>& plan_;
   const Options& options_;
+  const DecodePolicy& decode_;
   InFlightTokens& tokens_;
   MemoryBudget& budget_;
   Callbacks callbacks_;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "imgflow/error.hpp"
+#include "resize/resize_names.hpp"
 
 namespace imgflow {
 namespace {
@@ -236,33 +237,36 @@ Size fit_inside(Size source, const Geometry& box) {
   return plan_resize(source, box).canvas;
 }
 
-Fit parse_fit(std::string_view text) {
-  if (text == "inside") return Fit::inside;
-  if (text == "cover") return Fit::cover;
-  if (text == "contain") return Fit::contain;
-  if (text == "fill") return Fit::fill;
-  if (text == "outside") return Fit::outside;
-  std::string message = "--fit: expected inside, cover, contain, fill or outside, got \"";
-  message.append(text).append("\"");
-  throw Error(ErrorCode::usage, message);
+namespace detail {
+
+std::span<const Named<Fit>> fit_names() noexcept {
+  static constexpr Named<Fit> names[] = {{"inside", Fit::inside},
+                                         {"cover", Fit::cover, false, "crop"},
+                                         {"contain", Fit::contain, false, "pad"},
+                                         {"fill", Fit::fill, false, "stretch"},
+                                         {"outside", Fit::outside}};
+  return names;
 }
 
-Gravity parse_gravity(std::string_view text) {
-  static constexpr std::pair<std::string_view, Gravity> names[] = {
-      {"centre", Gravity::centre},   {"center", Gravity::centre},
+std::span<const Named<Gravity>> gravity_names() noexcept {
+  static constexpr Named<Gravity> names[] = {
+      {"centre", Gravity::centre},   {"center", Gravity::centre, true},
       {"north", Gravity::north},     {"northeast", Gravity::northeast},
       {"east", Gravity::east},       {"southeast", Gravity::southeast},
       {"south", Gravity::south},     {"southwest", Gravity::southwest},
       {"west", Gravity::west},       {"northwest", Gravity::northwest},
       {"entropy", Gravity::entropy}, {"attention", Gravity::attention}};
-  for (const auto& [name, g] : names) {
-    if (text == name) return g;
-  }
-  std::string message =
-      "--gravity: expected centre, north, northeast, east, southeast, south, southwest, west, "
-      "northwest, entropy or attention, got \"";
-  message.append(text).append("\"");
-  throw Error(ErrorCode::usage, message);
+  return names;
+}
+
+}  // namespace detail
+
+Fit parse_fit(std::string_view text) {
+  return detail::parse_named(detail::fit_names(), "--fit", text);
+}
+
+Gravity parse_gravity(std::string_view text) {
+  return detail::parse_named(detail::gravity_names(), "--gravity", text);
 }
 
 }  // namespace imgflow

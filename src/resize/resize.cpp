@@ -11,6 +11,7 @@
 
 #include "imgflow/error.hpp"
 #include "resize/lanczos.hpp"
+#include "resize/resize_names.hpp"
 
 namespace imgflow {
 namespace {
@@ -230,16 +231,15 @@ cv::Mat resize(const cv::Mat& pixels, const Geometry& geometry, const ResizeOpti
   return out;
 }
 
+std::span<const detail::Named<Filter>> detail::filter_names() noexcept {
+  static constexpr Named<Filter> names[] = {
+      {"auto", Filter::automatic}, {"nearest", Filter::nearest}, {"area", Filter::area},
+      {"linear", Filter::linear},  {"cubic", Filter::cubic},     {"lanczos", Filter::lanczos}};
+  return names;
+}
+
 Filter parse_filter(std::string_view text) {
-  if (text == "auto") return Filter::automatic;
-  if (text == "nearest") return Filter::nearest;
-  if (text == "area") return Filter::area;
-  if (text == "linear") return Filter::linear;
-  if (text == "cubic") return Filter::cubic;
-  if (text == "lanczos") return Filter::lanczos;
-  std::string message = "--filter: expected auto, nearest, area, linear, cubic or lanczos, got \"";
-  message.append(text).append("\"");
-  throw Error(ErrorCode::usage, message);
+  return detail::parse_named(detail::filter_names(), "--filter", text);
 }
 
 cv::Mat resize_to_fit(const cv::Mat& pixels, const Geometry& box, Size source_size) {

@@ -200,7 +200,7 @@ TEST(ShrinkMargin, ChoosesTheScaleThatKeepsTheMargin) {
   for (const double margin : {1.0, 1.25, 2.0, 3.0}) {
     SCOPED_TRACE(margin);
     options.shrink_margin = margin;
-    const int decoded = detail::decode_stage(bytes, options).pixels.cols;
+    const int decoded = detail::decode_stage(bytes, detail::DecodePolicy(options)).pixels.cols;
     int expected = header.width;
     for (const int denom : {8, 4, 2}) {
       if ((header.width + denom - 1) / denom >= std::ceil(target * margin)) {

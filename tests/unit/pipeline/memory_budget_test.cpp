@@ -8,8 +8,8 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "imgflow/imgflow.hpp"
-#include "pipeline/memory_budget.hpp"
 #include "pipeline/decode_policy.hpp"
+#include "pipeline/memory_budget.hpp"
 #include "pipeline/stages.hpp"
 #include "support/test_support.hpp"
 
@@ -74,16 +74,18 @@ TEST(MemoryBudget, EstimateCountsBytesPixelsAndCoefficients) {
   const SourceInfo header = read_header(progressive);
   const auto full = std::uint64_t(header.width) * std::uint64_t(header.height);
   // Shrunk on load: at most the full-size pixels, at least 1/64 of them.
-  const std::uint64_t base = detail::estimated_memory(baseline, options);
+  const std::uint64_t base = detail::estimated_memory(baseline, detail::DecodePolicy(options));
   EXPECT_GE(base, baseline.size() + full / 64 * 4);
   EXPECT_LE(base, baseline.size() + full * 4);
-  EXPECT_EQ(detail::estimated_memory(progressive, options) - progressive.size(),
-            base - baseline.size() + header.coefficient_bytes);
+  EXPECT_EQ(
+      detail::estimated_memory(progressive, detail::DecodePolicy(options)) - progressive.size(),
+      base - baseline.size() + header.coefficient_bytes);
   // Without a size the whole image is decoded.
-  EXPECT_EQ(detail::estimated_memory(baseline, Options{}), baseline.size() + full * 4);
+  EXPECT_EQ(detail::estimated_memory(baseline, detail::DecodePolicy(Options{})),
+            baseline.size() + full * 4);
   // Not an image: just its bytes (the decode stage reports the error).
   const std::vector<std::uint8_t> junk(1000, 'x');
-  EXPECT_EQ(detail::estimated_memory(junk, options), 1000u);
+  EXPECT_EQ(detail::estimated_memory(junk, detail::DecodePolicy(options)), 1000u);
 }
 
 }  // namespace

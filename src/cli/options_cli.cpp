@@ -1,0 +1,171 @@
+#include "cli/options_cli.hpp"
+
+#include <fstream>
+#include <iostream>
+
+#include "codec/encode_names.hpp"
+#include "core/format_table.hpp"
+#include "core/name_list.hpp"
+#include "imgflow/imgflow.hpp"
+#include "resize/resize_names.hpp"
+
+namespace imgflow::cli {
+namespace {
+
+using detail::choices_of;
+
+// Paths from --files-from: one a line, or NUL-separated with -0 ("-" is stdin).
+std::vector<std::string> read_path_list(const std::string& source, bool nul_separated) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (source != "-") {
+    file.open(source, std::ios::binary);
+    if (!file) throw Error(ErrorCode::usage, "--files-from: cannot read " + source);
+    in = &file;
+  }
+  std::vector<std::string> paths;
+  std::string line;
+  while (std::getline(*in, line, nul_separated ? '\0' : '\n')) {
+    if (!nul_separated && !line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) paths.push_back(line);
+  }
+  return paths;
+}
+
+}  // namespace
+
+OptionsCli::OptionsCli(CLI::App& app)
+    : fit_(detail::name_of(detail::fit_names(), line_.options.fit)),
+      gravity_(detail::name_of(detail::gravity_names(), line_.options.gravity)),
+      filter_(detail::name_of(detail::filter_names(), line_.options.filter)),
+      chroma_(detail::name_of(detail::chroma_names(), line_.options.chroma_444)),
+      tiff_compression_(
+          detail::name_of(detail::tiff_compression_names(), line_.options.tiff_compression)) {
+  Options& o = line_.options;
+  app.add_option("INPUT", inputs_, "Image files and/or directories");
+  app.add_option("-o,--output", output_dir_, "Output directory (created if missing)")->required();
+  // One value per -s (repeat -s for more), so "-s 800 photos/" keeps photos/ an input.
+  app.add_option("-s,--size", sizes_,
+                 "WxH, W, Wx, xH, N%, N@, with an optional > (only shrink), < (only enlarge), "
+                 "^ (cover the box) or ! (exactly); repeatable")
+      ->allow_extra_args(false);
+  app.add_option("--fit", fit_, choices_of(detail::fit_names()))->capture_default_str();
+  app.add_option("--gravity", gravity_,
+                 "What cover keeps / where contain places: " + choices_of(detail::gravity_names()))
+      ->capture_default_str();
+  app.add_flag("--enlarge", o.enlarge, "Allow enlarging images smaller than the box");
+  app.add_option("--filter", filter_, choices_of(detail::filter_names()))->capture_default_str();
+  app.add_option("--background", background_,
+                 "Padding for contain and backdrop for alpha in JPEG: white, black, transparent, "
+                 "#rrggbb[aa] or r,g,b[,a]")
+      ->capture_default_str();
+  app.add_option("-f,--format", formats_,
+                 "keep (default) | " + detail::names_as_choices(detail::writable_format_names()) +
+                     "; repeat -f for several formats")
+      ->allow_extra_args(false);
+  app.add_option("--name", o.name,
+                 "Output file-name template: {stem} {ext} {width} {height} {size} {format}; "
+                 "default {stem}.{ext}, or {stem}_{size}.{ext} with several sizes");
+  app.add_option("-q,--quality", o.quality, "JPEG/WebP quality")->capture_default_str();
+  app.add_flag("--progressive", o.progressive, "JPEG: progressive scans");
+  app.add_option("--shrink-margin", o.shrink_margin,
+                 "Decode JPEGs at 1/2, 1/4 or 1/8 scale only while at least X times the output "
+                 "size remains (1 = fastest, 2 = sharpest)")
+      ->capture_default_str();
+  app.add_option("--progressive-bits", o.progressive_bits,
+                 "Progressive JPEG inputs shrunk on load: stop reading scans once the "
+                 "coefficients shown are within N bits of full precision (-1 = read all)")
+      ->capture_default_str();
+  app.add_option("--chroma", chroma_,
+                 "JPEG chroma subsampling: " + choices_of(detail::chroma_names()))
+      ->capture_default_str();
+  app.add_option("--png-compression", o.png_compression, "PNG: zlib level 0-9")
+      ->capture_default_str();
+  app.add_flag("--lossless", o.lossless, "WebP: lossless");
+  app.add_option("--tiff-compression", tiff_compression_,
+                 "TIFF: " + choices_of(detail::tiff_compression_names()))
+      ->capture_default_str();
+  app.add_flag("-r,--recursive", o.recursive, "Descend into subdirectories");
+  app.add_option("-j,--threads", o.threads, "CPU threads (0 = all cores)")->capture_default_str();
+  app.add_option("--readers", o.readers, "Threads reading input files")->capture_default_str();
+  app.add_option("--writers", o.writers, "Threads writing outputs")->capture_default_str();
+  app.add_option("--max-in-flight", o.max_in_flight,
+                 "Images in memory between read and write (0 = 2 x threads, at least 4)")
+      ->capture_default_str();
+  app.add_option("--max-memory", o.max_memory,
+                 "Bytes the files in flight may need together, estimated from their headers "
+                 "(e.g. 512M, 2G; 0 = no limit); a file larger than this runs alone")
+      // Not a range: Options::max_memory is unsigned, so "-1" must be refused
+      // while it is still text.
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            return value.starts_with('-') ? std::string("expected a size, got ") + value : "";
+          },
+          "SIZE"))
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+
+  app.add_option("--files-from", files_from_,
+                 "Also read input paths from FILE, one a line (- for stdin)");
+  app.add_flag("-0,--null", nul_separated_, "--files-from paths are NUL-separated (find -print0)");
+  app.add_option("--shard", shard_,
+                 "Process only share K of N (K/N, 1-based), auto (Slurm array) or auto/N "
+                 "(Kubernetes indexed job)");
+  app.add_flag("--skip-existing", o.skip_existing,
+               "Skip inputs whose outputs all exist and are newer (resume a killed run)");
+  app.add_flag("--dry-run", line_.dry_run,
+               "Print every input and its planned outputs; write nothing");
+
+  app.add_option("--max-pixels", o.max_pixels,
+                 "Refuse images whose header declares more pixels (0 = no limit)")
+      ->capture_default_str();
+  app.add_option("--max-file-size", o.max_file_bytes,
+                 "Refuse input files larger than this many bytes (0 = no limit)")
+      ->capture_default_str();
+  app.add_flag("--allow-truncated", o.allow_truncated,
+               "Accept truncated JPEGs (grey-padded) with a warning instead of failing them");
+  app.add_flag("--fail-fast", fail_fast_, "Stop reading new files at the first failure");
+  app.add_option("--max-errors", o.max_errors,
+                 "Stop reading new files after N failures (0 = never)")
+      ->capture_default_str();
+  app.add_flag("--no-rotate", no_rotate_,
+               "Keep pixels as stored instead of turning them upright by their EXIF orientation");
+  app.add_flag("--keep-icc", o.keep_icc,
+               "Keep the original ICC profile in JPEG outputs instead of converting to sRGB");
+  app.add_flag("--keep-metadata", o.keep_metadata,
+               "Copy EXIF (orientation reset) and ICC into JPEG outputs (default: strip)");
+  app.add_flag("--no-fsync", no_fsync_, "Do not fsync outputs before renaming them into place");
+
+  app.add_option("--report", line_.report_path,
+                 "Write a JSON report of every file to this path (- for stdout)");
+  app.add_flag("--log-json", line_.log_json,
+               "Print one JSON object per file on stdout as it finishes");
+  app.add_flag("--quiet", line_.quiet, "No progress bar or summary, errors only");
+}
+
+CommandLine OptionsCli::command_line() {
+  Options& o = line_.options;
+  for (const auto& s : sizes_) o.sizes.push_back(parse_geometry(s));
+  if (!formats_.empty()) {
+    o.formats.clear();
+    for (const auto& f : formats_) o.formats.push_back(parse_output_format(f));
+  }
+  o.fit = parse_fit(fit_);
+  o.chroma_444 = parse_chroma_444(chroma_);
+  o.tiff_compression = parse_tiff_compression(tiff_compression_);
+  o.gravity = parse_gravity(gravity_);
+  o.filter = parse_filter(filter_);
+  o.background = parse_color(background_);
+  if (!shard_.empty()) o.shard = parse_shard(shard_);
+  if (!files_from_.empty()) {
+    for (auto& path : read_path_list(files_from_, nul_separated_)) inputs_.push_back(path);
+  }
+  o.inputs.assign(inputs_.begin(), inputs_.end());
+  o.output_dir = output_dir_;
+  o.fsync = !no_fsync_;
+  o.auto_orient = !no_rotate_;
+  if (fail_fast_) o.max_errors = 1;
+  return line_;
+}
+
+}  // namespace imgflow::cli

@@ -1,0 +1,44 @@
+#include "pipeline/run_settings.hpp"
+
+#include <algorithm>
+
+namespace imgflow::detail {
+
+DecodePolicy::DecodePolicy(const Options& options)
+    : sizes(options.sizes),
+      spec{options.fit, options.gravity, options.enlarge},
+      shrink_margin(options.shrink_margin),
+      keep_icc(options.keep_icc),
+      formats(options.formats) {
+  shared.max_pixels = options.max_pixels;
+  shared.auto_orient = options.auto_orient;
+  shared.allow_truncated = options.allow_truncated;
+  shared.progressive_bits = options.progressive_bits;
+  // 16-bit samples survive only into formats that can hold them.
+  shared.keep_16bit = std::any_of(formats.begin(), formats.end(), [](OutputFormat f) {
+    return f == OutputFormat::keep || f == OutputFormat::png || f == OutputFormat::tiff;
+  });
+}
+
+ResizeSettings::ResizeSettings(const Options& options) : sizes(options.sizes) {
+  resizing.spec = {options.fit, options.gravity, options.enlarge};
+  resizing.filter = options.filter;
+  resizing.background = options.background;
+}
+
+OutputRecipes::OutputRecipes(const Options& options)
+    : embed_icc(options.keep_icc || options.keep_metadata),
+      embed_exif(options.keep_metadata),
+      naming(&options) {
+  EncodeOptions encoding;
+  encoding.quality = options.quality;
+  encoding.background = options.background;
+  encoding.progressive = options.progressive;
+  encoding.chroma_444 = options.chroma_444;
+  encoding.png_compression = options.png_compression;
+  encoding.lossless = options.lossless;
+  encoding.tiff_compression = options.tiff_compression;
+  for (const auto& spec : output_specs(options)) recipes.push_back({spec, encoding});
+}
+
+}  // namespace imgflow::detail

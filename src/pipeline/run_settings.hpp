@@ -1,0 +1,64 @@
+// Internal: what each stage of a run needs, computed once from Options by run()
+// (the way oneTBB's fgbzip2 hands each node just its parameter): the decode
+// policy, the resize settings and the output recipes.
+#pragma once
+
+#include <vector>
+
+#include "imgflow/decode.hpp"
+#include "imgflow/encode.hpp"
+#include "imgflow/options.hpp"
+#include "imgflow/plan.hpp"
+#include "imgflow/resize.hpp"
+
+namespace imgflow::detail {
+
+/// How the decode stage (and the memory estimate) decodes each file: the
+/// options every file shares, and what the per-file ones are worked out from.
+struct DecodePolicy {
+  explicit DecodePolicy(const Options& options);
+
+  DecodeOptions shared;  ///< limits, orientation, truncation, progressive scans, 16-bit
+  std::vector<Geometry> sizes;
+  ResizeSpec spec;
+  double shrink_margin = 1;
+  bool keep_icc = false;
+  std::vector<OutputFormat> formats;
+};
+
+/// What the resize stage does to each image.
+struct ResizeSettings {
+  explicit ResizeSettings(const Options& options);
+
+  std::vector<Geometry> sizes;  ///< empty: keep the size
+  ResizeOptions resizing;
+};
+
+/// One output of every file: its size and format, and how it is encoded
+/// (`encoding.format` and its metadata are filled per file).
+struct OutputRecipe {
+  OutputSpec spec;
+  EncodeOptions encoding;
+};
+
+/// What the encode stage writes for each file.
+struct OutputRecipes {
+  explicit OutputRecipes(const Options& options);
+
+  std::vector<OutputRecipe> recipes;
+  bool embed_icc = false;   ///< JPEG outputs carry the source's ICC profile
+  bool embed_exif = false;  ///< JPEG outputs carry the source's EXIF
+  const Options* naming;    ///< output_dir and the name template, for output_path()
+};
+
+/// Every stage's settings of one run.
+struct RunSettings {
+  explicit RunSettings(const Options& options)
+      : decode(options), resize(options), outputs(options) {}
+
+  DecodePolicy decode;
+  ResizeSettings resize;
+  OutputRecipes outputs;
+};
+
+}  // namespace imgflow::detail

@@ -1,0 +1,215 @@
+// The imgflow command as a user runs it: the real binary, real files, exit
+// codes, stderr lines, the JSON report and the outputs on disk.
+//
+// This file: --help, --version, usage and setup errors (exit 2, nothing written).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "support/imgflow_runner.hpp"
+#include "support/test_support.hpp"
+
+#include "cli/cli_helpers.hpp"
+
+namespace imgflow::test::cli {
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------------------
+// --help, --version, usage and setup errors (exit 2, nothing written)
+// ---------------------------------------------------------------------------
+
+TEST(CliUsage, HelpExitsZeroAndListsEveryOption) {
+  const auto r = imgflow({"--help"});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "Usage: imgflow [OPTIONS]")) << r.out;
+  EXPECT_TRUE(contains(r.out, "INPUT")) << r.out;
+  for (const char* option : {"-o,--output", "-s,--size", "-f,--format", "-q,--quality",
+                             "-r,--recursive", "-j,--threads", "--readers", "--writers", "--report",
+                             "--quiet", "--max-pixels", "--version", "-h,--help"}) {
+    EXPECT_TRUE(contains(r.out, option)) << "--help does not list " << option << ":\n" << r.out;
+  }
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(CliUsage, VersionPrintsVersion) {
+  const auto r = imgflow({"--version"});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(r.out, "0.1.0\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(CliUsage, MissingOutputIsUsageError) {
+  ScratchDir dir;
+  write_image(dir / "in" / "a.jpg", 40, 30);
+  const auto r = imgflow({"-s", "20x20", "-r", (dir / "in").string()});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "--output")) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(list_files(dir.path()), std::vector<std::string>{"in/a.jpg"});
+}
+
+TEST(CliUsage, MissingInputIsUsageError) {
+  ScratchDir dir;
+  const auto r = imgflow({"-o", (dir / "out").string()});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_TRUE(contains(r.err, "INPUT")) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+TEST(CliUsage, BadGeometryIsUsageErrorAndCreatesNothing) {
+  ScratchDir dir;
+  write_image(dir / "in" / "a.jpg", 40, 30);
+  for (const char* geometry : {"0x0", "abc", "0", "800x0", "x", "12y34", "800x600x2", ""}) {
+    SCOPED_TRACE(std::string("-s \"") + geometry + "\"");
+    const auto out = dir / "out";
+    const auto r = imgflow({"-s", geometry, "-o", out.string(), (dir / "in").string()});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    const auto err = lines_of(r.err);
+    ASSERT_EQ(err.size(), 1u) << describe(r);
+    EXPECT_TRUE(
+        starts_with(err[0],
+                    "imgflow: --size: expected WxH, W, Wx, xH, N%, N@, optionally ending in >, <, "
+                    "^ or ! (e.g. 800x600), got \"" +
+                        std::string(geometry) + "\": "))
+        << err[0];
+    EXPECT_FALSE(fs::exists(out)) << "the output directory was created";
+    EXPECT_EQ(list_files(dir.path()), std::vector<std::string>{"in/a.jpg"});
+  }
+}
+
+TEST(CliUsage, DecodeTuningOutOfRangeIsUsageError) {
+  ScratchDir dir;
+  write_image(dir / "in" / "a.jpg", 40, 30);
+  struct Case {
+    std::string option;
+    std::vector<std::string> bad, good;
+  };
+  for (const Case& c : {Case{"--progressive-bits", {"-2", "14", "all"}, {"-1", "0", "2"}},
+                        Case{"--shrink-margin", {"0.5", "9", "x"}, {"1", "1.6", "8"}},
+                        Case{"--max-memory", {"-1", "lots", "1.5G"}, {"0", "1", "512M"}}}) {
+    for (const auto& value : c.bad) {
+      SCOPED_TRACE(c.option + " " + value);
+      const auto r =
+          imgflow({"-o", (dir / "out").string(), c.option, value, (dir / "in" / "a.jpg").string()});
+      EXPECT_EQ(r.exit_code, 2) << describe(r);
+      EXPECT_TRUE(contains(r.err, c.option)) << r.err;
+      EXPECT_FALSE(fs::exists(dir / "out"));
+    }
+    for (const auto& value : c.good) {
+      const auto out = dir / "ok" / (c.option.substr(2) + value);
+      const auto r = imgflow(
+          {"-s", "20x20", "-o", out.string(), c.option, value, (dir / "in" / "a.jpg").string()});
+      EXPECT_EQ(r.exit_code, 0) << describe(r);
+      EXPECT_TRUE(fs::exists(out / "a.jpg")) << c.option << " " << value;
+    }
+  }
+}
+
+TEST(CliUsage, QualityOutOfRangeIsUsageError) {
+  ScratchDir dir;
+  write_image(dir / "in" / "a.jpg", 40, 30);
+  for (const char* quality : {"0", "101", "-5", "high"}) {
+    SCOPED_TRACE(std::string("-q ") + quality);
+    const auto r =
+        imgflow({"-o", (dir / "out").string(), "-q", quality, (dir / "in" / "a.jpg").string()});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_TRUE(contains(r.err, "--quality")) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "out"));
+  }
+}
+
+TEST(CliUsage, UnknownFormatNameIsUsageError) {
+  ScratchDir dir;
+  write_image(dir / "in" / "a.jpg", 40, 30);
+  for (const char* format : {"gif", "JPEG", "bmp", ""}) {
+    SCOPED_TRACE(std::string("-f \"") + format + "\"");
+    const auto r =
+        imgflow({"-o", (dir / "out").string(), "-f", format, (dir / "in" / "a.jpg").string()});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_EQ(r.err, "imgflow: --format: expected keep, jpeg, png, webp or tiff, got \"" +
+                         std::string(format) + "\"\n");
+    EXPECT_FALSE(fs::exists(dir / "out"));
+  }
+}
+
+TEST(CliUsage, BadThreadCountsAreUsageErrors) {
+  ScratchDir dir;
+  write_image(dir / "in" / "a.jpg", 40, 30);
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"-j", "-1"}, {"--readers", "0"}, {"--writers", "0"}, {"--writers", "65"}}) {
+    SCOPED_TRACE(bad[0] + " " + bad[1]);
+    const auto r =
+        imgflow({"-o", (dir / "out").string(), bad[0], bad[1], (dir / "in" / "a.jpg").string()});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_FALSE(fs::exists(dir / "out"));
+  }
+}
+
+TEST(CliUsage, OutputDirectoryThatCannotBeCreatedIsSetupError) {
+  ScratchDir dir;
+  write_image(dir / "in" / "a.jpg", 40, 30);
+  write_text(dir / "file", "a regular file\n");
+  // Below a regular file, and the regular file itself.
+  for (const fs::path& out : {dir / "file" / "out", dir / "file"}) {
+    SCOPED_TRACE(out.string());
+    const auto r = imgflow({"-s", "20x20", "-o", out.string(), (dir / "in").string()});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    const auto err = lines_of(r.err);
+    ASSERT_EQ(err.size(), 1u) << describe(r);
+    EXPECT_TRUE(starts_with(err[0], "imgflow: --output: cannot create directory " + out.string()))
+        << err[0];
+    EXPECT_EQ(read_text(dir / "file"), "a regular file\n");
+    EXPECT_EQ(list_files(dir.path()), (std::vector<std::string>{"file", "in/a.jpg"}));
+  }
+}
+
+// `-s` is repeatable, one value per occurrence: it must not swallow the
+// INPUT operands (or anything else) that follow it.
+TEST(CliUsage, SizeOptionTakesOneValuePerOccurrence) {
+  ScratchDir dir;
+  const auto in = dir / "in";
+  write_image(in / "a.jpg", 403, 299, 3, 1);
+  write_image(in / "b.jpg", 403, 299, 3, 2);
+  const std::vector<std::vector<std::string>> tails = {
+      {in.string()},                                       // imgflow -o OUT -s 100 in
+      {(in / "a.jpg").string(), (in / "b.jpg").string()},  // imgflow -o OUT -s 100 a b
+      {in.string(), "--quiet"},                            // imgflow -o OUT -s 100 in --quiet
+  };
+  int n = 0;
+  for (const auto& tail : tails) {
+    const auto out = dir / ("out" + std::to_string(++n));
+    std::vector<std::string> args{"--quiet", "-o", out.string(), "-s", "100"};
+    args.insert(args.end(), tail.begin(), tail.end());
+    SCOPED_TRACE("-s 100 followed by " + tail[0] + (tail.size() > 1 ? " " + tail[1] : ""));
+    const auto r = imgflow(args);
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(list_files(out), (std::vector<std::string>{"a.jpg", "b.jpg"}));
+    if (fs::exists(out / "a.jpg")) expect_decodes_to(out / "a.jpg", {100, 74});
+  }
+}
+
+}  // namespace
+}  // namespace imgflow::test::cli

@@ -1,0 +1,292 @@
+// The hostile-input catalogue (issue 4, "Batch jobs you can trust"): every
+// kind of bad input a batch job meets, each in a batch together with good
+// files, run through the REAL imgflow binary. Each case asserts:
+//   - exactly one stderr line `imgflow: <input>: <code>: <message>` with the
+//     expected stable code (then the summary line),
+//   - the good files' outputs present and decodable at the right size, and
+//     no other file (exact file set),
+//   - no partial or temporary file (nothing named "*.imgflow-*") anywhere,
+//   - a pre-existing output of the bad input untouched (byte for byte),
+//   - exit code 1 (0 for the inputs that are accepted with a warning).
+//
+// Cases marked PRODUCT BUG assert documented behaviour that the product did
+// not have when the case was written; "fixed in <commit>" where it has since
+// been fixed (the case then guards against a regression).
+//
+// This header: building hostile files, and the batch of two good files around them,
+// shared by tests/hostile/*_test.cpp (one file per section of the catalogue).
+#pragma once
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "support/imgflow_runner.hpp"
+#include "support/test_support.hpp"
+
+namespace imgflow::test::hostile {
+
+using Bytes = std::vector<std::uint8_t>;
+using json = nlohmann::json;
+
+// ---------------------------------------------------------------------------
+// Building hostile files
+// ---------------------------------------------------------------------------
+
+inline void put_be32(Bytes& v, std::uint32_t x) {
+  for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<std::uint8_t>(x >> s));
+}
+
+inline std::uint32_t get_be32(const Bytes& v, std::size_t i) {
+  return (std::uint32_t(v[i]) << 24) | (std::uint32_t(v[i + 1]) << 16) |
+         (std::uint32_t(v[i + 2]) << 8) | std::uint32_t(v[i + 3]);
+}
+
+struct PngChunk {
+  std::string type;
+  Bytes data;
+  bool bad_crc = false;
+};
+
+inline std::vector<PngChunk> png_chunks(const Bytes& png) {
+  std::vector<PngChunk> chunks;
+  std::size_t i = 8;
+  while (i + 12 <= png.size()) {
+    const std::uint32_t length = get_be32(png, i);
+    PngChunk c;
+    c.type.assign(png.begin() + static_cast<std::ptrdiff_t>(i + 4),
+                  png.begin() + static_cast<std::ptrdiff_t>(i + 8));
+    c.data.assign(png.begin() + static_cast<std::ptrdiff_t>(i + 8),
+                  png.begin() + static_cast<std::ptrdiff_t>(i + 8 + length));
+    chunks.push_back(std::move(c));
+    i += 12 + length;
+  }
+  return chunks;
+}
+
+inline Bytes png_assemble(const std::vector<PngChunk>& chunks) {
+  Bytes out = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  for (const auto& c : chunks) {
+    put_be32(out, static_cast<std::uint32_t>(c.data.size()));
+    Bytes typed(c.type.begin(), c.type.end());
+    typed.insert(typed.end(), c.data.begin(), c.data.end());
+    out.insert(out.end(), typed.begin(), typed.end());
+    const std::uint32_t crc = png_crc(typed.data(), typed.size());
+    put_be32(out, c.bad_crc ? crc ^ 0xDEADBEEFu : crc);
+  }
+  return out;
+}
+
+// A real PNG (noise, so that IDAT is large) with `edit` applied to its chunks.
+inline Bytes edited_png(int width, int height,
+                        const std::function<void(std::vector<PngChunk>&)>& edit) {
+  auto chunks = png_chunks(encoded_image(".png", width, height, 3, 21));
+  edit(chunks);
+  return png_assemble(chunks);
+}
+
+inline PngChunk& first_chunk(std::vector<PngChunk>& chunks, const std::string& type) {
+  for (auto& c : chunks) {
+    if (c.type == type) return c;
+  }
+  throw std::runtime_error("no " + type + " chunk");
+}
+
+inline void set_be32(Bytes& v, std::size_t i, std::uint32_t x) {
+  for (int k = 0; k < 4; ++k)
+    v[i + static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(x >> (24 - 8 * k));
+}
+
+// Offset of the first start-of-frame marker (FF C0..CF except C4, C8, CC).
+inline std::size_t jpeg_sof_offset(const Bytes& jpeg) {
+  std::size_t i = 2;
+  while (i + 4 <= jpeg.size()) {
+    if (jpeg[i] != 0xFF) throw std::runtime_error("not a marker");
+    const std::uint8_t m = jpeg[i + 1];
+    if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) return i;
+    i += 2 + ((std::size_t(jpeg[i + 2]) << 8) | jpeg[i + 3]);
+  }
+  throw std::runtime_error("no SOF marker");
+}
+
+// A real JPEG whose frame header declares `width`x`height`.
+inline Bytes jpeg_declaring(int width, int height) {
+  Bytes jpeg = encoded_image(".jpg", 64, 48, 3, 22);
+  const std::size_t sof = jpeg_sof_offset(jpeg);
+  jpeg[sof + 5] = static_cast<std::uint8_t>(height >> 8);
+  jpeg[sof + 6] = static_cast<std::uint8_t>(height);
+  jpeg[sof + 7] = static_cast<std::uint8_t>(width >> 8);
+  jpeg[sof + 8] = static_cast<std::uint8_t>(width);
+  return jpeg;
+}
+
+// A little-endian grayscale TIFF whose one strip claims width*height bytes,
+// of which only 2 KB are there.
+inline Bytes tiff_declaring(std::uint32_t width, std::uint32_t height) {
+  struct Entry {
+    std::uint16_t tag, type;
+    std::uint32_t value;
+  };
+  const std::vector<Entry> entries = {{256, 4, width}, {257, 4, height}, {258, 3, 8},
+                                      {259, 3, 1},     {262, 3, 1},      {273, 4, 0},
+                                      {277, 3, 1},     {278, 4, height}, {279, 4, width * height}};
+  const std::uint32_t data_offset = 8 + 2 + 12 * static_cast<std::uint32_t>(entries.size()) + 4;
+  Bytes out = {'I', 'I', 42, 0, 8, 0, 0, 0};
+  auto le16 = [&](std::uint32_t x) {
+    out.push_back(static_cast<std::uint8_t>(x));
+    out.push_back(static_cast<std::uint8_t>(x >> 8));
+  };
+  auto le32 = [&](std::uint32_t x) {
+    le16(x & 0xFFFF);
+    le16(x >> 16);
+  };
+  le16(static_cast<std::uint32_t>(entries.size()));
+  for (const auto& e : entries) {
+    le16(e.tag);
+    le16(e.type);
+    le32(1);
+    const std::uint32_t value = e.tag == 273 ? data_offset : e.value;
+    if (e.type == 3) {
+      le16(value);
+      le16(0);
+    } else {
+      le32(value);
+    }
+  }
+  le32(0);
+  for (int i = 0; i < 2048; ++i) out.push_back(static_cast<std::uint8_t>(i * 37));
+  return out;
+}
+
+inline Bytes text_bytes(const std::string& s) {
+  return Bytes(s.begin(), s.end());
+}
+
+inline Bytes pnm(const std::string& header, std::size_t payload) {
+  Bytes out = text_bytes(header);
+  for (std::size_t i = 0; i < payload; ++i) out.push_back(static_cast<std::uint8_t>(i * 13));
+  return out;
+}
+
+// A BMP info header declaring `width` x 1 (24-bit), with 16 bytes of pixels.
+inline Bytes bmp_declaring(std::int32_t width) {
+  Bytes out = {'B', 'M'};
+  auto le32 = [&](std::uint32_t x) {
+    for (int s = 0; s < 32; s += 8) out.push_back(static_cast<std::uint8_t>(x >> s));
+  };
+  auto le16 = [&](std::uint32_t x) {
+    out.push_back(static_cast<std::uint8_t>(x));
+    out.push_back(static_cast<std::uint8_t>(x >> 8));
+  };
+  le32(70);
+  le32(0);
+  le32(54);
+  le32(40);
+  le32(static_cast<std::uint32_t>(width));
+  le32(1);
+  le16(1);
+  le16(24);
+  for (int i = 0; i < 6; ++i) le32(0);
+  for (int i = 0; i < 16; ++i) out.push_back(0x80);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// The batch: two good files around the hostile input(s)
+// ---------------------------------------------------------------------------
+
+// Good files and the outputs they must give under `-s 64x64`.
+struct GoodFile {
+  const char* name;
+  int width, height, channels;
+  cv::Size output;
+};
+const GoodFile kGood[] = {{"good1.jpg", 320, 240, 3, {64, 48}},
+                          {"good2.png", 200, 100, 4, {64, 32}}};
+
+// A pre-existing output (a valid 10x10 JPEG) that a failing input must not touch.
+inline Bytes previous_output() {
+  return encoded_image(".jpg", 10, 10, 3, 99);
+}
+
+class Batch {
+ public:
+  Batch() {
+    fs::create_directories(in());
+    for (const auto& g : kGood) {
+      write_bytes(in() / g.name, encoded_image(fs::path(g.name).extension().string(), g.width,
+                                               g.height, g.channels, 7));
+    }
+  }
+  fs::path in() const { return dir_ / "in"; }
+  fs::path out() const { return dir_ / "out"; }
+  const ScratchDir& dir() const { return dir_; }
+
+  /// Puts an earlier output at out/NAME, to check that it is left alone.
+  void put_previous_output(const std::string& name) {
+    previous_ = out() / name;
+    write_bytes(previous_, previous_output());
+  }
+
+  /// imgflow -s 64x64 -o OUT good1 BAD... good2 (absolute paths: outputs are
+  /// named after the file name alone).
+  RunResult run(const std::vector<std::string>& bad, RunSpec spec = RunSpec()) const {
+    std::vector<std::string> args = {"-s", "64x64", "-o", out().string(),
+                                     (in() / kGood[0].name).string()};
+    args.insert(args.end(), bad.begin(), bad.end());
+    args.push_back((in() / kGood[1].name).string());
+    args.insert(args.begin(), spec.args.begin(), spec.args.end());
+    spec.args = args;
+    return run_imgflow(spec);
+  }
+
+  /// The good outputs are there and decode; besides them only `extra` (and
+  /// the previous output) exist; no temporaries anywhere; the previous output
+  /// is byte-identical.
+  void expect_outputs(const std::vector<std::string>& extra = {}) const {
+    std::vector<std::string> expected = extra;
+    for (const auto& g : kGood) expected.push_back(g.name);
+    if (!previous_.empty()) expected.push_back(previous_.lexically_relative(out()).string());
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(list_files(out()), expected);
+    for (const auto& g : kGood) EXPECT_EQ(decoded_size(out() / g.name), g.output) << g.name;
+    EXPECT_EQ(temporaries_in(dir_.path()), std::vector<std::string>{});
+    if (!previous_.empty()) {
+      EXPECT_EQ(read_bytes(previous_), previous_output()) << previous_ << " was changed";
+    }
+  }
+
+ private:
+  ScratchDir dir_;
+  fs::path previous_;
+};
+
+// Stderr holds exactly one line per failed input, `imgflow: <input>: <code>: <message>`
+// (in `failures` order, which is the batch order), then the summary.
+inline void expect_failure_lines(const RunResult& r,
+                                 const std::vector<std::pair<std::string, std::string>>& failures,
+                                 std::size_t total) {
+  const auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), failures.size() + 1) << describe(r);
+  for (std::size_t i = 0; i < failures.size(); ++i) {
+    const std::string prefix = "imgflow: " + failures[i].first + ": " + failures[i].second + ": ";
+    EXPECT_TRUE(starts_with(lines[i], prefix))
+        << "expected a line starting \"" << prefix << "\", got \"" << lines[i] << "\"";
+    EXPECT_GT(lines[i].size(), prefix.size()) << "no message: " << lines[i];
+  }
+  EXPECT_TRUE(is_summary_line(lines.back(), total, total - failures.size(), failures.size(), 0))
+      << lines.back();
+}
+
+}  // namespace imgflow::test::hostile
