@@ -129,8 +129,10 @@ std::vector<std::string> Options::validate() const {
          "K/N with 1 <= K <= N", std::to_string(shard.index) + "/" + std::to_string(shard.count));
   expect(png_compression >= 0 && png_compression <= 9, "--png-compression", "0 to 9",
          std::to_string(png_compression));
+  char margin[32];  // shortest form that reads back: "0.5", not "0.500000"
+  const auto written = std::to_chars(margin, margin + sizeof margin, shrink_margin).ptr;
   expect(shrink_margin >= 1.0 && shrink_margin <= 8.0, "--shrink-margin", "1 to 8",
-         std::to_string(shrink_margin));
+         std::string(margin, written));
   expect(progressive_bits >= -1 && progressive_bits <= 13, "--progressive-bits", "-1 to 13",
          std::to_string(progressive_bits));
   expect(!formats.empty(), "--format", "at least one format", "none");

@@ -140,6 +140,31 @@ TEST(CliUsage, QualityOutOfRangeIsUsageError) {
   }
 }
 
+// A value out of range and a name not in a list read alike: one line,
+// "imgflow: <option>: expected <what>, got <value>", from Options::validate().
+TEST(CliUsage, RangeAndNameErrorsShareOneFormat) {
+  ScratchDir dir;
+  write_image(dir / "in" / "a.jpg", 40, 30);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"-q", "0"}, "imgflow: --quality: expected 1 to 100, got 0"},
+      {{"--png-compression", "10"}, "imgflow: --png-compression: expected 0 to 9, got 10"},
+      {{"--shrink-margin", "0.5"}, "imgflow: --shrink-margin: expected 1 to 8, got 0.5"},
+      {{"--progressive-bits", "14"}, "imgflow: --progressive-bits: expected -1 to 13, got 14"},
+      {{"-f", "gif"}, "imgflow: --format: expected "},
+  };
+  for (const auto& [args, message] : cases) {
+    SCOPED_TRACE(args[0] + " " + args[1]);
+    std::vector<std::string> all = {"-o", (dir / "out").string(), args[0], args[1],
+                                    (dir / "in" / "a.jpg").string()};
+    const auto r = imgflow(all);
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    const auto lines = lines_of(r.err);
+    ASSERT_EQ(lines.size(), 1u) << r.err;
+    EXPECT_TRUE(starts_with(lines[0], message)) << lines[0];
+    EXPECT_FALSE(fs::exists(dir / "out"));
+  }
+}
+
 TEST(CliUsage, UnknownFormatNameIsUsageError) {
   ScratchDir dir;
   write_image(dir / "in" / "a.jpg", 40, 30);
