@@ -48,6 +48,11 @@ struct Options {
   /// Files and/or directories. Directories contribute their image files
   /// (by extension); explicitly named files are always processed.
   std::vector<std::filesystem::path> inputs;
+  /// A file naming more inputs after `inputs`, one path a line ("-": standard
+  /// input). It is read as the run goes, so a list of millions of paths is
+  /// never held whole. Empty: none.
+  std::filesystem::path files_from;
+  bool files_from_nul = false;  ///< files_from separates its paths by NUL (find -print0)
   /// Where outputs go; created if missing. Outputs mirror the input-relative paths.
   std::filesystem::path output_dir;
   /// Boxes to fit inside. Empty: keep the size (re-encode only). Several:

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,16 +37,61 @@ std::string name_template(const Options& options);
 std::filesystem::path output_path(const PlannedFile& file, const Options& options,
                                   const OutputSpec& spec, Format format, Size size);
 
-/// Lists the inputs (descending into directories when `options.recursive`),
-/// in a stable sorted order, never scanning the output directory itself, and
-/// keeps only `options.shard`'s share. Named paths that do not exist are kept:
-/// they fail per file when read. A named relative path keeps its folders
-/// (photos/a/x.jpg → OUT/photos/a/x.jpg); an absolute one keeps only its name.
+/// Lists the inputs one at a time, in a stable sorted order, while the run
+/// goes: `options.inputs` in turn (a directory's image files by name, sorted,
+/// descending into its folders when `options.recursive`, never into the output
+/// directory or hidden folders), then the paths of `options.files_from` as
+/// they are read; only `options.shard`'s share is kept. Named paths that do not
+/// exist are kept: they fail per file when read. A named relative path keeps
+/// its folders (photos/a/x.jpg → OUT/photos/a/x.jpg); an absolute one keeps
+/// only its name. Memory: the names of the folders being walked, never the
+/// whole list.
+class InputLister {
+ public:
+  /// Throws imgflow::Error{usage} if `options.files_from` cannot be opened.
+  explicit InputLister(const Options& options);
+  ~InputLister();
+  InputLister(const InputLister&) = delete;
+  InputLister& operator=(const InputLister&) = delete;
+
+  /// The next input, or std::nullopt once all are listed.
+  std::optional<PlannedFile> next();
+
+ private:
+  struct Walk;
+  std::unique_ptr<Walk> walk_;
+};
+
+/// All of InputLister's inputs at once.
 std::vector<PlannedFile> plan_inputs(const Options& options);
 
-/// Checks a plan before any work: two inputs that would write the same output,
-/// or an output that would overwrite an input. Throws imgflow::Error{usage}
-/// naming the first conflict.
+/// The outputs of a run's inputs so far, to refuse an input whose outputs
+/// would meet another's or replace an input. It keeps a 64-bit hash of each
+/// resolved path, not the paths: a few bytes a file.
+class OutputClaims {
+ public:
+  explicit OutputClaims(const Options& options);
+  ~OutputClaims();
+  OutputClaims(const OutputClaims&) = delete;
+  OutputClaims& operator=(const OutputClaims&) = delete;
+
+  /// Records `file` as an input of the run.
+  void add_input(const PlannedFile& file);
+  /// Claims `file`'s expected outputs. Empty when they are its own; else why
+  /// not: an earlier input writes one of them, or one would replace an input
+  /// of the run (one added, a named one, or an existing file in a folder being
+  /// listed), or an earlier input's output replaces this input. A refused file
+  /// claims nothing.
+  std::string claim(const PlannedFile& file);
+
+ private:
+  struct Keys;
+  std::unique_ptr<Keys> keys_;
+};
+
+/// Checks a whole plan before any work: two inputs that would write the same
+/// output, or an output that would overwrite an input. Throws
+/// imgflow::Error{usage} naming the first conflict.
 void check_plan(const std::vector<PlannedFile>& plan, const Options& options);
 
 /// The output paths a planned file is expected to get, one per output spec.

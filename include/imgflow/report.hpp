@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -67,5 +68,35 @@ std::string to_json_line(const FileReport& file);
 /// Writes the JSON report atomically (temporary file + rename).
 /// Throws imgflow::Error{ErrorCode::write_error}.
 void write_report(const Report& report, const std::filesystem::path& path);
+
+/// The JSON report written while a run goes, so that a run over millions of
+/// files holds none of their entries: add() appends each file's entry as it
+/// comes, finish() fills in the summary and puts the document in place. The
+/// result parses to the same JSON as to_json() (the layout differs only in
+/// blanks). Every member throws imgflow::Error{ErrorCode::write_error}.
+class ReportWriter {
+ public:
+  /// A report file, made beside `path` and renamed over it by finish(), so a
+  /// reader sees the old report or the whole new one; its folder is created
+  /// when missing. A path that is not a regular file (a FIFO, /dev/stdout) is
+  /// written like the file descriptor below.
+  explicit ReportWriter(const std::filesystem::path& path);
+  /// An open file descriptor that may not seek (standard output, a pipe): the
+  /// entries wait in an unnamed temporary file, and finish() writes the whole
+  /// document to `fd` (which stays open).
+  explicit ReportWriter(int fd);
+  ~ReportWriter();  ///< without finish(), leaves no file behind
+  ReportWriter(const ReportWriter&) = delete;
+  ReportWriter& operator=(const ReportWriter&) = delete;
+
+  /// Appends one file's entry (call in planning order).
+  void add(const FileReport& file);
+  /// Writes the summary and completes the document.
+  void finish(const Summary& summary);
+
+ private:
+  struct Sink;
+  std::unique_ptr<Sink> sink_;
+};
 
 }  // namespace imgflow

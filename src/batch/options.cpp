@@ -115,7 +115,7 @@ std::vector<std::string> Options::validate() const {
   auto expect = [&](bool ok, const char* option, const char* what, const std::string& got) {
     if (!ok) problems.push_back(std::string(option) + ": expected " + what + ", got " + got);
   };
-  expect(!inputs.empty(), "INPUT", "at least one file or directory", "none");
+  expect(!inputs.empty() || !files_from.empty(), "INPUT", "at least one file or directory", "none");
   expect(!output_dir.empty(), "--output", "a directory", "nothing");
   expect(quality >= 1 && quality <= 100, "--quality", "1 to 100", std::to_string(quality));
   expect(threads >= 0 && threads <= 1024, "--threads", "0 (all cores) to 1024",

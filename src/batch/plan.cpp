@@ -1,12 +1,14 @@
-// Planning: listing input files and mapping each to its output paths.
+// Planning: where each input's outputs go, and which inputs may not write
+// them (listing the inputs is input_lister.cpp).
 #include "imgflow/plan.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <functional>
 #include <optional>
+#include <string_view>
 #include <system_error>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "core/format_table.hpp"
@@ -15,15 +17,6 @@
 namespace imgflow {
 namespace fs = std::filesystem;
 namespace {
-
-bool is_output_dir(const fs::path& dir, const fs::path& output_dir) {
-  std::error_code ec;
-  return fs::equivalent(dir, output_dir, ec);
-}
-
-void add_planned(std::vector<PlannedFile>& plan, const fs::path& input, const fs::path& relative) {
-  plan.push_back(PlannedFile{input, relative});
-}
 
 // {size} in a file name: the geometry as written, with the characters that
 // are awkward in file names (>, <, ^, !, %, @, /) spelled out or replaced.
@@ -89,73 +82,7 @@ std::string expand(std::string_view pattern, const PlannedFile& file, const Opti
   return out;
 }
 
-void scan_directory(std::vector<PlannedFile>& plan, const Options& options, const fs::path& root) {
-  std::vector<fs::path> found;
-  std::error_code ec;
-  auto consider = [&](const fs::directory_entry& entry) {
-    std::error_code type_ec;
-    const auto name = entry.path().filename().string();
-    if (name.empty() || name[0] == '.') return;  // hidden files and our own temporaries
-    if (entry.is_regular_file(type_ec) && has_image_extension(entry.path())) {
-      found.push_back(entry.path());
-    }
-  };
-  if (options.recursive) {
-    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
-    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      const auto& entry = *it;
-      std::error_code type_ec;
-      if (entry.is_directory(type_ec)) {
-        const auto name = entry.path().filename().string();
-        // Never read our own outputs back as inputs, nor hidden folders.
-        if ((!name.empty() && name[0] == '.') || is_output_dir(entry.path(), options.output_dir)) {
-          it.disable_recursion_pending();
-        }
-        continue;
-      }
-      consider(entry);
-    }
-  } else {
-    for (fs::directory_iterator it(root, ec); !ec && it != fs::directory_iterator();
-         it.increment(ec)) {
-      consider(*it);
-    }
-  }
-  std::sort(found.begin(), found.end());
-  for (const auto& path : found) add_planned(plan, path, path.lexically_relative(root));
-}
-
-// Where a named file's outputs go: a relative path keeps its folders (as
-// `find photos | imgflow --files-from -` expects); an absolute path or one
-// that climbs out with ".." keeps only its name.
-fs::path named_relative(const fs::path& input) {
-  const fs::path normal = input.lexically_normal();
-  if (normal.is_absolute() || normal.empty() || *normal.begin() == "..") return input.filename();
-  return normal;
-}
-
 }  // namespace
-
-bool has_image_extension(const fs::path& path) {
-  return detail::format_from_extension(path.extension().string()) != Format::unknown;
-}
-
-std::vector<PlannedFile> plan_inputs(const Options& options) {
-  std::vector<PlannedFile> plan;
-  for (const auto& input : options.inputs) {
-    std::error_code ec;
-    if (fs::is_directory(input, ec)) {
-      scan_directory(plan, options, input);
-    } else {
-      // Named files are always processed; if missing, they fail when read.
-      add_planned(plan, input, named_relative(input));
-    }
-  }
-  if (options.shard.count > 0) {
-    std::erase_if(plan, [&](const PlannedFile& f) { return !in_shard(f, options.shard); });
-  }
-  return plan;
-}
 
 bool in_shard(const PlannedFile& file, const Shard& shard) {
   if (shard.count <= 0) return true;
@@ -206,32 +133,106 @@ std::vector<std::optional<fs::path>> expected_outputs(const PlannedFile& file,
   return out;
 }
 
-void check_plan(const std::vector<PlannedFile>& plan, const Options& options) {
-  std::unordered_map<std::string, const PlannedFile*> owners;
-  std::unordered_set<std::string> inputs;
-  // A path that cannot be resolved (a symlink loop) is compared as written;
-  // reading it fails later, per file.
-  auto key = [](const fs::path& p) {
+// Paths are compared resolved: the folder through its symbolic links (one
+// look-up per folder, kept for the next file: inputs come folder by folder),
+// the name as written. A rename replaces a link, not what it points to, so an
+// output over a link leaves the linked file alone.
+struct OutputClaims::Keys {
+  explicit Keys(const Options& o) : options(o) {
+    for (const auto& input : options.inputs) {
+      std::error_code ec;
+      if (fs::is_directory(input, ec)) {
+        roots.push_back(folder_key(input));
+      } else {
+        inputs.insert(hash(key(input)));  // named inputs are known at once
+      }
+    }
+    output_dir = folder_key(options.output_dir);
+  }
+
+  std::string folder_key(const fs::path& folder) {
+    const fs::path dir = folder.empty() ? fs::path(".") : folder;
+    if (dir == cached_folder) return cached_key;
     std::error_code ec;
-    const fs::path resolved = fs::weakly_canonical(p, ec);
-    return (ec ? fs::absolute(p, ec).lexically_normal() : resolved).string();
-  };
-  for (const auto& file : plan) inputs.insert(key(file.input));
+    fs::path resolved = fs::weakly_canonical(dir, ec);
+    if (ec) resolved = fs::absolute(dir, ec).lexically_normal();
+    cached_folder = dir;
+    cached_key = resolved.string();
+    if (cached_key.empty() || cached_key.back() != '/') cached_key += '/';
+    return cached_key;
+  }
+  std::string key(const fs::path& path) {
+    return folder_key(path.parent_path()) + path.filename().string();
+  }
+  static std::uint64_t hash(const std::string& key) { return std::hash<std::string>{}(key); }
+
+  // Would listing the run's input folders pick up this existing file?
+  bool listed_later(const std::string& output_key, const fs::path& output) const {
+    const auto name = output.filename().string();
+    if (name.empty() || name[0] == '.' || !has_image_extension(output)) return false;
+    for (const auto& root : roots) {
+      if (!output_key.starts_with(root)) continue;
+      const std::string_view below = std::string_view(output_key).substr(root.size());
+      if (!options.recursive && below.find('/') != std::string_view::npos) continue;
+      // The output folder is not listed, unless it is the input folder itself.
+      if (root != output_dir && output_key.starts_with(output_dir)) continue;
+      if (below.find("/.") != std::string_view::npos) continue;  // in a hidden folder
+      std::error_code ec;
+      if (fs::is_regular_file(output, ec)) return true;
+    }
+    return false;
+  }
+
+  const Options& options;
+  std::unordered_set<std::uint64_t> inputs;
+  std::unordered_set<std::uint64_t> outputs;
+  std::vector<std::string> roots;  // input folders, resolved, ending in '/'
+  std::string output_dir;
+  fs::path cached_folder;
+  std::string cached_key;
+};
+
+OutputClaims::OutputClaims(const Options& options) : keys_(std::make_unique<Keys>(options)) {}
+
+OutputClaims::~OutputClaims() = default;
+
+void OutputClaims::add_input(const PlannedFile& file) {
+  keys_->inputs.insert(Keys::hash(keys_->key(file.input)));
+}
+
+std::string OutputClaims::claim(const PlannedFile& file) {
+  Keys& k = *keys_;
+  const std::uint64_t input = Keys::hash(k.key(file.input));
+  if (k.outputs.count(input)) {
+    return "an earlier input of this run writes its output over this input; choose another "
+           "output directory";
+  }
+  std::vector<std::uint64_t> claimed;
+  for (const auto& planned : expected_outputs(file, k.options)) {
+    if (!planned) continue;  // named after the pixel size: checked when written
+    const fs::path& output = *planned;
+    const std::string key = k.key(output);
+    const std::uint64_t h = Keys::hash(key);
+    if (h == input || k.inputs.count(h) || k.listed_later(key, output)) {
+      return "output " + output.string() +
+             " would overwrite an input; choose another output directory";
+    }
+    if (k.outputs.count(h) || std::find(claimed.begin(), claimed.end(), h) != claimed.end()) {
+      return "this input and an earlier one would both write " + output.string() +
+             "; rename one or choose another format";
+    }
+    claimed.push_back(h);
+  }
+  k.outputs.insert(claimed.begin(), claimed.end());
+  return {};
+}
+
+void check_plan(const std::vector<PlannedFile>& plan, const Options& options) {
+  OutputClaims claims(options);
+  for (const auto& file : plan) claims.add_input(file);
   for (const auto& file : plan) {
-    for (const auto& planned : expected_outputs(file, options)) {
-      if (!planned) continue;  // named after the pixel size: checked when written
-      const fs::path& output = *planned;
-      const auto k = key(output);
-      if (inputs.count(k)) {
-        throw Error(ErrorCode::usage, "output " + output.string() + " would overwrite an input; " +
-                                          "choose another --output directory");
-      }
-      const auto [it, inserted] = owners.emplace(k, &file);
-      if (!inserted) {
-        throw Error(ErrorCode::usage, "inputs " + it->second->input.string() + " and " +
-                                          file.input.string() + " would both write " +
-                                          output.string() + "; rename one or use another --format");
-      }
+    if (auto conflict = claims.claim(file); !conflict.empty()) {
+      throw Error(ErrorCode::usage, file.input.string() + ": " + conflict);
     }
   }
 }

@@ -1,8 +1,14 @@
-// The run report as JSON (schema version 1).
+// The run report as JSON (schema version 1), whole or streamed.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <fstream>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <span>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -120,49 +126,175 @@ json file_entry(const FileReport& f) {
   return entry;
 }
 
+json summary_entry(const Summary& s) {
+  return {{"total", s.total},
+          {"ok", s.ok},
+          {"failed", s.failed},
+          {"skipped", s.skipped},
+          {"seconds", s.seconds},
+          {"cancelled", s.cancelled},
+          {"stopped_on_errors", s.stopped_on_errors}};
+}
+
+// Paths are bytes on Linux: invalid UTF-8 is shown as U+FFFD, and put_path()
+// has kept the exact bytes beside it.
+std::string dump(const json& value, int indent) {
+  return value.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+// `value` as to_json() lays it out `depth` levels deep (two spaces a level).
+std::string nested(const json& value, int depth) {
+  std::string text = dump(value, 2);
+  const std::string margin(static_cast<std::size_t>(2 * depth), ' ');
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (const char c : text) {  // JSON strings hold no raw newline: each one starts a line
+    out += c;
+    if (c == '\n') out += margin;
+  }
+  return out;
+}
+
+std::span<const std::uint8_t> as_bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
 }  // namespace
 
 std::string to_json(const Report& report, int indent) {
   json files = json::array();
   for (const auto& f : report.files) files.push_back(file_entry(f));
-  const auto& s = report.summary;
-  json doc = {{"version", 1},
-              {"summary",
-               {{"total", s.total},
-                {"ok", s.ok},
-                {"failed", s.failed},
-                {"skipped", s.skipped},
-                {"seconds", s.seconds},
-                {"cancelled", s.cancelled},
-                {"stopped_on_errors", s.stopped_on_errors}}},
-              {"files", std::move(files)}};
-  // Paths are bytes on Linux: invalid UTF-8 is shown as U+FFFD, and put_path()
-  // has kept the exact bytes beside it.
-  return doc.dump(indent, ' ', false, json::error_handler_t::replace);
+  json doc = {
+      {"version", 1}, {"summary", summary_entry(report.summary)}, {"files", std::move(files)}};
+  return dump(doc, indent);
 }
 
 std::string to_json_line(const FileReport& file) {
-  return file_entry(file).dump(-1, ' ', false, json::error_handler_t::replace);
+  return dump(file_entry(file), -1);
 }
 
 void write_report(const Report& report, const std::filesystem::path& path) {
-  const std::string text = to_json(report) + "\n";
-  // A device or pipe (/dev/stdout, a FIFO) is written to directly: renaming
-  // a temporary file over it would replace it.
+  ReportWriter writer(path);
+  for (const auto& file : report.files) writer.add(file);
+  writer.finish(report.summary);
+}
+
+// Where the streamed document goes. A regular file is written in place with
+// room kept for the summary, which is only known at the end; a descriptor that
+// cannot seek gets the entries spooled and the document written whole.
+struct ReportWriter::Sink {
+  // Room for the summary: seven fields, numbers of at most 20 digits.
+  static constexpr std::size_t kSummaryRoom = 400;
+  static constexpr std::size_t kBufferBytes = 1 << 16;
+
+  std::optional<AtomicFile> file;  // a regular file
+  int fd = -1;                     // or a descriptor, with a spool
+  bool owns_fd = false;
+  std::FILE* spool = nullptr;
+  std::string buffer;  // entries not yet written out
+  bool any_entry = false;
+
+  ~Sink() {
+    if (spool) std::fclose(spool);
+    if (owns_fd) ::close(fd);
+  }
+
+  // Everything before the first entry; at least `room` bytes up to the comma
+  // after the summary, blanks filling the rest.
+  static std::string head(const Summary& summary, std::size_t room) {
+    std::string text = "{\n  \"version\": 1,\n  \"summary\": " + nested(summary_entry(summary), 1);
+    if (text.size() < room) text.append(room - text.size(), ' ');
+    return text + ",\n  \"files\": [";
+  }
+  static constexpr std::string_view tail() { return "\n  ]\n}\n"; }
+
+  void start_spool(int descriptor, bool owned) {
+    fd = descriptor;
+    owns_fd = owned;
+    spool = std::tmpfile();
+    if (!spool) {
+      throw Error(
+          ErrorCode::write_error,
+          std::string("cannot make a temporary file for the report: ") + std::strerror(errno));
+    }
+  }
+
+  void flush() {
+    if (buffer.empty()) return;
+    if (file) {
+      file->append(as_bytes(buffer));
+    } else if (std::fwrite(buffer.data(), 1, buffer.size(), spool) != buffer.size()) {
+      throw Error(ErrorCode::write_error, "cannot write the report's temporary file");
+    }
+    buffer.clear();
+  }
+
+  void write_fd(std::string_view text) const {
+    while (!text.empty()) {
+      const ssize_t n = ::write(fd, text.data(), text.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        throw Error(ErrorCode::write_error,
+                    std::string("cannot write the report: ") + std::strerror(errno));
+      }
+      text.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+};
+
+ReportWriter::ReportWriter(const std::filesystem::path& path) : sink_(std::make_unique<Sink>()) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    out.flush();
-    if (!out) throw Error(ErrorCode::write_error, "cannot write the report to " + path.string());
+    // A device or pipe is written to directly: renaming over it would replace it.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+      throw Error(ErrorCode::write_error,
+                  "cannot open " + path.string() + ": " + std::strerror(errno));
+    }
+    sink_->start_spool(fd, true);
     return;
   }
   // Like the output directory, the report's folder is made when missing
   // (`--report reports/$TASK.json` in a job array's fresh folder).
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  write_file_atomic(path,
-                    std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  sink_->file.emplace(path);
+  sink_->file->append(as_bytes(Sink::head(Summary{}, Sink::kSummaryRoom)));
+}
+
+ReportWriter::ReportWriter(int fd) : sink_(std::make_unique<Sink>()) {
+  sink_->start_spool(fd, false);
+}
+
+ReportWriter::~ReportWriter() = default;
+
+void ReportWriter::add(const FileReport& file) {
+  sink_->buffer += sink_->any_entry ? ",\n    " : "\n    ";
+  sink_->buffer += nested(file_entry(file), 2);
+  sink_->any_entry = true;
+  if (sink_->buffer.size() >= Sink::kBufferBytes) sink_->flush();
+}
+
+void ReportWriter::finish(const Summary& summary) {
+  Sink& sink = *sink_;
+  sink.flush();
+  if (sink.file) {
+    sink.file->overwrite(0, as_bytes(Sink::head(summary, Sink::kSummaryRoom)));
+    sink.file->append(as_bytes(Sink::tail()));
+    sink.file->commit();
+    sink.file.reset();
+    return;
+  }
+  sink.write_fd(Sink::head(summary, 0));
+  if (std::fflush(sink.spool) != 0 || std::fseek(sink.spool, 0, SEEK_SET) != 0) {
+    throw Error(ErrorCode::write_error, "cannot read back the report's temporary file");
+  }
+  char chunk[1 << 16];
+  std::size_t n = 0;
+  while ((n = std::fread(chunk, 1, sizeof chunk, sink.spool)) > 0) {
+    sink.write_fd({chunk, n});
+  }
+  sink.write_fd(Sink::tail());
 }
 
 }  // namespace imgflow

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
@@ -78,12 +79,21 @@ int main(int argc, char** argv) {
         for (const auto& p : problems) print_error(p);
         return kExitUsage;
       }
-      imgflow::cli::print_plan(options);
-      return kExitOk;
+      return imgflow::cli::print_plan(options) == 0 ? kExitOk : kExitFileFailed;
     } catch (const imgflow::Error& e) {
       print_error(e.what());
       return kExitUsage;
     }
+  }
+
+  // The report is opened first: one that cannot be written stops the run
+  // before any work, like a bad option.
+  std::optional<imgflow::cli::ReportOutput> report_output;
+  try {
+    report_output.emplace(line.report_path);
+  } catch (const imgflow::Error& e) {
+    print_error("--report: " + std::string(e.what()));
+    return kExitUsage;
   }
 
   // Decoded photos are large, short-lived buffers. glibc's adaptive mmap
@@ -103,6 +113,8 @@ int main(int argc, char** argv) {
   imgflow::cli::ProgressBar bar(!quiet && ::isatty(STDERR_FILENO));
   imgflow::RunCallbacks callbacks;
   callbacks.cancellation = &g_cancellation;
+  callbacks.keep_files = false;  // streamed into the report instead
+  callbacks.count_inputs = bar.enabled();
   callbacks.on_file_done = [&](const imgflow::FileReport& file, const imgflow::Progress& progress) {
     if (file.status == imgflow::FileStatus::failed) {
       bar.print_line("imgflow: " + file.input.string() + ": " +
@@ -115,6 +127,14 @@ int main(int argc, char** argv) {
     }
     if (log_json) std::cout << imgflow::to_json_line(file) << '\n' << std::flush;
     bar.update(progress);
+  };
+  callbacks.on_file_reported = [&](const imgflow::FileReport& file) {
+    // Files the run never reached (interrupted, --max-errors) get their line
+    // too, so --log-json has one object for every file, like the report.
+    if (log_json && file.error == imgflow::ErrorCode::cancelled) {
+      std::cout << imgflow::to_json_line(file) << '\n' << std::flush;
+    }
+    report_output->add(file);
   };
 
   imgflow::Report report;
@@ -134,18 +154,8 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  // Files the run never reached (interrupted, --max-errors) get their line
-  // too, so --log-json has one object for every file, like the report.
-  if (log_json) {
-    for (const auto& file : report.files) {
-      if (file.error == imgflow::ErrorCode::cancelled) {
-        std::cout << imgflow::to_json_line(file) << '\n';
-      }
-    }
-    std::cout << std::flush;
-  }
   int rc = report.summary.failed ? kExitFileFailed : kExitOk;
-  if (!imgflow::cli::write_report(report, line.report_path)) rc = kExitFileFailed;
+  if (!report_output->finish(report.summary)) rc = kExitFileFailed;
   if (!quiet) imgflow::cli::print_summary(report.summary);
   if (report.summary.cancelled) return 128 + (g_signal ? g_signal : SIGINT);
   return rc;

@@ -1,8 +1,5 @@
 #include "cli/options_cli.hpp"
 
-#include <fstream>
-#include <iostream>
-
 #include "codec/encode_names.hpp"
 #include "core/format_table.hpp"
 #include "core/name_list.hpp"
@@ -10,29 +7,8 @@
 #include "resize/resize_names.hpp"
 
 namespace imgflow::cli {
-namespace {
 
 using detail::choices_of;
-
-// Paths from --files-from: one a line, or NUL-separated with -0 ("-" is stdin).
-std::vector<std::string> read_path_list(const std::string& source, bool nul_separated) {
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  if (source != "-") {
-    file.open(source, std::ios::binary);
-    if (!file) throw Error(ErrorCode::usage, "--files-from: cannot read " + source);
-    in = &file;
-  }
-  std::vector<std::string> paths;
-  std::string line;
-  while (std::getline(*in, line, nul_separated ? '\0' : '\n')) {
-    if (!nul_separated && !line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) paths.push_back(line);
-  }
-  return paths;
-}
-
-}  // namespace
 
 OptionsCli::OptionsCli(CLI::App& app)
     : fit_(detail::name_of(detail::fit_names(), line_.options.fit)),
@@ -157,9 +133,8 @@ CommandLine OptionsCli::command_line() {
   o.filter = parse_filter(filter_);
   o.background = parse_color(background_);
   if (!shard_.empty()) o.shard = parse_shard(shard_);
-  if (!files_from_.empty()) {
-    for (auto& path : read_path_list(files_from_, nul_separated_)) inputs_.push_back(path);
-  }
+  o.files_from = files_from_;
+  o.files_from_nul = nul_separated_;
   o.inputs.assign(inputs_.begin(), inputs_.end());
   o.output_dir = output_dir_;
   o.fsync = !no_fsync_;

@@ -16,7 +16,9 @@ void ProgressBar::update(const Progress& progress) {
   last_ = progress;
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (progress.done < progress.total && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  if ((progress.done < progress.total || !progress.total_known) &&
+      now - last_draw_ < std::chrono::milliseconds(100))
+    return;
   last_draw_ = now;
   draw();
 }
@@ -53,8 +55,9 @@ void ProgressBar::draw() {
   if (rate > 0) eta = format_duration(double(last_.total - last_.done) / rate);
   std::string failed;
   if (last_.failed) failed = "  " + std::to_string(last_.failed) + " failed";
-  std::fprintf(out_, "\r\033[K[%s] %zu/%zu  %.1f img/s  ETA %s%s", bar.c_str(), last_.done,
-               last_.total, rate, eta.c_str(), failed.c_str());
+  // While the inputs are still being counted the total is a floor: "1200/5000+".
+  std::fprintf(out_, "\r\033[K[%s] %zu/%zu%s  %.1f img/s  ETA %s%s", bar.c_str(), last_.done,
+               last_.total, last_.total_known ? "" : "+", rate, eta.c_str(), failed.c_str());
   std::fflush(out_);
   drawn_ = true;
 }

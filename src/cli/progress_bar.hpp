@@ -18,6 +18,8 @@ class ProgressBar {
   /// All calls are thread-safe.
   explicit ProgressBar(bool enabled, std::FILE* out = stderr);
 
+  bool enabled() const noexcept { return enabled_; }
+
   /// Where the bar and lines go from now on.
   void set_output(std::FILE* out);
 

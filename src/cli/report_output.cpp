@@ -1,5 +1,7 @@
 #include "cli/report_output.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -8,35 +10,63 @@
 namespace imgflow::cli {
 
 // --dry-run: every planned input and its outputs, nothing written.
-void print_plan(const Options& options) {
-  const auto plan = plan_inputs(options);
-  check_plan(plan, options);
-  for (const auto& file : plan) {
-    std::cout << file.input.string();
+int print_plan(const Options& options) {
+  InputLister lister(options);
+  OutputClaims claims(options);
+  std::size_t planned = 0, conflicts = 0;
+  while (const auto file = lister.next()) {
+    ++planned;
+    claims.add_input(*file);
+    if (const auto conflict = claims.claim(*file); !conflict.empty()) {
+      ++conflicts;
+      std::cout << std::flush;
+      std::cerr << "imgflow: " << file->input.string() << ": output-conflict: " << conflict << '\n';
+      continue;
+    }
+    std::cout << file->input.string();
     const char* separator = " -> ";
-    for (const auto& output : expected_outputs(file, options)) {
+    for (const auto& output : expected_outputs(*file, options)) {
       std::cout << separator << (output ? output->string() : "(named after its pixel size)");
       separator = ", ";
     }
     std::cout << '\n';
   }
   std::cout << std::flush;
-  std::cerr << "imgflow: dry run: " << plan.size() << " files planned, nothing written\n";
+  std::cerr << "imgflow: dry run: " << planned << " files planned";
+  if (conflicts) std::cerr << ", " << conflicts << " would fail (output-conflict)";
+  std::cerr << ", nothing written\n";
+  return conflicts ? 1 : 0;
 }
 
-bool write_report(const Report& report, const std::string& path) {
-  if (path.empty()) return true;
+ReportOutput::ReportOutput(const std::string& path) {
+  if (path.empty()) return;
+  writer_ = path == "-" ? std::make_unique<ReportWriter>(STDOUT_FILENO)
+                        : std::make_unique<ReportWriter>(std::filesystem::path(path));
+}
+
+void ReportOutput::add(const FileReport& file) {
+  if (!writer_ || !error_.empty()) return;
   try {
-    if (path == "-") {
-      std::cout << to_json(report) << '\n' << std::flush;
-    } else {
-      imgflow::write_report(report, path);
-    }
+    writer_->add(file);
   } catch (const Error& e) {
-    std::cerr << "imgflow: --report: " << e.what() << '\n';
-    return false;
+    error_ = e.what();
   }
-  return true;
+}
+
+bool ReportOutput::finish(const Summary& summary) {
+  if (!writer_) return true;
+  if (error_.empty()) {
+    std::cout << std::flush;  // --log-json lines go first on a shared stdout
+    try {
+      writer_->finish(summary);
+    } catch (const Error& e) {
+      error_ = e.what();
+    }
+  }
+  writer_.reset();  // an unfinished report leaves no file behind
+  if (error_.empty()) return true;
+  std::cerr << "imgflow: --report: " << error_ << '\n';
+  return false;
 }
 
 void print_summary(const Summary& s) {

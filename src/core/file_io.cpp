@@ -143,48 +143,88 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::uint
   return bytes;
 }
 
-void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
-                       bool fsync) {
+struct AtomicFile::Temporary {
+  std::string path;
+  FileDescriptor file;
+  TemporaryRegistration registration;
+  Temporary(std::string p, int fd) : path(std::move(p)), file(fd), registration(path) {}
+  ~Temporary() {
+    if (file.fd >= 0) {
+      ::close(file.release());
+      ::unlink(path.c_str());
+    }
+  }
+  [[noreturn]] void fail(const std::string& what, int err) {
+    ::close(file.release());
+    ::unlink(path.c_str());
+    throw Error(ErrorCode::write_error, os_error(what, err));
+  }
+};
+
+AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
   // The temporary file lives beside the target, so the rename stays within one
   // file system; its name starts with a dot and says who left it.
-  const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  const auto dir = path_.parent_path().empty() ? std::filesystem::path(".") : path_.parent_path();
   std::string name = ".";
-  name.append(path.filename().string()).append(".imgflow-XXXXXX");
+  name.append(path_.filename().string()).append(".imgflow-XXXXXX");
   std::string temp = (dir / name).string();
   std::optional<CreatingScope> creation(std::in_place);
   if (stop_writing.load(std::memory_order_seq_cst)) {
     throw Error(ErrorCode::write_error, "not written: the process is exiting");
   }
-  FileDescriptor file(::mkstemp(temp.data()));
-  if (file.fd < 0) throw Error(ErrorCode::write_error, os_error("cannot create " + temp, errno));
-  const TemporaryRegistration registration(temp);
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) throw Error(ErrorCode::write_error, os_error("cannot create " + temp, errno));
+  temp_ = std::make_unique<Temporary>(std::move(temp), fd);
   creation.reset();
-  ::fchmod(file.fd, 0666 & ~process_umask);
-  auto fail = [&](const std::string& what, int err) {
-    ::close(file.release());
-    ::unlink(temp.c_str());
-    throw Error(ErrorCode::write_error, os_error(what, err));
-  };
+  ::fchmod(fd, 0666 & ~process_umask);
+}
+
+AtomicFile::~AtomicFile() = default;
+
+void AtomicFile::append(std::span<const std::uint8_t> bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::write(file.fd, bytes.data() + done, bytes.size() - done);
+    const ssize_t n = ::write(temp_->file.fd, bytes.data() + done, bytes.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      fail("write failed", errno);
+      temp_->fail("write failed", errno);
     }
     done += static_cast<std::size_t>(n);
   }
-  if (fsync && ::fsync(file.fd) != 0) fail("fsync failed", errno);
-  if (::close(file.release()) != 0) {
+}
+
+void AtomicFile::overwrite(std::uint64_t offset, std::span<const std::uint8_t> bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::pwrite(temp_->file.fd, bytes.data() + done, bytes.size() - done,
+                               static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      temp_->fail("write failed", errno);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+void AtomicFile::commit(bool fsync) {
+  if (fsync && ::fsync(temp_->file.fd) != 0) temp_->fail("fsync failed", errno);
+  if (::close(temp_->file.release()) != 0) {
     const int err = errno;
-    ::unlink(temp.c_str());
+    ::unlink(temp_->path.c_str());
     throw Error(ErrorCode::write_error, os_error("close failed", err));
   }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
+  if (::rename(temp_->path.c_str(), path_.c_str()) != 0) {
     const int err = errno;
-    ::unlink(temp.c_str());
+    ::unlink(temp_->path.c_str());
     throw Error(ErrorCode::write_error, os_error("cannot rename into place", err));
   }
+}
+
+void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
+                       bool fsync) {
+  AtomicFile file(path);
+  file.append(bytes);
+  file.commit(fsync);
 }
 
 }  // namespace imgflow

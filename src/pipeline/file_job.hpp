@@ -26,7 +26,7 @@ struct EncodedOutput {
 
 struct FileJob {
   std::size_t index = 0;  ///< position in the plan (and in the report)
-  const PlannedFile* planned = nullptr;
+  PlannedFile planned;
 
   std::vector<std::uint8_t> encoded_input;  ///< reader → decode
   Image decoded;                            ///< decode → resize

@@ -1,19 +1,17 @@
 // The batch run. Data path, top to bottom:
 //
+//   PlanFeed (inputs listed as they are asked for, outputs claimed)
+//        │ next()
 //   ReaderPool (I/O threads) ──try_put──▶ decode ─▶ resize ─▶ encode ─▶ to_writers
-//        │ read failures                  (oneTBB flow graph, each node runs     │
+//        │ read failures, conflicts       (oneTBB flow graph, each node runs     │
 //        └───────────────────────────────▶ on all of the run's CPU threads)     ▼
 //                                                                  WriterPool (I/O threads)
 //                                                                         │
-//                                                               finish(): report, progress,
-//                                                               in-flight token returned
+//                                                 RunLedger::finish(): progress, reports in
+//                                                 planning order, in-flight token returned
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
-
-#include <atomic>
-#include <chrono>
-#include <mutex>
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
@@ -21,7 +19,9 @@
 #include "imgflow/error.hpp"
 #include "imgflow/pipeline.hpp"
 #include "imgflow/plan.hpp"
+#include "pipeline/plan_feed.hpp"
 #include "pipeline/reader_pool.hpp"
+#include "pipeline/run_ledger.hpp"
 #include "pipeline/stages.hpp"
 #include "pipeline/writer_pool.hpp"
 
@@ -30,7 +30,6 @@ namespace {
 
 using detail::FileJobPtr;
 namespace flow = oneapi::tbb::flow;
-using Clock = std::chrono::steady_clock;
 
 // Runs one stage on a job: skips failed jobs, and turns any exception into a
 // failed file so that nothing ever leaves a graph node. An exception that is
@@ -78,69 +77,6 @@ class OpenCvQuiet {
   cv::utils::logging::LogLevel level_;
 };
 
-// Bookkeeping shared by the writer threads: the report slots and progress.
-class RunLedger {
- public:
-  RunLedger(const std::vector<PlannedFile>& plan, const RunCallbacks& callbacks, int max_errors)
-      : callbacks_(callbacks), max_errors_(max_errors), start_(Clock::now()) {
-    files_.resize(plan.size());
-    for (std::size_t i = 0; i < plan.size(); ++i) files_[i].input = plan[i].input;
-    progress_.total = plan.size();
-  }
-
-  void finish(detail::FileJob& job) {
-    std::lock_guard lock(mutex_);
-    files_[job.index] = std::move(job.report);
-    ++progress_.done;
-    if (files_[job.index].status == FileStatus::failed) {
-      ++progress_.failed;
-      if (max_errors_ > 0 && progress_.failed >= static_cast<std::size_t>(max_errors_)) {
-        too_many_errors_.store(true);
-      }
-    }
-    progress_.seconds = elapsed();
-    if (callbacks_.on_file_done) callbacks_.on_file_done(files_[job.index], progress_);
-  }
-
-  /// --max-errors reached: stop reading new files.
-  bool too_many_errors() const { return too_many_errors_.load(); }
-
-  /// `stopped`: the readers stopped before the end of the plan.
-  Report take_report(bool stopped) {
-    Report report;
-    const bool on_errors = stopped && too_many_errors();
-    for (auto& f : files_) {
-      // Files never read have no message; up-to-date ones say so.
-      if (f.status == FileStatus::skipped && f.message.empty() && stopped) {
-        f.error = ErrorCode::cancelled;
-        f.message = on_errors ? "not processed: stopped after " + std::to_string(max_errors_) +
-                                    " failed files (--max-errors)"
-                              : "not processed: the run was cancelled";
-      }
-      ++(f.status == FileStatus::ok       ? report.summary.ok
-         : f.status == FileStatus::failed ? report.summary.failed
-                                          : report.summary.skipped);
-    }
-    report.summary.total = files_.size();
-    report.summary.seconds = elapsed();
-    report.summary.cancelled = stopped && !on_errors;
-    report.summary.stopped_on_errors = on_errors;
-    report.files = std::move(files_);
-    return report;
-  }
-
- private:
-  double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
-
-  const RunCallbacks& callbacks_;
-  int max_errors_;
-  std::atomic<bool> too_many_errors_{false};
-  Clock::time_point start_;
-  std::mutex mutex_;
-  std::vector<FileReport> files_;
-  Progress progress_;
-};
-
 void prepare_output_dir(const Options& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.output_dir, ec);
@@ -163,18 +99,10 @@ void check_options(const Options& options) {
   throw Error(ErrorCode::usage, message);
 }
 
-}  // namespace
-
-Report run(const Options& options, const RunCallbacks& callbacks) {
-  check_options(options);
-  return run(options, plan_inputs(options), callbacks);
-}
-
-Report run(const Options& options, const std::vector<PlannedFile>& plan,
-           const RunCallbacks& callbacks) {
-  check_options(options);
-  check_plan(plan, options);
+// The run over whichever feed: checks done, the graph wired and run.
+Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbacks& callbacks) {
   prepare_output_dir(options);
+  if (callbacks.count_inputs) feed.start_count();
 
   const int threads = options.effective_threads();
   OpenCvQuiet opencv_quiet;
@@ -185,7 +113,7 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
 
   // Each stage's settings, once for the run.
   const detail::RunSettings settings(options);
-  RunLedger ledger(plan, callbacks, options.max_errors);
+  detail::RunLedger ledger(callbacks, feed, options.max_errors);
   detail::InFlightTokens tokens(options.effective_max_in_flight());
   detail::MemoryBudget budget(options.max_memory);
   detail::WriterPool writers(options.fsync, [&](FileJobPtr job) {
@@ -197,7 +125,6 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
   });
   writers.start(options.writers);
 
-  std::size_t claimed = 0;
   arena.execute([&] {
     flow::graph graph;
     flow::function_node<FileJobPtr, FileJobPtr> decode(
@@ -222,8 +149,7 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
         graph, flow::unlimited, [&](const FileJobPtr& job) {
           return guarded(
               job, &StageTimings::encode, ErrorCode::encode_error, [&](detail::FileJob& j) {
-                j.outputs =
-                    detail::encode_stage(j.resized, *j.planned, j.decoded, settings.outputs);
+                j.outputs = detail::encode_stage(j.resized, j.planned, j.decoded, settings.outputs);
                 j.resized.clear();
               });
         });
@@ -237,7 +163,7 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
     // the last of them has stopped.
     graph.reserve_wait();
     detail::ReaderPool readers(
-        plan, options, settings.decode, tokens, budget,
+        feed, options, settings.decode, tokens, budget,
         {.to_graph = [&](FileJobPtr job) { decode.try_put(job); },
          .to_writers = [&](FileJobPtr job) { writers.push(job); },
          .all_done = [&] { graph.release_wait(); },
@@ -248,11 +174,33 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
              }});
     readers.start(options.readers);
     graph.wait_for_all();
-    claimed = readers.claimed();
   });
   writers.close_and_join();
 
-  return ledger.take_report(claimed < plan.size());
+  // The files the readers stopped before (cancelled, --max-errors) are
+  // listed to the end, so that the report names every one.
+  bool stopped = false;
+  while (const auto item = feed.next()) {
+    stopped = true;
+    ledger.not_read(*item);
+  }
+  return ledger.take_report(stopped);
+}
+
+}  // namespace
+
+Report run(const Options& options, const RunCallbacks& callbacks) {
+  check_options(options);
+  detail::PlanFeed feed(options);
+  return run_feed(options, feed, callbacks);
+}
+
+Report run(const Options& options, const std::vector<PlannedFile>& plan,
+           const RunCallbacks& callbacks) {
+  check_options(options);
+  check_plan(plan, options);
+  detail::PlanFeed feed(plan);
+  return run_feed(options, feed, callbacks);
 }
 
 }  // namespace imgflow

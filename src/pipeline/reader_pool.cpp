@@ -23,10 +23,9 @@ bool outputs_up_to_date(const PlannedFile& file, const Options& options) {
 
 }  // namespace
 
-ReaderPool::ReaderPool(const std::vector<PlannedFile>& plan, const Options& options,
-                       const DecodePolicy& decode, InFlightTokens& tokens, MemoryBudget& budget,
-                       Callbacks callbacks)
-    : plan_(plan),
+ReaderPool::ReaderPool(PlanFeed& feed, const Options& options, const DecodePolicy& decode,
+                       InFlightTokens& tokens, MemoryBudget& budget, Callbacks callbacks)
+    : feed_(feed),
       options_(options),
       decode_(decode),
       tokens_(tokens),
@@ -53,16 +52,21 @@ void ReaderPool::read_loop() {
       tokens_.release();
       break;
     }
-    const std::size_t index = next_.fetch_add(1);
-    if (index >= plan_.size()) {
+    auto item = feed_.next();
+    if (!item) {
       tokens_.release();
       break;
     }
     auto job = std::make_shared<FileJob>();
-    job->index = index;
-    job->planned = &plan_[index];
-    job->report.input = plan_[index].input;
-    if (options_.skip_existing && outputs_up_to_date(plan_[index], options_)) {
+    job->index = item->index;
+    job->planned = std::move(item->file);
+    job->report.input = job->planned.input;
+    if (!item->conflict.empty()) {
+      job->fail(ErrorCode::output_conflict, std::move(item->conflict));
+      callbacks_.to_writers(std::move(job));
+      continue;
+    }
+    if (options_.skip_existing && outputs_up_to_date(job->planned, options_)) {
       job->up_to_date = true;
       job->report.message = "outputs are up to date";
       callbacks_.to_writers(std::move(job));
@@ -70,7 +74,7 @@ void ReaderPool::read_loop() {
     }
     try {
       StageTimer timer(job->report.timings.read);
-      job->encoded_input = read_file(plan_[index].input, options_.max_file_bytes);
+      job->encoded_input = read_file(job->planned.input, options_.max_file_bytes);
     } catch (const Error& e) {
       job->fail(e.code(), e.what());
     } catch (const std::exception& e) {
@@ -79,7 +83,7 @@ void ReaderPool::read_loop() {
     if (job->failed()) {
       callbacks_.to_writers(std::move(job));
     } else {
-      if (options_.max_memory > 0) {
+      if (budget_.limited()) {
         job->budgeted = estimated_memory(job->encoded_input, decode_);
         budget_.acquire(job->budgeted);
       }

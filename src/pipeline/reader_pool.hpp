@@ -1,5 +1,6 @@
-// Internal: I/O threads that read input files into memory, at most as many
-// files in flight as there are tokens.
+// Internal: I/O threads that take the inputs from the plan feed as it lists
+// them and read each into memory, at most as many files in flight as there
+// are tokens.
 #pragma once
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include "imgflow/pipeline.hpp"
 #include "pipeline/file_job.hpp"
 #include "pipeline/memory_budget.hpp"
+#include "pipeline/plan_feed.hpp"
 #include "pipeline/run_settings.hpp"
 
 namespace imgflow::detail {
@@ -29,27 +31,23 @@ class ReaderPool {
   };
 
   /// `decode` is the run's decode policy, for the memory each file will need.
-  ReaderPool(const std::vector<PlannedFile>& plan, const Options& options,
-             const DecodePolicy& decode, InFlightTokens& tokens, MemoryBudget& budget,
-             Callbacks callbacks);
+  ReaderPool(PlanFeed& feed, const Options& options, const DecodePolicy& decode,
+             InFlightTokens& tokens, MemoryBudget& budget, Callbacks callbacks);
   ~ReaderPool();  ///< joins the threads
   ReaderPool(const ReaderPool&) = delete;
   ReaderPool& operator=(const ReaderPool&) = delete;
 
   void start(int threads);
-  /// How many plan entries were handed out (the rest were never read: cancelled).
-  std::size_t claimed() const noexcept { return std::min(next_.load(), plan_.size()); }
 
  private:
   void read_loop();
 
-  const std::vector<PlannedFile>& plan_;
+  PlanFeed& feed_;
   const Options& options_;
   const DecodePolicy& decode_;
   InFlightTokens& tokens_;
   MemoryBudget& budget_;
   Callbacks callbacks_;
-  std::atomic<std::size_t> next_{0};
   std::atomic<int> running_{0};
   std::vector<std::thread> threads_;
 };

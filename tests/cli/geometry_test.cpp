@@ -140,14 +140,15 @@ TEST(CliGeometry, InvalidScalesAndAreasAreUsageErrorsInOneFormat) {
   }
 }
 
-// An output that would replace one of the inputs is refused before anything
-// is written.
+// An output that would replace one of the inputs fails that file with
+// output-conflict before it is read, and the input is left as it was.
 TEST(CliUsage, OutputOverwritingAnInputIsRefused) {
   ScratchDir dir;
   write_image(dir / "in" / "a.jpg", 64, 48);
   const auto before = read_bytes(dir / "in" / "a.jpg");
   const auto r = imgflow({"-s", "32", "-o", (dir / "in").string(), (dir / "in").string()});
-  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(contains(r.err, "a.jpg: output-conflict: output ")) << r.err;
   EXPECT_TRUE(contains(r.err, "would overwrite an input")) << r.err;
   EXPECT_EQ(list_files(dir / "in"), std::vector<std::string>{"a.jpg"});
   EXPECT_TRUE(read_bytes(dir / "in" / "a.jpg") == before);

@@ -252,18 +252,30 @@ TEST(CliOutputs, ExifOrientationIsAppliedUnlessNoRotate) {
 }
 
 // Two inputs that map to the same output path by name (a.jpg and a.png under
-// -f png): the plan refuses the run before anything is written (exit 2).
-TEST(CliOutputs, InputsMappingToOneOutputByNameAreRefusedBeforeAnythingIsWritten) {
+// -f png): the inputs are listed while the run goes, so the first in planning
+// order keeps the path and the later one fails with output-conflict before
+// it is read; nothing is replaced.
+TEST(CliOutputs, InputsMappingToOneOutputByNameFailTheLaterOneBeforeItIsRead) {
   ScratchDir dir;
   const auto in = dir / "in";
   write_image(in / "a.jpg", 400, 300, 3, 51);
   write_image(in / "a.png", 200, 100, 3, 52);
   const auto out = dir / "out";
   const auto r = imgflow({"-f", "png", "--report", "-", "-o", out.string(), in.string()});
-  EXPECT_EQ(r.exit_code, 2) << describe(r);
-  EXPECT_TRUE(contains(r.err, "would both write")) << describe(r);
-  EXPECT_EQ(r.out, "");
-  EXPECT_EQ(list_files(out), std::vector<std::string>{});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(contains(r.err,
+                       "a.png: output-conflict: this input and an earlier one would both "
+                       "write " +
+                           (out / "a.png").string()))
+      << describe(r);
+  json report = parse_json(r.out);
+  ASSERT_EQ(report["files"].size(), 2u) << describe(r);
+  EXPECT_EQ(report["files"][0]["status"], "ok");
+  EXPECT_EQ(report["files"][1]["status"], "failed");
+  EXPECT_EQ(report["files"][1]["error"]["code"], "output-conflict");
+  EXPECT_FALSE(report["files"][1].contains("source"));  // never read
+  EXPECT_EQ(list_files(out), std::vector<std::string>{"a.png"});
+  expect_decodes_to(out / "a.png", {400, 300});
 }
 
 // The same when only the content shows it: x.jpg holds a PNG, so under

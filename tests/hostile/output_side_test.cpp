@@ -147,7 +147,9 @@ TEST(HostileOutput, DiskFullForTheReportLeavesNoPartialReport) {
       run_imgflow(RunSpec({"-s", "64x64", "--report", report.string(), "-o", batch.out().string(),
                            batch.in().string()})
                       .with_file_size_limit(64));  // the outputs are larger too: every write fails
-  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  // The report is opened before the run: one that cannot be written stops it
+  // before any work, as a setup error.
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
   EXPECT_TRUE(contains(r.err, "imgflow: --report: ")) << describe(r);
   EXPECT_EQ(read_text(report), "{\"previous\": true}\n");
   EXPECT_EQ(list_files(batch.out()), std::vector<std::string>{});

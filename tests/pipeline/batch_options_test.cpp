@@ -161,16 +161,20 @@ TEST(MaxErrors, StopsReadingAfterNFailures) {
   EXPECT_EQ(report.files.back().error, ErrorCode::cancelled);
 }
 
+// A whole plan is checked before any work; a streamed run fails the later of
+// two colliding inputs, and every input whose output would replace an input,
+// with output-conflict, unread.
 TEST(CheckPlan, CollidingOutputsAndOverwritingInputsAreRefused) {
   ScratchDir dir;
   const cv::Mat pixels = test::make_test_pixels(20, 20, 3);
   fs::create_directories(dir / "in");
   ASSERT_TRUE(cv::imwrite((dir / "in/a.jpg").string(), pixels));
   ASSERT_TRUE(cv::imwrite((dir / "in/a.png").string(), pixels));
+  const auto inputs_before = test::list_files(dir / "in");
   Options options = batch(dir / "in", dir / "out");
   options.formats = {OutputFormat::webp};  // a.jpg and a.png → a.webp
   try {
-    run(options);
+    run(options, plan_inputs(options));
     ADD_FAILURE() << "collision not detected";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::usage);
@@ -178,15 +182,29 @@ TEST(CheckPlan, CollidingOutputsAndOverwritingInputsAreRefused) {
   }
   EXPECT_FALSE(fs::exists(dir / "out"));  // nothing done
 
+  const Report streamed = run(options);
+  ASSERT_EQ(streamed.files.size(), 2u);
+  EXPECT_EQ(streamed.files[0].status, FileStatus::ok);
+  EXPECT_EQ(streamed.files[1].error, ErrorCode::output_conflict);
+  EXPECT_NE(streamed.files[1].message.find("would both write"), std::string::npos);
+  EXPECT_EQ(test::list_files(dir / "out"), std::vector<std::string>{"a.webp"});
+
   options.formats = {OutputFormat::keep};
   options.output_dir = dir / "in";  // outputs would replace the inputs
   try {
-    run(options);
+    check_plan(plan_inputs(options), options);
     ADD_FAILURE() << "overwrite not detected";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::usage);
     EXPECT_NE(std::string(e.what()).find("overwrite an input"), std::string::npos) << e.what();
   }
+  const Report in_place = run(options);
+  ASSERT_EQ(in_place.files.size(), 2u);
+  for (const auto& f : in_place.files) {
+    EXPECT_EQ(f.error, ErrorCode::output_conflict) << f.input;
+    EXPECT_NE(f.message.find("overwrite an input"), std::string::npos) << f.message;
+  }
+  EXPECT_EQ(test::list_files(dir / "in"), inputs_before);
 }
 
 // The decode stage shrinks a JPEG on load to the smallest of 1/1, 1/2, 1/4,

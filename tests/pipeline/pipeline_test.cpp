@@ -2,6 +2,7 @@
 // settings, bad inputs, cancellation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -85,11 +86,23 @@ TEST(Pipeline, FiveHundredFilesAreEachProcessedExactlyOnce) {
   const auto paths = write_small_images(in.path(), 500);
   std::vector<std::size_t> done_sequence;
   std::multiset<std::string> seen;
+  std::vector<std::string> reported;
+  std::size_t last_total = 0;
   RunCallbacks callbacks;
   callbacks.on_file_done = [&](const FileReport& file, const Progress& progress) {
     seen.insert(file.input.string());  // serialized by the library: no lock needed
     done_sequence.push_back(progress.done);
-    EXPECT_EQ(progress.total, 500u);
+    // The inputs are listed as the run goes: the total only grows, up to 500,
+    // and it is known once the listing is over.
+    EXPECT_GE(progress.total, std::max(last_total, progress.done));
+    EXPECT_LE(progress.total, 500u);
+    if (progress.total_known) {
+      EXPECT_EQ(progress.total, 500u);
+    }
+    last_total = progress.total;
+  };
+  callbacks.on_file_reported = [&](const FileReport& file) {
+    reported.push_back(file.input.string());
   };
   Options options = options_for(in.path(), out.path(), "32x32");
   options.max_in_flight = 3;  // tight back-pressure must not deadlock or drop files
@@ -99,6 +112,14 @@ TEST(Pipeline, FiveHundredFilesAreEachProcessedExactlyOnce) {
   ASSERT_EQ(seen.size(), 500u);
   for (const auto& p : paths) EXPECT_EQ(seen.count(p.string()), 1u) << p;
   for (std::size_t i = 0; i < done_sequence.size(); ++i) EXPECT_EQ(done_sequence[i], i + 1);
+  // on_file_reported: each file once, in planning order, as in the report.
+  ASSERT_EQ(reported.size(), 500u);
+  for (std::size_t i = 0; i < reported.size(); ++i) {
+    EXPECT_EQ(reported[i], report.files[i].input.string());
+  }
+  EXPECT_TRUE(
+      std::is_sorted(report.files.begin(), report.files.end(),
+                     [](const FileReport& a, const FileReport& b) { return a.input < b.input; }));
   const auto files = test::list_files(out.path());
   ASSERT_EQ(files.size(), 500u);
   EXPECT_EQ(files.front(), "d0/img0.png");
