@@ -65,24 +65,52 @@ class InputLister {
 /// All of InputLister's inputs at once.
 std::vector<PlannedFile> plan_inputs(const Options& options);
 
-/// The outputs of a run's inputs so far, to refuse an input whose outputs
-/// would meet another's or replace an input. It keeps a 64-bit hash of each
-/// resolved path, not the paths: a few bytes a file.
+/// Output paths claimed by the inputs of one scope, as 64-bit hashes of the
+/// resolved paths: one input folder's files when the run lists a single folder
+/// (outputs of two folders never meet: each folder writes into its own), else
+/// all of the run's inputs. Shared by the scope's files until they are
+/// written. Thread-safe.
+class OutputScope {
+ public:
+  OutputScope();
+  ~OutputScope();
+  OutputScope(const OutputScope&) = delete;
+  OutputScope& operator=(const OutputScope&) = delete;
+
+  /// Claims an output path; false if it is claimed already.
+  bool claim(const std::filesystem::path& output);
+
+ private:
+  friend class OutputClaims;
+  struct Hashes;
+  std::unique_ptr<Hashes> hashes_;
+};
+
+/// Claims each input's outputs as the inputs are listed, to refuse an input
+/// whose outputs would meet another's or replace an input. Memory: a hash per
+/// output of the current scope (see OutputScope), and one per input that lies
+/// in the output directory.
 class OutputClaims {
  public:
-  explicit OutputClaims(const Options& options);
+  /// `in_listing_order`: the files come in InputLister's order, which lets a
+  /// run that lists one folder keep one scope per input folder. false: any
+  /// order (a plan made by hand): one scope for all.
+  explicit OutputClaims(const Options& options, bool in_listing_order = true);
   ~OutputClaims();
   OutputClaims(const OutputClaims&) = delete;
   OutputClaims& operator=(const OutputClaims&) = delete;
 
   /// Records `file` as an input of the run.
   void add_input(const PlannedFile& file);
-  /// Claims `file`'s expected outputs. Empty when they are its own; else why
-  /// not: an earlier input writes one of them, or one would replace an input
-  /// of the run (one added, a named one, or an existing file in a folder being
-  /// listed), or an earlier input's output replaces this input. A refused file
-  /// claims nothing.
+  /// Claims `file`'s expected outputs in its scope. Empty when they are its
+  /// own; else why not: an input of the scope claimed one of them, or one
+  /// would replace an input of the run (one added, a named one, or an
+  /// existing file in a folder being listed), or an earlier input's output
+  /// replaces this input. A refused file claims nothing.
   std::string claim(const PlannedFile& file);
+  /// The scope of the file last claimed: where its outputs named only when
+  /// written (by the content's format, or the pixel size) are claimed.
+  std::shared_ptr<OutputScope> scope() const;
 
  private:
   struct Keys;

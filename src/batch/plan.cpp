@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <system_error>
@@ -133,38 +134,107 @@ std::vector<std::optional<fs::path>> expected_outputs(const PlannedFile& file,
   return out;
 }
 
+namespace {
+
 // Paths are compared resolved: the folder through its symbolic links (one
-// look-up per folder, kept for the next file: inputs come folder by folder),
+// look-up per folder, kept for the next path: paths come folder by folder),
 // the name as written. A rename replaces a link, not what it points to, so an
 // output over a link leaves the linked file alone.
-struct OutputClaims::Keys {
-  explicit Keys(const Options& o) : options(o) {
-    for (const auto& input : options.inputs) {
-      std::error_code ec;
-      if (fs::is_directory(input, ec)) {
-        roots.push_back(folder_key(input));
-      } else {
-        inputs.insert(hash(key(input)));  // named inputs are known at once
-      }
-    }
-    output_dir = folder_key(options.output_dir);
-  }
-
-  std::string folder_key(const fs::path& folder) {
-    const fs::path dir = folder.empty() ? fs::path(".") : folder;
-    if (dir == cached_folder) return cached_key;
-    std::error_code ec;
-    fs::path resolved = fs::weakly_canonical(dir, ec);
-    if (ec) resolved = fs::absolute(dir, ec).lexically_normal();
-    cached_folder = dir;
-    cached_key = resolved.string();
-    if (cached_key.empty() || cached_key.back() != '/') cached_key += '/';
-    return cached_key;
-  }
+class PathKeys {
+ public:
   std::string key(const fs::path& path) {
     return folder_key(path.parent_path()) + path.filename().string();
   }
-  static std::uint64_t hash(const std::string& key) { return std::hash<std::string>{}(key); }
+  /// The resolved folder, ending in '/'.
+  std::string folder_key(const fs::path& folder) {
+    const fs::path dir = folder.empty() ? fs::path(".") : folder;
+    if (dir == cached_folder_) return cached_key_;
+    std::error_code ec;
+    fs::path resolved = fs::weakly_canonical(dir, ec);
+    if (ec) resolved = fs::absolute(dir, ec).lexically_normal();
+    cached_folder_ = dir;
+    cached_key_ = resolved.string();
+    if (cached_key_.empty() || cached_key_.back() != '/') cached_key_ += '/';
+    return cached_key_;
+  }
+
+ private:
+  fs::path cached_folder_;
+  std::string cached_key_;
+};
+
+std::uint64_t hash_of(const std::string& key) {
+  return std::hash<std::string>{}(key);
+}
+
+// `folder` is `ancestor` or lies below it (relative paths; "" is the root).
+bool is_within(const fs::path& folder, const fs::path& ancestor) {
+  auto f = folder.begin();
+  for (auto a = ancestor.begin(); a != ancestor.end(); ++a, ++f) {
+    if (f == folder.end() || *f != *a) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct OutputScope::Hashes {
+  std::mutex mutex;
+  PathKeys keys;
+  std::unordered_set<std::uint64_t> claimed;
+
+  bool contains(std::uint64_t hash) {
+    std::lock_guard lock(mutex);
+    return claimed.count(hash) != 0;
+  }
+};
+
+OutputScope::OutputScope() : hashes_(std::make_unique<Hashes>()) {}
+
+OutputScope::~OutputScope() = default;
+
+bool OutputScope::claim(const fs::path& output) {
+  std::lock_guard lock(hashes_->mutex);
+  return hashes_->claimed.insert(hash_of(hashes_->keys.key(output))).second;
+}
+
+struct OutputClaims::Keys {
+  Keys(const Options& o, bool in_listing_order) : options(o) {
+    output_dir = paths.folder_key(options.output_dir);
+    std::size_t folders = 0;
+    for (const auto& input : options.inputs) {
+      std::error_code ec;
+      if (fs::is_directory(input, ec)) {
+        roots.push_back(paths.folder_key(input));
+        ++folders;
+      } else {
+        add_input(input);  // named inputs are known at once
+      }
+    }
+    per_folder = in_listing_order && folders == 1 && options.inputs.size() == 1 &&
+                 options.files_from.empty();
+  }
+
+  // Only an input in the output directory can be replaced by an output.
+  void add_input(const fs::path& input) {
+    const std::string key = paths.key(input);
+    if (key.starts_with(output_dir)) inputs.insert(hash_of(key));
+  }
+
+  // The scope of a file in `folder` (its path relative to its input folder):
+  // the listing walks one folder tree depth first, so the folders still open
+  // are the current one's ancestors; the others are done for good.
+  std::shared_ptr<OutputScope> scope_for(const fs::path& folder) {
+    if (!per_folder) {
+      if (!current) current = std::make_shared<OutputScope>();
+      return current;
+    }
+    while (!open.empty() && !is_within(folder, open.back().folder)) open.pop_back();
+    if (open.empty() || open.back().folder != folder) {
+      open.push_back({folder, std::make_shared<OutputScope>()});
+    }
+    return current = open.back().scope;
+  }
 
   // Would listing the run's input folders pick up this existing file?
   bool listed_later(const std::string& output_key, const fs::path& output) const {
@@ -183,52 +253,65 @@ struct OutputClaims::Keys {
     return false;
   }
 
+  struct OpenFolder {
+    fs::path folder;
+    std::shared_ptr<OutputScope> scope;
+  };
+
   const Options& options;
-  std::unordered_set<std::uint64_t> inputs;
-  std::unordered_set<std::uint64_t> outputs;
-  std::vector<std::string> roots;  // input folders, resolved, ending in '/'
+  PathKeys paths;
   std::string output_dir;
-  fs::path cached_folder;
-  std::string cached_key;
+  std::vector<std::string> roots;            // input folders, resolved, ending in '/'
+  std::unordered_set<std::uint64_t> inputs;  // inputs in the output directory
+  bool per_folder = false;                   // scopes per input folder (see OutputScope)
+  std::vector<OpenFolder> open;
+  std::shared_ptr<OutputScope> current;
 };
 
-OutputClaims::OutputClaims(const Options& options) : keys_(std::make_unique<Keys>(options)) {}
+OutputClaims::OutputClaims(const Options& options, bool in_listing_order)
+    : keys_(std::make_unique<Keys>(options, in_listing_order)) {}
 
 OutputClaims::~OutputClaims() = default;
 
 void OutputClaims::add_input(const PlannedFile& file) {
-  keys_->inputs.insert(Keys::hash(keys_->key(file.input)));
+  keys_->add_input(file.input);
+}
+
+std::shared_ptr<OutputScope> OutputClaims::scope() const {
+  return keys_->current;
 }
 
 std::string OutputClaims::claim(const PlannedFile& file) {
   Keys& k = *keys_;
-  const std::uint64_t input = Keys::hash(k.key(file.input));
-  if (k.outputs.count(input)) {
+  OutputScope::Hashes& scope = *k.scope_for(file.relative.parent_path())->hashes_;
+  const std::uint64_t input = hash_of(k.paths.key(file.input));
+  if (scope.contains(input)) {
     return "an earlier input of this run writes its output over this input; choose another "
            "output directory";
   }
   std::vector<std::uint64_t> claimed;
   for (const auto& planned : expected_outputs(file, k.options)) {
-    if (!planned) continue;  // named after the pixel size: checked when written
+    if (!planned) continue;  // named after the pixel size: claimed when written
     const fs::path& output = *planned;
-    const std::string key = k.key(output);
-    const std::uint64_t h = Keys::hash(key);
+    const std::string key = k.paths.key(output);
+    const std::uint64_t h = hash_of(key);
     if (h == input || k.inputs.count(h) || k.listed_later(key, output)) {
       return "output " + output.string() +
              " would overwrite an input; choose another output directory";
     }
-    if (k.outputs.count(h) || std::find(claimed.begin(), claimed.end(), h) != claimed.end()) {
+    if (scope.contains(h) || std::find(claimed.begin(), claimed.end(), h) != claimed.end()) {
       return "this input and an earlier one would both write " + output.string() +
              "; rename one or choose another format";
     }
     claimed.push_back(h);
   }
-  k.outputs.insert(claimed.begin(), claimed.end());
+  std::lock_guard lock(scope.mutex);
+  scope.claimed.insert(claimed.begin(), claimed.end());
   return {};
 }
 
 void check_plan(const std::vector<PlannedFile>& plan, const Options& options) {
-  OutputClaims claims(options);
+  OutputClaims claims(options, false);
   for (const auto& file : plan) claims.add_input(file);
   for (const auto& file : plan) {
     if (auto conflict = claims.claim(file); !conflict.empty()) {

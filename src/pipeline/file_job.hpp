@@ -22,11 +22,13 @@ struct EncodedOutput {
   int width = 0;
   int height = 0;
   std::vector<std::uint8_t> bytes;
+  bool claimed = false;  ///< the path was claimed when the input was listed
 };
 
 struct FileJob {
   std::size_t index = 0;  ///< position in the plan (and in the report)
   PlannedFile planned;
+  std::shared_ptr<OutputScope> claims;  ///< where outputs named only now are claimed
 
   std::vector<std::uint8_t> encoded_input;  ///< reader → decode
   Image decoded;                            ///< decode → resize

@@ -199,7 +199,7 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
            const RunCallbacks& callbacks) {
   check_options(options);
   check_plan(plan, options);
-  detail::PlanFeed feed(plan);
+  detail::PlanFeed feed(plan, options);
   return run_feed(options, feed, callbacks);
 }
 

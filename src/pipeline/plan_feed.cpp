@@ -9,7 +9,8 @@ namespace imgflow::detail {
 PlanFeed::PlanFeed(const Options& options)
     : options_(&options), lister_(std::in_place, options), claims_(std::in_place, options) {}
 
-PlanFeed::PlanFeed(const std::vector<PlannedFile>& plan) : plan_(&plan) {
+PlanFeed::PlanFeed(const std::vector<PlannedFile>& plan, const Options& options)
+    : plan_(&plan), claims_(std::in_place, options, false) {
   counted_ = plan.size();
   counted_all_ = true;
 }
@@ -24,12 +25,16 @@ std::optional<FeedItem> PlanFeed::next() {
   if (listed_all_) return std::nullopt;
   const std::size_t index = handed_out_.load();
   std::optional<FeedItem> item;
+  std::optional<PlannedFile> file;
   if (plan_) {
-    if (index < plan_->size()) item = FeedItem{index, (*plan_)[index], {}};
-  } else if (auto file = lister_->next()) {
+    if (index < plan_->size()) file = (*plan_)[index];
+  } else {
+    file = lister_->next();
+  }
+  if (file) {
     claims_->add_input(*file);
     std::string conflict = claims_->claim(*file);
-    item = FeedItem{index, std::move(*file), std::move(conflict)};
+    item = FeedItem{index, std::move(*file), std::move(conflict), claims_->scope()};
   }
   if (!item) {
     listed_all_ = true;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,7 +18,8 @@ namespace imgflow::detail {
 struct FeedItem {
   std::size_t index = 0;  ///< place in the plan (and in the report)
   PlannedFile file;
-  std::string conflict;  ///< not empty: the file fails with output-conflict, unread
+  std::string conflict;                 ///< not empty: the file fails with output-conflict, unread
+  std::shared_ptr<OutputScope> claims;  ///< where outputs named when written are claimed
 };
 
 class PlanFeed {
@@ -26,7 +28,7 @@ class PlanFeed {
   /// outputs (see OutputClaims).
   explicit PlanFeed(const Options& options);
   /// A plan given whole, already checked by check_plan().
-  explicit PlanFeed(const std::vector<PlannedFile>& plan);
+  PlanFeed(const std::vector<PlannedFile>& plan, const Options& options);
   ~PlanFeed();  ///< stops the count
   PlanFeed(const PlanFeed&) = delete;
   PlanFeed& operator=(const PlanFeed&) = delete;

@@ -60,6 +60,7 @@ void ReaderPool::read_loop() {
     auto job = std::make_shared<FileJob>();
     job->index = item->index;
     job->planned = std::move(item->file);
+    job->claims = std::move(item->claims);
     job->report.input = job->planned.input;
     if (!item->conflict.empty()) {
       job->fail(ErrorCode::output_conflict, std::move(item->conflict));

@@ -26,6 +26,7 @@ std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
                                         const PlannedFile& planned, const Image& decoded,
                                         const OutputRecipes& outputs) {
   std::vector<EncodedOutput> out;
+  const auto expected = expected_outputs(planned, *outputs.naming);  // claimed when listed
   for (const auto& recipe : outputs.recipes) {
     const cv::Mat& image = images.at(recipe.spec.size_index);
     EncodeOptions encoding = recipe.encoding;
@@ -37,6 +38,8 @@ std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
     EncodedOutput encoded;
     encoded.path = output_path(planned, *outputs.naming, recipe.spec, encoding.format,
                                {image.cols, image.rows});
+    const auto& listed = expected.at(out.size());
+    encoded.claimed = listed && *listed == encoded.path;
     encoded.width = image.cols;
     encoded.height = image.rows;
     encoded.bytes = encode(image, encoding);

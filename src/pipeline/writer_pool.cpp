@@ -55,16 +55,13 @@ void WriterPool::write_loop() {
   }
 }
 
-bool WriterPool::claim(const std::filesystem::path& path) {
-  std::lock_guard lock(mutex_);
-  return written_.insert(path.lexically_normal().string()).second;
-}
-
 void WriterPool::write_outputs(FileJob& job) {
   StageTimer timer(job.report.timings.write);
   try {
     for (auto& output : job.outputs) {
-      if (!claim(output.path)) {
+      // Planning guesses formats from names and cannot know sizes: an output
+      // whose path is only known now is claimed now.
+      if (!output.claimed && !job.claims->claim(output.path)) {
         throw Error(ErrorCode::output_conflict,
                     output.path.string() + " was already written by another input of this run");
       }

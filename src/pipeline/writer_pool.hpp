@@ -7,7 +7,6 @@
 #include <functional>
 #include <mutex>
 #include <thread>
-#include <unordered_set>
 #include <vector>
 
 #include "pipeline/file_job.hpp"
@@ -31,17 +30,12 @@ class WriterPool {
  private:
   void write_loop();
   void write_outputs(FileJob& job);
-  /// Reserves an output path for this run; false if another input has it.
-  bool claim(const std::filesystem::path& path);
 
   bool fsync_;
   std::function<void(FileJobPtr)> finished_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<FileJobPtr> queue_;
-  /// Outputs written by this run: planning guesses formats from names, so two
-  /// inputs can still meet at one output once their content is known.
-  std::unordered_set<std::string> written_;
   bool closed_ = false;
   std::vector<std::thread> threads_;
 };
