@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -7,6 +8,7 @@
 
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -150,6 +152,81 @@ TEST(ReportJson, WriteReportThatFailsLeavesTheOldReport) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << "3: another error code, 4: not an imgflow::Error, 5: none";
   EXPECT_EQ(test::read_text(path), old_text);
   EXPECT_EQ(test::list_files(dir.path()), std::vector<std::string>{"r.json"});
+}
+
+// The streamed report: entries added one by one (enough to pass the writer's
+// buffer several times), the summary written last, then put in place whole.
+TEST(ReportWriter, StreamsTheSameDocumentAsToJsonIntoAFile) {
+  test::ScratchDir dir;
+  const auto path = dir / "reports/r.json";  // the folder is made
+  const Report report = report_of(2000);
+  {
+    ReportWriter writer(path);
+    for (std::size_t i = 0; i < report.files.size(); ++i) {
+      writer.add(report.files[i]);
+      if (i == 1000) {  // half way: only the writer's hidden temporary file exists
+        EXPECT_FALSE(std::filesystem::exists(path));
+        const auto files = test::list_files(dir / "reports");
+        ASSERT_EQ(files.size(), 1u);
+        EXPECT_EQ(files[0].rfind(".r.json.imgflow-", 0), 0u) << files[0];
+      }
+    }
+    writer.finish(report.summary);
+  }
+  const std::string text = test::read_text(path);
+  EXPECT_EQ(nlohmann::json::parse(text), nlohmann::json::parse(to_json(report)));
+  EXPECT_EQ(text.find("{\n  \"version\": 1,\n  \"summary\": {\n    \"total\": 2000,"), 0u)
+      << text.substr(0, 120);
+  EXPECT_EQ(test::list_files(dir / "reports"), std::vector<std::string>{"r.json"});
+}
+
+TEST(ReportWriter, WithoutFinishLeavesNoFileAndTheOldReport) {
+  test::ScratchDir dir;
+  const auto path = dir / "r.json";
+  test::write_text(path, "old");
+  {
+    ReportWriter writer(path);
+    for (const auto& f : report_of(100).files) writer.add(f);
+  }
+  EXPECT_EQ(test::read_text(path), "old");
+  EXPECT_EQ(test::list_files(dir.path()), std::vector<std::string>{"r.json"});
+}
+
+TEST(ReportWriter, AnEmptyRunIsAValidDocument) {
+  test::ScratchDir dir;
+  ReportWriter writer(dir / "r.json");
+  writer.finish(Summary{});
+  const auto doc = nlohmann::json::parse(test::read_text(dir / "r.json"));
+  EXPECT_EQ(doc["version"], 1);
+  EXPECT_EQ(doc["summary"]["total"], 0);
+  EXPECT_TRUE(doc["files"].is_array());
+  EXPECT_TRUE(doc["files"].empty());
+}
+
+// Standard output or a pipe cannot be rewound: the entries wait in a
+// temporary file and the document is written whole by finish().
+TEST(ReportWriter, ToAPipeWritesNothingBeforeFinishThenTheWholeDocument) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
+  const Report report = report_of(300);
+  std::string received;
+  char chunk[65536];
+  {
+    ReportWriter writer(fds[1]);
+    for (const auto& f : report.files) writer.add(f);
+    EXPECT_EQ(::read(fds[0], chunk, sizeof chunk), -1);  // nothing yet
+    std::thread reader([&] {
+      ::fcntl(fds[0], F_SETFL, 0);
+      ssize_t n = 0;
+      while ((n = ::read(fds[0], chunk, sizeof chunk)) > 0) received.append(chunk, std::size_t(n));
+    });
+    writer.finish(report.summary);
+    ::close(fds[1]);
+    reader.join();
+  }
+  ::close(fds[0]);
+  EXPECT_EQ(nlohmann::json::parse(received), nlohmann::json::parse(to_json(report)));
 }
 
 }  // namespace
