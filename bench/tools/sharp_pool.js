@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Batch resize with sharp: fit inside 800x800, never enlarge, upright, JPEG quality 85.
+// Batch resize with sharp: fit inside 800x800 (SHARP_POOL_BOX=N: NxN), never
+// enlarge, upright, JPEG quality 85.
 //
 // Usage: node sharp_pool.js INPUT_DIR OUTPUT_DIR [IN_FLIGHT]
 //
@@ -29,6 +30,7 @@ async function main() {
   }
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const inFlight = inFlightArg ? Number(inFlightArg) : cores;
+  const box = Number(process.env.SHARP_POOL_BOX || 800);
   if (process.env.SHARP_CONCURRENCY) sharp.concurrency(Number(process.env.SHARP_CONCURRENCY));
   if (process.env.SHARP_POOL_VERBOSE) {
     console.error(`sharp_pool: concurrency ${sharp.concurrency()}, in flight ${inFlight}, ` +
@@ -49,7 +51,7 @@ async function main() {
       try {
         await sharp(src)
           .rotate()
-          .resize({ width: 800, height: 800, fit: 'inside', withoutEnlargement: true })
+          .resize({ width: box, height: box, fit: 'inside', withoutEnlargement: true })
           .jpeg({ quality: 85 })
           .toFile(dst);
       } catch (err) {
