@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/format_table.hpp"
+#include "core/memory_limit.hpp"
 #include "core/name_list.hpp"
 #include "imgflow/error.hpp"
 #include "imgflow/name_template.hpp"
@@ -156,6 +157,11 @@ int Options::effective_threads() const noexcept {
 int Options::effective_max_in_flight() const noexcept {
   if (max_in_flight > 0) return max_in_flight;
   return std::max(4, 2 * effective_threads());
+}
+
+std::uint64_t Options::effective_max_memory() const noexcept {
+  if (max_memory != max_memory_auto) return max_memory;
+  return detail::auto_memory_budget(detail::cgroup_memory_limit(), detail::physical_memory());
 }
 
 }  // namespace imgflow

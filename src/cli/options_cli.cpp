@@ -1,5 +1,6 @@
 #include "cli/options_cli.hpp"
 
+#include <charconv>
 #include <fstream>
 #include <iostream>
 
@@ -30,6 +31,26 @@ std::vector<std::string> read_path_list(const std::string& source, bool nul_sepa
     if (!line.empty()) paths.push_back(line);
   }
   return paths;
+}
+
+// --max-memory: "auto", or a size as CLI11 reads one ("512M", "2G", "0").
+std::uint64_t parse_max_memory(const std::string& text) {
+  if (text == kMaxMemoryAuto) return Options::max_memory_auto;
+  std::string bytes = text;
+  bool ok = !text.starts_with('-');  // CLI11 would wrap a negative number around
+  try {
+    ok = ok && CLI::AsSizeValue(false)(bytes).empty();
+  } catch (const CLI::ValidationError&) {
+    ok = false;
+  }
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(bytes.data(), bytes.data() + bytes.size(), value);
+  if (!ok || ec != std::errc() || end != bytes.data() + bytes.size()) {
+    throw Error(
+        ErrorCode::usage,
+        "--max-memory: expected auto, 0 (no limit) or a size such as 512M, got \"" + text + "\"");
+  }
+  return value;
 }
 
 }  // namespace
@@ -92,17 +113,11 @@ OptionsCli::OptionsCli(CLI::App& app)
   app.add_option("--max-in-flight", o.max_in_flight,
                  "Images in memory between read and write (0 = 2 x threads, at least 4)")
       ->capture_default_str();
-  app.add_option("--max-memory", o.max_memory,
-                 "Bytes the files in flight may need together, estimated from their headers "
-                 "(e.g. 512M, 2G; 0 = no limit); a file larger than this runs alone")
-      // Not a range: Options::max_memory is unsigned, so "-1" must be refused
-      // while it is still text.
-      ->check(CLI::Validator(
-          [](std::string& value) {
-            return value.starts_with('-') ? std::string("expected a size, got ") + value : "";
-          },
-          "SIZE"))
-      ->transform(CLI::AsSizeValue(false))
+  app.add_option("--max-memory", max_memory_,
+                 "Bytes the files in flight may need together, estimated from their headers: "
+                 "auto (half the cgroup memory limit or physical memory, after 64 MiB), "
+                 "0 (no limit) or a size (e.g. 512M, 2G); a file larger than this runs alone")
+      ->type_name("SIZE")
       ->capture_default_str();
 
   app.add_option("--files-from", files_from_,
@@ -157,6 +172,7 @@ CommandLine OptionsCli::command_line() {
   o.filter = parse_filter(filter_);
   o.background = parse_color(background_);
   if (!shard_.empty()) o.shard = parse_shard(shard_);
+  o.max_memory = parse_max_memory(max_memory_);
   if (!files_from_.empty()) {
     for (auto& path : read_path_list(files_from_, nul_separated_)) inputs_.push_back(path);
   }

@@ -13,6 +13,9 @@
 
 namespace imgflow::cli {
 
+/// --max-memory's name for Options::max_memory_auto.
+inline constexpr const char* kMaxMemoryAuto = "auto";
+
 /// What the command was asked to do: the batch options and the CLI's own switches.
 struct CommandLine {
   Options options;
@@ -37,6 +40,7 @@ class OptionsCli {
   std::vector<std::string> inputs_, sizes_, formats_;
   std::string output_dir_, files_from_, shard_;
   std::string fit_, gravity_, filter_, background_ = "white", chroma_, tiff_compression_;
+  std::string max_memory_ = kMaxMemoryAuto;
   bool nul_separated_ = false, fail_fast_ = false, no_fsync_ = false, no_rotate_ = false;
 };
 

@@ -187,7 +187,7 @@ Report run(const Options& options, const std::vector<PlannedFile>& plan,
   const detail::RunSettings settings(options);
   RunLedger ledger(plan, callbacks, options.max_errors);
   detail::InFlightTokens tokens(options.effective_max_in_flight());
-  detail::MemoryBudget budget(options.max_memory);
+  detail::MemoryBudget budget(options.effective_max_memory());
   detail::WriterPool writers(options.fsync, [&](FileJobPtr job) {
     ledger.finish(*job);
     const std::uint64_t budgeted = job->budgeted;

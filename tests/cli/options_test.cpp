@@ -129,7 +129,9 @@ const std::vector<Coverage> kCoverage = {
     {"--max-memory",
      {"Options.ConcurrencySettingsGiveIdenticalOutputs",
       "Options.MaxInFlightAndMaxMemoryBoundPeakMemory",
-      "cli_tests:CliUsage.DecodeTuningOutOfRangeIsUsageError"}},
+      "cli_tests:CliUsage.DecodeTuningOutOfRangeIsUsageError",
+      "cli_tests:CliUsage.MaxMemoryAutoIsTheDefault",
+      "cli_tests:CliUsage.BadMaxMemoryIsOneLineUsageError"}},
     {"--files-from",
      {"Options.FilesFromFileOneALineOrNulSeparated", "Options.FilesFromStdinThroughAPipe",
       "hostile_tests:HostileFiles.FilesFromEntryDeletedBeforeReadingIsNotFound"}},
@@ -1615,6 +1617,7 @@ TEST(Options, ConcurrencySettingsGiveIdenticalOutputs) {
                                                           {"--writers", "3"},
                                                           {"--max-in-flight", "1"},
                                                           {"--max-in-flight", "8"},
+                                                          {"--max-memory", "0"},
                                                           {"--max-memory", "1"},
                                                           {"--max-memory", "512M"}};
   std::vector<std::string> files;
