@@ -124,7 +124,8 @@ struct Options {
   int progressive_bits = DecodeOptions{}.progressive_bits;
 
   /// Every problem with these options, one message each, in the form
-  /// "<option>: expected <what>, got <value>". Empty when the options are valid.
+  /// "<field>: expected <what>, got <value>" ("quality: expected 1 to 100,
+  /// got 0"), naming the field of this struct. Empty when the options are valid.
   std::vector<std::string> validate() const;
 
   /// `threads`, or the number of cores when it is 0.

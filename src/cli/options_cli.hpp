@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,11 @@ struct CommandLine {
   bool dry_run = false;     ///< --dry-run
 };
 
+/// A library message that starts with an Options field ("quality: expected
+/// 1 to 100, got 0") with that field replaced by its option ("--quality: ...");
+/// any other message as it is. Every error the CLI prints goes through this.
+std::string with_flag_names(std::string_view message);
+
 /// Declares the options on a CLI11 app, then turns what it parsed into a CommandLine.
 class OptionsCli {
  public:
@@ -39,7 +45,7 @@ class OptionsCli {
   CommandLine line_;
   std::vector<std::string> inputs_, sizes_, formats_;
   std::string output_dir_, files_from_, shard_;
-  std::string fit_, gravity_, filter_, background_ = "white", chroma_, tiff_compression_;
+  std::string background_, fit_, gravity_, filter_, chroma_, tiff_compression_;
   std::string max_memory_ = kMaxMemoryAuto;
   bool nul_separated_ = false, fail_fast_ = false, no_fsync_ = false, no_rotate_ = false;
 };

@@ -145,13 +145,13 @@ void prepare_output_dir(const Options& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.output_dir, ec);
   if (ec || !std::filesystem::is_directory(options.output_dir)) {
-    throw Error(ErrorCode::setup, "--output: cannot create directory " +
+    throw Error(ErrorCode::setup, "output_dir: cannot create directory " +
                                       options.output_dir.string() + ": " +
                                       (ec ? ec.message() : "a file is in the way"));
   }
   if (::access(options.output_dir.c_str(), W_OK | X_OK) != 0) {
     throw Error(ErrorCode::setup,
-                "--output: directory " + options.output_dir.string() + " is not writable");
+                "output_dir: directory " + options.output_dir.string() + " is not writable");
   }
 }
 

@@ -182,18 +182,5 @@ TEST(Resize, LanczosMatchesAnIntegerBoxAverageClosely) {
   EXPECT_GT(cv::PSNR(resize(synthetic, parse_geometry("200x150")), box), 35.0);
 }
 
-TEST(ParseColor, Forms) {
-  EXPECT_EQ(parse_color("white"), (Color{255, 255, 255, 255}));
-  EXPECT_EQ(parse_color("transparent").a, 0);
-  EXPECT_EQ(parse_color("#f80"), (Color{255, 136, 0, 255}));
-  EXPECT_EQ(parse_color("#102030"), (Color{16, 32, 48, 255}));
-  EXPECT_EQ(parse_color("#10203040"), (Color{16, 32, 48, 64}));
-  EXPECT_EQ(parse_color("1,2,3"), (Color{1, 2, 3, 255}));
-  EXPECT_EQ(parse_color("1,2,3,4"), (Color{1, 2, 3, 4}));
-  for (const char* bad : {"", "#12", "#gg0000", "1,2", "1,2,3,4,5", "256,0,0", "red"}) {
-    EXPECT_THROW(parse_color(bad), Error) << bad;
-  }
-}
-
 }  // namespace
 }  // namespace imgflow
