@@ -182,5 +182,20 @@ TEST(Resize, LanczosMatchesAnIntegerBoxAverageClosely) {
   EXPECT_GT(cv::PSNR(resize(synthetic, parse_geometry("200x150")), box), 35.0);
 }
 
+TEST(ResizeToFit, ExactSizesAndNoEnlarging) {
+  const cv::Mat pixels = test::make_test_pixels(1000, 333, 3);
+  EXPECT_EQ(resize_to_fit(pixels, parse_geometry("500x")).size(), cv::Size(500, 167));
+  EXPECT_EQ(resize_to_fit(pixels, parse_geometry("2000x2000")).size(), cv::Size(1000, 333));
+  const cv::Mat strip = test::make_test_pixels(6000, 40, 3);
+  EXPECT_EQ(resize_to_fit(strip, parse_geometry("100x100")).size(), cv::Size(100, 1));
+}
+
+TEST(ResizeToFit, UsesTheFullSourceSizeForShrunkPixels) {
+  // Pixels decoded at 1/4 of a 4000x3000 source; the box applies to the source.
+  const cv::Mat quarter = test::make_test_pixels(1000, 750, 3);
+  EXPECT_EQ(resize_to_fit(quarter, parse_geometry("800x800"), {4000, 3000}).size(),
+            cv::Size(800, 600));
+}
+
 }  // namespace
 }  // namespace imgflow
