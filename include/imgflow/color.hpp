@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace imgflow {
@@ -15,5 +16,9 @@ struct Color {
 /// Parses "white", "black", "transparent", "#rgb", "#rrggbb", "#rrggbbaa" or
 /// "r,g,b[,a]" (0-255). Throws imgflow::Error{ErrorCode::usage}.
 Color parse_color(std::string_view text);
+
+/// A text parse_color() reads back as `color`: its name ("white", "black",
+/// "transparent") where it has one, else "#rrggbb", or "#rrggbbaa" when not opaque.
+std::string color_name(Color color);
 
 }  // namespace imgflow

@@ -81,11 +81,18 @@ struct Options {
   int readers = 2;         ///< I/O threads reading input files
   int writers = 2;         ///< I/O threads writing outputs
   int max_in_flight = 0;   ///< images between read and write; 0 = 2 × threads (at least 4)
+  /// `max_memory` = max_memory_auto: half of what this process may use after
+  /// a 64 MiB base, where "may use" is the memory limit of its cgroup (cgroup
+  /// v2 memory.max of its own cgroup or an ancestor, else cgroup v1
+  /// memory.limit_in_bytes: what Slurm and Kubernetes set) or, without one,
+  /// physical memory. See effective_max_memory().
+  static constexpr std::uint64_t max_memory_auto = ~std::uint64_t{0};
   /// Bytes the files in flight may need together (each estimated from its
   /// header: encoded bytes, decoded pixels, a progressive JPEG's coefficient
   /// buffer); a reader waits before letting in a file that does not fit. A
-  /// file larger than the whole budget runs alone. 0 = no limit (default).
-  std::uint64_t max_memory = 0;
+  /// file larger than the whole budget runs alone. 0 = no limit;
+  /// max_memory_auto (default): from the cgroup limit or physical memory.
+  std::uint64_t max_memory = max_memory_auto;
   /// Largest accepted width × height, checked from the header before decoding;
   /// 0 = no limit. The default is sharp's.
   std::uint64_t max_pixels = DecodeOptions{}.max_pixels;
@@ -122,13 +129,17 @@ struct Options {
   int progressive_bits = DecodeOptions{}.progressive_bits;
 
   /// Every problem with these options, one message each, in the form
-  /// "<option>: expected <what>, got <value>". Empty when the options are valid.
+  /// "<field>: expected <what>, got <value>" ("quality: expected 1 to 100,
+  /// got 0"), naming the field of this struct. Empty when the options are valid.
   std::vector<std::string> validate() const;
 
   /// `threads`, or the number of cores when it is 0.
   int effective_threads() const noexcept;
   /// `max_in_flight`, or its default when it is 0.
   int effective_max_in_flight() const noexcept;
+  /// `max_memory` in bytes, with max_memory_auto resolved from the cgroup
+  /// limit or physical memory (read each call); 0 = no limit. Never throws.
+  std::uint64_t effective_max_memory() const noexcept;
 };
 
 }  // namespace imgflow

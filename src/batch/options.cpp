@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/format_table.hpp"
+#include "core/memory_limit.hpp"
 #include "core/name_list.hpp"
 #include "imgflow/error.hpp"
 #include "imgflow/name_template.hpp"
@@ -34,7 +35,7 @@ OutputFormat parse_output_format(std::string_view text) {
   }
   std::vector<std::string_view> names = {"keep"};
   for (const auto name : detail::writable_format_names()) names.push_back(name);
-  throw Error(ErrorCode::usage, "--format: expected " + detail::names_in_prose(names) + ", got \"" +
+  throw Error(ErrorCode::usage, "formats: expected " + detail::names_in_prose(names) + ", got \"" +
                                     std::string(text) + "\"");
 }
 
@@ -48,7 +49,7 @@ Format choose_output_format(OutputFormat requested, Format source) noexcept {
 namespace {
 
 [[noreturn]] void bad_shard(std::string_view text, const std::string& why) {
-  throw Error(ErrorCode::usage, "--shard: expected K/N (1 <= K <= N), auto or auto/N, got \"" +
+  throw Error(ErrorCode::usage, "shard: expected K/N (1 <= K <= N), auto or auto/N, got \"" +
                                     std::string(text) + "\": " + why);
 }
 
@@ -115,35 +116,36 @@ std::vector<std::string> Options::validate() const {
   auto expect = [&](bool ok, const char* option, const char* what, const std::string& got) {
     if (!ok) problems.push_back(std::string(option) + ": expected " + what + ", got " + got);
   };
-  expect(!inputs.empty() || !files_from.empty(), "INPUT", "at least one file or directory", "none");
-  expect(!output_dir.empty(), "--output", "a directory", "nothing");
-  expect(quality >= 1 && quality <= 100, "--quality", "1 to 100", std::to_string(quality));
-  expect(threads >= 0 && threads <= 1024, "--threads", "0 (all cores) to 1024",
+  expect(!inputs.empty() || !files_from.empty(), "inputs", "at least one file or directory",
+         "none");
+  expect(!output_dir.empty(), "output_dir", "a directory", "nothing");
+  expect(quality >= 1 && quality <= 100, "quality", "1 to 100", std::to_string(quality));
+  expect(threads >= 0 && threads <= 1024, "threads", "0 (all cores) to 1024",
          std::to_string(threads));
-  expect(readers >= 1 && readers <= 64, "--readers", "1 to 64", std::to_string(readers));
-  expect(writers >= 1 && writers <= 64, "--writers", "1 to 64", std::to_string(writers));
-  expect(max_in_flight >= 0, "--max-in-flight", "0 (automatic) or more",
+  expect(readers >= 1 && readers <= 64, "readers", "1 to 64", std::to_string(readers));
+  expect(writers >= 1 && writers <= 64, "writers", "1 to 64", std::to_string(writers));
+  expect(max_in_flight >= 0, "max_in_flight", "0 (automatic) or more",
          std::to_string(max_in_flight));
-  expect(max_errors >= 0, "--max-errors", "0 (never stop) or more", std::to_string(max_errors));
-  expect(shard.count == 0 || (shard.index >= 1 && shard.index <= shard.count), "--shard",
+  expect(max_errors >= 0, "max_errors", "0 (never stop) or more", std::to_string(max_errors));
+  expect(shard.count == 0 || (shard.index >= 1 && shard.index <= shard.count), "shard",
          "K/N with 1 <= K <= N", std::to_string(shard.index) + "/" + std::to_string(shard.count));
-  expect(png_compression >= 0 && png_compression <= 9, "--png-compression", "0 to 9",
+  expect(png_compression >= 0 && png_compression <= 9, "png_compression", "0 to 9",
          std::to_string(png_compression));
   char margin[32];  // shortest form that reads back: "0.5", not "0.500000"
   const auto written = std::to_chars(margin, margin + sizeof margin, shrink_margin).ptr;
-  expect(shrink_margin >= 1.0 && shrink_margin <= 8.0, "--shrink-margin", "1 to 8",
+  expect(shrink_margin >= 1.0 && shrink_margin <= 8.0, "shrink_margin", "1 to 8",
          std::string(margin, written));
-  expect(progressive_bits >= -1 && progressive_bits <= 13, "--progressive-bits", "-1 to 13",
+  expect(progressive_bits >= -1 && progressive_bits <= 13, "progressive_bits", "-1 to 13",
          std::to_string(progressive_bits));
-  expect(!formats.empty(), "--format", "at least one format", "none");
+  expect(!formats.empty(), "formats", "at least one format", "none");
   if (!name.empty()) {
     const std::string why = validate_name_template(name);
-    expect(why.empty(), "--name", "a template with {stem} inside the output folder",
+    expect(why.empty(), "name", "a template with {stem} inside the output folder",
            "\"" + name + "\" (" + why + ")");
   }
   for (const auto& g : sizes) {
     const std::string why = geometry_problem(g);
-    expect(why.empty(), "--size", "a valid geometry", "\"" + g.text + "\" (" + why + ")");
+    expect(why.empty(), "sizes", "a valid geometry", "\"" + g.text + "\" (" + why + ")");
   }
   return problems;
 }
@@ -156,6 +158,11 @@ int Options::effective_threads() const noexcept {
 int Options::effective_max_in_flight() const noexcept {
   if (max_in_flight > 0) return max_in_flight;
   return std::max(4, 2 * effective_threads());
+}
+
+std::uint64_t Options::effective_max_memory() const noexcept {
+  if (max_memory != max_memory_auto) return max_memory;
+  return detail::auto_memory_budget(detail::cgroup_memory_limit(), detail::physical_memory());
 }
 
 }  // namespace imgflow

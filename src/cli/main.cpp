@@ -47,7 +47,7 @@ void install_signal_handlers() {
 }
 
 void print_error(const std::string& message) {
-  std::cerr << "imgflow: " << message << '\n';
+  std::cerr << "imgflow: " << imgflow::cli::with_flag_names(message) << '\n';
 }
 
 }  // namespace

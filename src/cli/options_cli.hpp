@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,9 @@
 #include "imgflow/options.hpp"
 
 namespace imgflow::cli {
+
+/// --max-memory's name for Options::max_memory_auto.
+inline constexpr const char* kMaxMemoryAuto = "auto";
 
 /// What the command was asked to do: the batch options and the CLI's own switches.
 struct CommandLine {
@@ -21,6 +25,11 @@ struct CommandLine {
   bool log_json = false;    ///< --log-json
   bool dry_run = false;     ///< --dry-run
 };
+
+/// A library message that starts with an Options field ("quality: expected
+/// 1 to 100, got 0") with that field replaced by its option ("--quality: ...");
+/// any other message as it is. Every error the CLI prints goes through this.
+std::string with_flag_names(std::string_view message);
 
 /// Declares the options on a CLI11 app, then turns what it parsed into a CommandLine.
 class OptionsCli {
@@ -36,7 +45,8 @@ class OptionsCli {
   CommandLine line_;
   std::vector<std::string> inputs_, sizes_, formats_;
   std::string output_dir_, files_from_, shard_;
-  std::string fit_, gravity_, filter_, background_ = "white", chroma_, tiff_compression_;
+  std::string background_, fit_, gravity_, filter_, chroma_, tiff_compression_;
+  std::string max_memory_ = kMaxMemoryAuto;
   bool nul_separated_ = false, fail_fast_ = false, no_fsync_ = false, no_rotate_ = false;
 };
 

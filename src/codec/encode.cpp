@@ -49,11 +49,11 @@ std::span<const Named<TiffCompression>> tiff_compression_names() noexcept {
 }  // namespace detail
 
 TiffCompression parse_tiff_compression(std::string_view text) {
-  return detail::parse_named(detail::tiff_compression_names(), "--tiff-compression", text);
+  return detail::parse_named(detail::tiff_compression_names(), "tiff_compression", text);
 }
 
 bool parse_chroma_444(std::string_view text) {
-  return detail::parse_named(detail::chroma_names(), "--chroma", text);
+  return detail::parse_named(detail::chroma_names(), "chroma_444", text);
 }
 
 std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& options) {

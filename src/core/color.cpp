@@ -7,17 +7,31 @@
 #include "imgflow/error.hpp"
 
 namespace imgflow {
+namespace {
+
+struct NamedColor {
+  std::string_view name;
+  Color color;
+};
+
+constexpr std::array<NamedColor, 3> kNamedColors = {{
+    {"white", {255, 255, 255, 255}},
+    {"black", {0, 0, 0, 255}},
+    {"transparent", {0, 0, 0, 0}},
+}};
+
+}  // namespace
 
 Color parse_color(std::string_view text) {
   auto fail = [&]() -> Color {
     std::string message =
-        "--background: expected white, black, transparent, #rrggbb, #rrggbbaa or r,g,b[,a], got \"";
+        "background: expected white, black, transparent, #rrggbb, #rrggbbaa or r,g,b[,a], got \"";
     message.append(text).append("\"");
     throw Error(ErrorCode::usage, message);
   };
-  if (text == "white") return {255, 255, 255, 255};
-  if (text == "black") return {0, 0, 0, 255};
-  if (text == "transparent") return {0, 0, 0, 0};
+  for (const auto& [name, color] : kNamedColors) {
+    if (text == name) return color;
+  }
   std::array<int, 4> v{0, 0, 0, 255};
   if (!text.empty() && text[0] == '#') {
     const std::string_view hex = text.substr(1);
@@ -55,6 +69,20 @@ Color parse_color(std::string_view text) {
   }
   return {static_cast<std::uint8_t>(v[0]), static_cast<std::uint8_t>(v[1]),
           static_cast<std::uint8_t>(v[2]), static_cast<std::uint8_t>(v[3])};
+}
+
+std::string color_name(Color color) {
+  for (const auto& [name, named] : kNamedColors) {
+    if (color == named) return std::string(name);
+  }
+  constexpr char kHex[] = "0123456789abcdef";
+  const std::array<std::uint8_t, 4> channels = {color.r, color.g, color.b, color.a};
+  std::string text = "#";
+  for (std::size_t i = 0; i < (color.a == 255 ? 3u : 4u); ++i) {
+    text += kHex[channels[i] >> 4];
+    text += kHex[channels[i] & 15];
+  }
+  return text;
 }
 
 }  // namespace imgflow

@@ -14,6 +14,7 @@ class MemoryBudget {
  public:
   explicit MemoryBudget(std::uint64_t limit) : limit_(limit) {}  ///< 0: no limit
 
+  /// Whether files must fit (a limit was set): only then need they be estimated.
   bool limited() const noexcept { return limit_ != 0; }
 
   /// Blocks until `bytes` fit beside what is in use (or nothing is in use).

@@ -81,13 +81,13 @@ void prepare_output_dir(const Options& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.output_dir, ec);
   if (ec || !std::filesystem::is_directory(options.output_dir)) {
-    throw Error(ErrorCode::setup, "--output: cannot create directory " +
+    throw Error(ErrorCode::setup, "output_dir: cannot create directory " +
                                       options.output_dir.string() + ": " +
                                       (ec ? ec.message() : "a file is in the way"));
   }
   if (::access(options.output_dir.c_str(), W_OK | X_OK) != 0) {
     throw Error(ErrorCode::setup,
-                "--output: directory " + options.output_dir.string() + " is not writable");
+                "output_dir: directory " + options.output_dir.string() + " is not writable");
   }
 }
 
@@ -115,7 +115,7 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
   const detail::RunSettings settings(options);
   detail::RunLedger ledger(callbacks, feed, options.max_errors);
   detail::InFlightTokens tokens(options.effective_max_in_flight());
-  detail::MemoryBudget budget(options.max_memory);
+  detail::MemoryBudget budget(options.effective_max_memory());
   detail::WriterPool writers(options.fsync, [&](FileJobPtr job) {
     ledger.finish(*job);
     const std::uint64_t budgeted = job->budgeted;

@@ -127,6 +127,47 @@ TEST(CliUsage, DecodeTuningOutOfRangeIsUsageError) {
   }
 }
 
+// --max-memory auto is the default (shown in --help) and can be named; a
+// size keeps CLI11's suffixes, 0 turns the budget off.
+TEST(CliUsage, MaxMemoryAutoIsTheDefault) {
+  const auto help = imgflow({"--help"});
+  EXPECT_EQ(help.exit_code, 0) << describe(help);
+  EXPECT_TRUE(std::regex_search(help.out, std::regex("--max-memory SIZE=auto "))) << help.out;
+
+  ScratchDir dir;
+  write_image(dir / "in" / "a.jpg", 40, 30);
+  const auto input = (dir / "in" / "a.jpg").string();
+  const auto dry = imgflow(
+      {"--dry-run", "--max-memory", "auto", "-s", "20x20", "-o", (dir / "dry").string(), input});
+  EXPECT_EQ(dry.exit_code, 0) << describe(dry);
+  EXPECT_TRUE(contains(dry.out, "a.jpg")) << dry.out;
+  EXPECT_FALSE(fs::exists(dir / "dry"));
+  for (const char* value : {"auto", "0", "2K", "1G"}) {
+    SCOPED_TRACE(std::string("--max-memory ") + value);
+    const auto out = dir / "out" / value;
+    const auto r =
+        imgflow({"--quiet", "--max-memory", value, "-s", "20x20", "-o", out.string(), input});
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_EQ(r.err, "");
+    EXPECT_TRUE(fs::exists(out / "a.jpg"));
+  }
+}
+
+TEST(CliUsage, BadMaxMemoryIsOneLineUsageError) {
+  ScratchDir dir;
+  write_image(dir / "in" / "a.jpg", 40, 30);
+  for (const char* value : {"-1", "lots", "1.5G", "Auto", "12Q", ""}) {
+    SCOPED_TRACE(std::string("--max-memory ") + value);
+    const auto r = imgflow(
+        {"-o", (dir / "out").string(), "--max-memory", value, (dir / "in" / "a.jpg").string()});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_EQ(r.err, std::string("imgflow: --max-memory: expected auto, 0 (no limit) or a size "
+                                 "such as 512M, got \"") +
+                         value + "\"\n");
+    EXPECT_FALSE(fs::exists(dir / "out"));
+  }
+}
+
 TEST(CliUsage, QualityOutOfRangeIsUsageError) {
   ScratchDir dir;
   write_image(dir / "in" / "a.jpg", 40, 30);

@@ -66,7 +66,7 @@ TEST(Geometries, PercentAndAreaWorkThroughTheLibrary) {
   options.sizes = {Geometry{}};
   const auto problems = options.validate();
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0], "--size: expected a valid geometry, got \"\" (give at least one side)");
+  EXPECT_EQ(problems[0], "sizes: expected a valid geometry, got \"\" (give at least one side)");
 }
 
 TEST(Shard, ThreeShardsCoverEveryFileExactlyOnce) {

@@ -120,7 +120,7 @@ TEST(OutputPath, TemplateValidation) {
   options.output_dir = "out";
   options.name = "../{stem}";
   ASSERT_EQ(options.validate().size(), 1u);
-  EXPECT_NE(options.validate()[0].find("--name"), std::string::npos);
+  EXPECT_NE(options.validate()[0].find("name: "), std::string::npos);
 }
 
 TEST(OutputSpecs, EverySizeInEveryFormat) {
@@ -149,8 +149,8 @@ TEST(Options, ValidateNamesEveryProblem) {
   options.readers = 0;
   const auto problems = options.validate();
   ASSERT_EQ(problems.size(), 4u);  // no inputs, no output, quality, readers
-  EXPECT_EQ(problems[2], "--quality: expected 1 to 100, got 0");
-  EXPECT_EQ(problems[3], "--readers: expected 1 to 64, got 0");
+  EXPECT_EQ(problems[2], "quality: expected 1 to 100, got 0");
+  EXPECT_EQ(problems[3], "readers: expected 1 to 64, got 0");
   options.inputs = {"a.jpg"};
   options.output_dir = "out";
   options.quality = 100;

@@ -7,6 +7,7 @@
 #include "imgflow/image.hpp"
 #include "imgflow/imgflow.hpp"
 #include "support/test_support.hpp"
+#include "unit/codec/codec_test_helpers.hpp"
 
 namespace imgflow {
 namespace {
@@ -135,6 +136,37 @@ TEST(SixteenBit, KeptForPngAndTiffReducedForJpegAndWebp) {
       EXPECT_NEAR(out.at<cv::Vec3w>(10, 10)[2], 12345, 2);
     }
   }
+}
+
+TEST(Encode, JpegRoundTripAndAlphaFlattenedOntoWhite) {
+  const cv::Mat pixels = test::make_test_pixels(120, 80, 3);
+  const auto jpeg = encode(pixels, {Format::jpeg, 90});
+  const cv::Mat back = cv::imdecode(jpeg, cv::IMREAD_COLOR);
+  ASSERT_EQ(back.size(), pixels.size());
+  EXPECT_GT(cv::PSNR(back, pixels), 30.0);
+
+  cv::Mat transparent(16, 16, CV_8UC4, cv::Scalar(0, 0, 0, 0));  // fully transparent black
+  const cv::Mat flat = cv::imdecode(encode(transparent, {Format::jpeg, 95}), cv::IMREAD_COLOR);
+  EXPECT_GE(flat.at<cv::Vec3b>(8, 8)[0], 250);  // white, not black
+  EXPECT_GE(flat.at<cv::Vec3b>(8, 8)[2], 250);
+}
+
+TEST(Encode, OtherFormatsDecodeBack) {
+  const cv::Mat pixels = test::make_test_pixels(40, 30, 4);
+  for (const Format f : {Format::png, Format::webp, Format::tiff}) {
+    const auto bytes = encode(pixels, {f, 85});
+    EXPECT_EQ(detect_format(bytes), f);
+    const Image back = decode(bytes);
+    ASSERT_EQ(back.pixels.size(), pixels.size()) << format_name(f);
+    ASSERT_EQ(back.pixels.type(), CV_8UC4) << format_name(f);
+    if (f == Format::webp) {
+      // Lossy at quality 85 (alpha included): measured 32.13 dB.
+      EXPECT_GT(psnr(back.pixels, pixels), 31.6);
+    } else {
+      EXPECT_EQ(cv::norm(back.pixels, pixels, cv::NORM_INF), 0.0) << format_name(f);
+    }
+  }
+  EXPECT_THROW(encode(pixels, {Format::gif, 85}), Error);
 }
 
 }  // namespace

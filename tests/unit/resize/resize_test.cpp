@@ -182,17 +182,19 @@ TEST(Resize, LanczosMatchesAnIntegerBoxAverageClosely) {
   EXPECT_GT(cv::PSNR(resize(synthetic, parse_geometry("200x150")), box), 35.0);
 }
 
-TEST(ParseColor, Forms) {
-  EXPECT_EQ(parse_color("white"), (Color{255, 255, 255, 255}));
-  EXPECT_EQ(parse_color("transparent").a, 0);
-  EXPECT_EQ(parse_color("#f80"), (Color{255, 136, 0, 255}));
-  EXPECT_EQ(parse_color("#102030"), (Color{16, 32, 48, 255}));
-  EXPECT_EQ(parse_color("#10203040"), (Color{16, 32, 48, 64}));
-  EXPECT_EQ(parse_color("1,2,3"), (Color{1, 2, 3, 255}));
-  EXPECT_EQ(parse_color("1,2,3,4"), (Color{1, 2, 3, 4}));
-  for (const char* bad : {"", "#12", "#gg0000", "1,2", "1,2,3,4,5", "256,0,0", "red"}) {
-    EXPECT_THROW(parse_color(bad), Error) << bad;
-  }
+TEST(ResizeToFit, ExactSizesAndNoEnlarging) {
+  const cv::Mat pixels = test::make_test_pixels(1000, 333, 3);
+  EXPECT_EQ(resize_to_fit(pixels, parse_geometry("500x")).size(), cv::Size(500, 167));
+  EXPECT_EQ(resize_to_fit(pixels, parse_geometry("2000x2000")).size(), cv::Size(1000, 333));
+  const cv::Mat strip = test::make_test_pixels(6000, 40, 3);
+  EXPECT_EQ(resize_to_fit(strip, parse_geometry("100x100")).size(), cv::Size(100, 1));
+}
+
+TEST(ResizeToFit, UsesTheFullSourceSizeForShrunkPixels) {
+  // Pixels decoded at 1/4 of a 4000x3000 source; the box applies to the source.
+  const cv::Mat quarter = test::make_test_pixels(1000, 750, 3);
+  EXPECT_EQ(resize_to_fit(quarter, parse_geometry("800x800"), {4000, 3000}).size(),
+            cv::Size(800, 600));
 }
 
 }  // namespace
