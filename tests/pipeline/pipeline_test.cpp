@@ -131,6 +131,35 @@ TEST(Pipeline, FiveHundredFilesAreEachProcessedExactlyOnce) {
   }
 }
 
+// The README's library example for millions of files: no reports kept in
+// memory, each streamed into the JSON report in planning order.
+TEST(Pipeline, ReportsStreamIntoAReportWriterWithoutBeingKept) {
+  ScratchDir in, out, reports;
+  write_small_images(in.path(), 60);
+  test::write_text(in / "bad.jpg", "not an image");
+  Options options = options_for(in.path(), out.path(), "16x16");
+  const auto path = reports / "report.json";
+  ReportWriter writer(path);
+  RunCallbacks callbacks;
+  callbacks.keep_files = false;
+  callbacks.on_file_reported = [&](const FileReport& f) { writer.add(f); };
+  const Report report = run(options, callbacks);
+  writer.finish(report.summary);
+  EXPECT_TRUE(report.files.empty());
+  EXPECT_EQ(report.summary.total, 61u);
+  EXPECT_EQ(report.summary.failed, 1u);
+  const auto doc = test::parse_json(test::read_text(path));
+  ASSERT_EQ(doc["files"].size(), 61u);
+  EXPECT_EQ(doc["summary"]["ok"], 60);
+  EXPECT_EQ(doc["files"][0]["input"], (in / "bad.jpg").string());  // sorted: "bad" < "d0"
+  EXPECT_EQ(doc["files"][0]["error"]["code"], "unknown-format");
+  for (std::size_t i = 1; i < doc["files"].size(); ++i) {
+    EXPECT_EQ(doc["files"][i]["status"], "ok");
+    EXPECT_LT(std::filesystem::path(doc["files"][i - 1]["input"].get<std::string>()),
+              std::filesystem::path(doc["files"][i]["input"].get<std::string>()));
+  }
+}
+
 // Runs 40 generated images and the sample photos (-s 300x300) with the
 // default options and with `change` applied: the outputs must be the same,
 // byte for byte.
