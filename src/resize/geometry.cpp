@@ -14,7 +14,7 @@ constexpr int kMaxSide = 1 << 20;
 
 [[noreturn]] void bad_geometry(std::string_view text, std::string_view why) {
   std::string message =
-      "--size: expected WxH, W, Wx, xH, N%, N@, optionally ending in >, <, ^ "
+      "sizes: expected WxH, W, Wx, xH, N%, N@, optionally ending in >, <, ^ "
       "or ! (e.g. 800x600), got \"";
   message.append(text).append("\": ").append(why);
   throw Error(ErrorCode::usage, message);
@@ -262,11 +262,11 @@ std::span<const Named<Gravity>> gravity_names() noexcept {
 }  // namespace detail
 
 Fit parse_fit(std::string_view text) {
-  return detail::parse_named(detail::fit_names(), "--fit", text);
+  return detail::parse_named(detail::fit_names(), "fit", text);
 }
 
 Gravity parse_gravity(std::string_view text) {
-  return detail::parse_named(detail::gravity_names(), "--gravity", text);
+  return detail::parse_named(detail::gravity_names(), "gravity", text);
 }
 
 }  // namespace imgflow

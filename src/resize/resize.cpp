@@ -239,7 +239,7 @@ std::span<const detail::Named<Filter>> detail::filter_names() noexcept {
 }
 
 Filter parse_filter(std::string_view text) {
-  return detail::parse_named(detail::filter_names(), "--filter", text);
+  return detail::parse_named(detail::filter_names(), "filter", text);
 }
 
 cv::Mat resize_to_fit(const cv::Mat& pixels, const Geometry& box, Size source_size) {
