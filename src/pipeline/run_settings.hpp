@@ -24,6 +24,13 @@ struct DecodePolicy {
   double shrink_margin = 1;
   bool keep_icc = false;
   std::vector<OutputFormat> formats;
+  Filter filter = Filter::automatic;
+  /// Non-interlaced PNGs of at least this many pixels are decoded row by row
+  /// straight into the resizer (see streams_rows() in decode_policy.hpp).
+  std::uint64_t stream_min_pixels = kStreamMinPixels;
+
+  /// TODO measured threshold
+  static constexpr std::uint64_t kStreamMinPixels = 16'000'000;
 };
 
 /// What the resize stage does to each image.

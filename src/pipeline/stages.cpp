@@ -3,12 +3,22 @@
 #include "codec/decoders.hpp"
 #include "imgflow/error.hpp"
 #include "pipeline/decode_policy.hpp"
+#include "resize/resize_rows.hpp"
 
 namespace imgflow::detail {
 
 Image decode_stage(std::span<const std::uint8_t> bytes, const DecodePolicy& policy) {
   const SourceInfo header = read_header(bytes);
   return decode_with_header(bytes, header, decode_options_for(header, policy));
+}
+
+std::vector<cv::Mat> decode_resize_stage(std::span<const std::uint8_t> bytes,
+                                         const DecodePolicy& policy, const ResizeSettings& settings,
+                                         Image& decoded) {
+  const SourceInfo header = read_header(bytes);
+  RowResizer resizer(settings.sizes, settings.resizing, {header.width, header.height});
+  decoded = decode_rows(bytes, header, decode_options_for(header, policy), resizer);
+  return resizer.finish();
 }
 
 std::vector<cv::Mat> resize_stage(const Image& image, const ResizeSettings& settings) {
