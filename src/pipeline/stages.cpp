@@ -3,6 +3,7 @@
 #include "codec/decoders.hpp"
 #include "imgflow/error.hpp"
 #include "pipeline/decode_policy.hpp"
+#include "pipeline/row_handoff.hpp"
 #include "resize/resize_rows.hpp"
 
 namespace imgflow::detail {
@@ -17,7 +18,10 @@ std::vector<cv::Mat> decode_resize_stage(std::span<const std::uint8_t> bytes,
                                          Image& decoded) {
   const SourceInfo header = read_header(bytes);
   RowResizer resizer(settings.sizes, settings.resizing, {header.width, header.height});
-  decoded = decode_rows(bytes, header, decode_options_for(header, policy), resizer);
+  // The decoder inflates on this thread while the resizer works on another core.
+  RowHandoff handoff(resizer);
+  decoded = decode_rows(bytes, header, decode_options_for(header, policy), handoff);
+  handoff.finish();
   return resizer.finish();
 }
 

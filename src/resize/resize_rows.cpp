@@ -94,13 +94,30 @@ class AreaShrink {
   }
 
  private:
+  // Each output pixel's sum in registers, its shares in order: the same
+  // float operations as OpenCV's running sum in memory, fewer loads and stores.
   void sum_across(const T* row) {
-    std::fill(row_.begin(), row_.end(), 0.0f);
-    const int c = channels_;
-    for (const Share& s : across_) {
-      const T* p = row + static_cast<std::ptrdiff_t>(s.source) * c;
-      float* q = &row_[static_cast<std::size_t>(s.target) * c];
-      for (int k = 0; k < c; ++k) q[k] += p[k] * s.weight;
+    switch (channels_) {
+      case 1:
+        return sum_across<1>(row);
+      case 3:
+        return sum_across<3>(row);
+      default:
+        return sum_across<4>(row);
+    }
+  }
+
+  template <int C>
+  void sum_across(const T* row) {
+    const Share* share = across_.data();
+    const Share* end = share + across_.size();
+    for (int x = 0; x < out_width_; ++x) {
+      float sum[C] = {};
+      for (; share != end && share->target == x; ++share) {
+        const T* p = row + static_cast<std::ptrdiff_t>(share->source) * C;
+        for (int k = 0; k < C; ++k) sum[k] += p[k] * share->weight;
+      }
+      for (int k = 0; k < C; ++k) row_[static_cast<std::size_t>(x) * C + k] = sum[k];
     }
   }
 
