@@ -77,7 +77,8 @@ struct Options {
   int writers = 2;         ///< I/O threads writing outputs
   int max_in_flight = 0;   ///< images between read and write; 0 = 2 × threads (at least 4)
   /// Bytes the files in flight may need together (each estimated from its
-  /// header: encoded bytes, decoded pixels, a progressive JPEG's coefficient
+  /// header: encoded bytes, decoded pixels (for a PNG streamed row by row
+  /// into the resizer, its outputs instead), a progressive JPEG's coefficient
   /// buffer); a reader waits before letting in a file that does not fit. A
   /// file larger than the whole budget runs alone. 0 = no limit (default).
   std::uint64_t max_memory = 0;

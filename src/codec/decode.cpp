@@ -139,6 +139,8 @@ Image detail::decode_rows(std::span<const std::uint8_t> bytes, const SourceInfo&
                           const DecodeOptions& options, RowSink& sink) {
   decodes.fetch_add(1, std::memory_order_relaxed);
   check_declared_size(header);
+  // Before libpng, whose own size limits would call the file corrupt.
+  check_pixel_limit(header, options.max_pixels);
   if (!can_decode_rows(bytes, header)) {
     throw Error(ErrorCode::decode_error, "this file cannot be decoded row by row");
   }
