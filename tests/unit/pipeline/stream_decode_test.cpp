@@ -49,6 +49,25 @@ std::vector<std::uint8_t> interlaced_png(const cv::Mat& bgr) {
   return out;
 }
 
+// libpng's simplified writer: `format` PNG_FORMAT_*, colour-mapped with `colormap`.
+std::vector<std::uint8_t> libpng_png(const cv::Mat& pixels, png_uint_32 format,
+                                     const std::vector<std::uint8_t>& colormap = {}) {
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  image.width = static_cast<png_uint_32>(pixels.cols);
+  image.height = static_cast<png_uint_32>(pixels.rows);
+  image.format = format;
+  image.colormap_entries = static_cast<png_uint_32>(colormap.size() / 4);
+  png_alloc_size_t size = 0;
+  const auto stride = static_cast<png_int_32>(pixels.step);
+  const void* map = colormap.empty() ? nullptr : colormap.data();
+  EXPECT_TRUE(png_image_write_to_memory(&image, nullptr, &size, 0, pixels.data, stride, map));
+  std::vector<std::uint8_t> png(size);
+  EXPECT_TRUE(png_image_write_to_memory(&image, png.data(), &size, 0, pixels.data, stride, map));
+  png.resize(size);
+  return png;
+}
+
 struct Outcome {
   std::vector<cv::Mat> outputs;
   Image decoded;
@@ -140,6 +159,37 @@ TEST(StreamDecode, SamePixelsAsTheWholeImagePath) {
   Options to_jpeg = with_sizes({"300"});
   to_jpeg.formats = {OutputFormat::jpeg};
   expect_same(as_png(kite16), to_jpeg, "16-bit to JPEG");
+}
+
+TEST(StreamDecode, PaletteTransparencyAndGrayAlphaAsTheWholeImagePath) {
+  // libpng expands these (palette + tRNS, gray + alpha) to BGRA on both paths.
+  const cv::Mat gray = photo("special/grayscale.jpg", cv::IMREAD_GRAYSCALE);
+  cv::Mat gray_alpha(gray.size(), CV_8UC2);
+  for (int y = 0; y < gray.rows; ++y) {
+    for (int x = 0; x < gray.cols; ++x) {
+      gray_alpha.at<cv::Vec2b>(y, x) = {gray.at<std::uint8_t>(y, x),
+                                        static_cast<std::uint8_t>(x * 255 / gray.cols)};
+    }
+  }
+  // 64 grey levels of the photo, the darker ones partly transparent.
+  cv::Mat indices = gray / 4;
+  std::vector<std::uint8_t> colormap;
+  for (int i = 0; i < 64; ++i) {
+    const auto v = static_cast<std::uint8_t>(i * 4);
+    colormap.insert(colormap.end(), {v, static_cast<std::uint8_t>(255 - v), v,
+                                     static_cast<std::uint8_t>(i < 32 ? i * 8 : 255)});
+  }
+  const std::vector<std::pair<std::string, std::vector<std::uint8_t>>> pngs = {
+      {"gray + alpha", libpng_png(gray_alpha, PNG_FORMAT_GA)},
+      {"palette + tRNS", libpng_png(indices, PNG_FORMAT_RGBA_COLORMAP, colormap)},
+  };
+  for (const auto& [name, png] : pngs) {
+    ASSERT_TRUE(png.size() > 29 && png[25] == (name == "gray + alpha" ? 4 : 3)) << name;
+    expect_same(png, with_sizes({"300", "97x61"}), name);
+    const Outcome o = streamed(png, with_sizes({"300"}));
+    ASSERT_EQ(o.error, ErrorCode::ok) << name;
+    EXPECT_EQ(o.outputs[0].channels(), 4) << name;
+  }
 }
 
 TEST(StreamDecode, IccProfileConvertedOrKeptAsTheWholeImagePath) {
