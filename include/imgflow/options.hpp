@@ -88,7 +88,8 @@ struct Options {
   /// physical memory. See effective_max_memory().
   static constexpr std::uint64_t max_memory_auto = ~std::uint64_t{0};
   /// Bytes the files in flight may need together (each estimated from its
-  /// header: encoded bytes, decoded pixels, a progressive JPEG's coefficient
+  /// header: encoded bytes, decoded pixels (for a PNG streamed row by row
+  /// into the resizer, its outputs instead), a progressive JPEG's coefficient
   /// buffer); a reader waits before letting in a file that does not fit. A
   /// file larger than the whole budget runs alone. 0 = no limit;
   /// max_memory_auto (default): from the cgroup limit or physical memory.

@@ -42,17 +42,18 @@ bool is_srgb_profile(std::span<const std::uint8_t> icc) {
   return text.find("sRGB") != std::string::npos;
 }
 
-bool convert_to_srgb(cv::Mat& pixels, std::span<const std::uint8_t> icc, std::string& why) {
+bool SrgbConverter::open(std::span<const std::uint8_t> icc, int type, std::string& why) {
   const Profile source = open_profile(icc);
   if (!source) {
     why = "unreadable ICC profile ignored";
     return false;
   }
   const cmsColorSpaceSignature space = cmsGetColorSpace(source.get());
-  const bool sixteen = pixels.depth() == CV_16U;
+  const bool sixteen = CV_MAT_DEPTH(type) == CV_16U;
+  const int channels = CV_MAT_CN(type);
   cmsUInt32Number in_format = 0, out_format = 0;
   Profile target;
-  if (pixels.channels() == 1 && space == cmsSigGrayData) {
+  if (channels == 1 && space == cmsSigGrayData) {
     // Gray stays gray: to a gray profile with the sRGB tone curve.
     cmsToneCurve* curve = cmsBuildParametricToneCurve(
         nullptr, 4,
@@ -60,9 +61,9 @@ bool convert_to_srgb(cv::Mat& pixels, std::span<const std::uint8_t> icc, std::st
     target = Profile(cmsCreateGrayProfileTHR(nullptr, cmsD50_xyY(), curve));
     cmsFreeToneCurve(curve);
     in_format = out_format = sixteen ? TYPE_GRAY_16 : TYPE_GRAY_8;
-  } else if (pixels.channels() >= 3 && space == cmsSigRgbData) {
+  } else if (channels >= 3 && space == cmsSigRgbData) {
     target = Profile(cmsCreate_sRGBProfileTHR(nullptr));
-    if (pixels.channels() == 4) {
+    if (channels == 4) {
       in_format = out_format = sixteen ? TYPE_BGRA_16 : TYPE_BGRA_8;
     } else {
       in_format = out_format = sixteen ? TYPE_BGR_16 : TYPE_BGR_8;
@@ -71,14 +72,25 @@ bool convert_to_srgb(cv::Mat& pixels, std::span<const std::uint8_t> icc, std::st
     why = "ICC profile does not match the image's colour space; ignored";
     return false;
   }
-  const Transform transform(cmsCreateTransformTHR(
+  cmsHTRANSFORM transform = cmsCreateTransformTHR(
       nullptr, source.get(), in_format, target.get(), out_format, INTENT_PERCEPTUAL,
-      cmsFLAGS_COPY_ALPHA | cmsFLAGS_BLACKPOINTCOMPENSATION));
+      cmsFLAGS_COPY_ALPHA | cmsFLAGS_BLACKPOINTCOMPENSATION);
   if (!transform) {
     why = "ICC profile cannot be converted to sRGB; ignored";
     return false;
   }
-  apply(transform.get(), pixels, pixels);
+  transform_.reset(transform, TransformDeleter());
+  return true;
+}
+
+void SrgbConverter::convert(void* row, int width) const {
+  cmsDoTransform(transform_.get(), row, row, static_cast<cmsUInt32Number>(width));
+}
+
+bool convert_to_srgb(cv::Mat& pixels, std::span<const std::uint8_t> icc, std::string& why) {
+  SrgbConverter converter;
+  if (!converter.open(icc, pixels.type(), why)) return false;
+  for (int y = 0; y < pixels.rows; ++y) converter.convert(pixels.ptr(y), pixels.cols);
   return true;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -13,6 +14,20 @@ namespace imgflow::detail {
 
 /// True if the profile describes sRGB (so no conversion is needed).
 bool is_srgb_profile(std::span<const std::uint8_t> icc);
+
+/// A conversion to sRGB set up once and applied to one row at a time (the
+/// streamed decode); convert_to_srgb() runs one over a whole image.
+class SrgbConverter {
+ public:
+  /// For pixels of OpenCV `type` (8- or 16-bit gray, BGR or BGRA) described
+  /// by `icc`. false, with the reason in `why`, where convert_to_srgb fails.
+  bool open(std::span<const std::uint8_t> icc, int type, std::string& why);
+  /// Converts `width` pixels in place. Only after open() returned true.
+  void convert(void* row, int width) const;
+
+ private:
+  std::shared_ptr<void> transform_;
+};
 
 /// Converts gray, BGR or BGRA pixels (8- or 16-bit) described by `icc` to sRGB,
 /// in place; gray pixels with a gray profile stay gray. Returns false and

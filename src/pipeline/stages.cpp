@@ -3,12 +3,26 @@
 #include "codec/decoders.hpp"
 #include "imgflow/error.hpp"
 #include "pipeline/decode_policy.hpp"
+#include "pipeline/row_handoff.hpp"
+#include "resize/resize_rows.hpp"
 
 namespace imgflow::detail {
 
 Image decode_stage(std::span<const std::uint8_t> bytes, const DecodePolicy& policy) {
   const SourceInfo header = read_header(bytes);
   return decode_with_header(bytes, header, decode_options_for(header, policy));
+}
+
+std::vector<cv::Mat> decode_resize_stage(std::span<const std::uint8_t> bytes,
+                                         const DecodePolicy& policy, const ResizeSettings& settings,
+                                         Image& decoded) {
+  const SourceInfo header = read_header(bytes);
+  RowResizer resizer(settings.sizes, settings.resizing, {header.width, header.height});
+  // The decoder inflates on this thread while the resizer works on another core.
+  RowHandoff handoff(resizer);
+  decoded = decode_rows(bytes, header, decode_options_for(header, policy), handoff);
+  handoff.finish();
+  return resizer.finish();
 }
 
 std::vector<cv::Mat> resize_stage(const Image& image, const ResizeSettings& settings) {

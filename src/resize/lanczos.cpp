@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <numbers>
 #include <vector>
 
@@ -75,27 +76,29 @@ Taps make_taps(int in_size, int out_size) {
 #endif
 
 // One output row of the vertical pass: the weighted sum of the input rows it
-// covers, over whole contiguous rows, so the compiler vectorises the inner loop.
+// covers (`rows[k]`, `count` of them), over whole contiguous rows, so the
+// compiler vectorises the inner loop. The whole-image and the streamed
+// resampler both call it, so they give identical pixels.
 template <typename T>
-inline __attribute__((always_inline)) void vertical_body(const cv::Mat& in, const Taps& taps, int y,
-                                                         float* acc) {
-  const int row_length = in.cols * in.channels();
-  const float* w = &taps.weights[static_cast<std::size_t>(y) * taps.width];
-  const T* first = in.ptr<T>(taps.start[y]);
+inline __attribute__((always_inline)) void vertical_body(const void* const* rows, const float* w,
+                                                         int count, int row_length, float* acc) {
+  const T* first = static_cast<const T*>(rows[0]);
   for (int i = 0; i < row_length; ++i) acc[i] = w[0] * static_cast<float>(first[i]);
-  for (int k = 1; k < taps.count[y]; ++k) {
-    const T* src = in.ptr<T>(taps.start[y] + k);
+  for (int k = 1; k < count; ++k) {
+    const T* src = static_cast<const T*>(rows[k]);
     const float weight = w[k];
     for (int i = 0; i < row_length; ++i) acc[i] += weight * static_cast<float>(src[i]);
   }
 }
 
-IMGFLOW_MULTIVERSION void vertical_u8(const cv::Mat& in, const Taps& taps, int y, float* acc) {
-  vertical_body<std::uint8_t>(in, taps, y, acc);
+IMGFLOW_MULTIVERSION void vertical_u8(const void* const* rows, const float* w, int count,
+                                      int row_length, float* acc) {
+  vertical_body<std::uint8_t>(rows, w, count, row_length, acc);
 }
 
-IMGFLOW_MULTIVERSION void vertical_f32(const cv::Mat& in, const Taps& taps, int y, float* acc) {
-  vertical_body<float>(in, taps, y, acc);
+IMGFLOW_MULTIVERSION void vertical_f32(const void* const* rows, const float* w, int count,
+                                       int row_length, float* acc) {
+  vertical_body<float>(rows, w, count, row_length, acc);
 }
 
 // One output row of the horizontal pass. A pixel's 2-4 interleaved channels
@@ -146,20 +149,63 @@ cv::Mat lanczos3(const cv::Mat& pixels, cv::Size size) {
   // Row by row: each output row is the vertical pass over the input rows it
   // covers, then the horizontal pass over that one row. No full-size
   // intermediate image is made, and the working row stays in cache.
-  const int channels = pixels.channels();
-  const Taps vertical = make_taps(pixels.rows, size.height);
-  const Taps across = make_taps(pixels.cols, size.width);
-  std::vector<float> row(static_cast<std::size_t>(pixels.cols) * channels + 4, 0.0f);
-  cv::Mat out(size, CV_MAKETYPE(CV_32F, channels));
-  for (int y = 0; y < size.height; ++y) {
-    if (pixels.depth() == CV_8U) {
-      vertical_u8(pixels, vertical, y, row.data());
-    } else {
-      vertical_f32(pixels, vertical, y, row.data());
-    }
-    horizontal(row.data(), across, channels, out.ptr<float>(y), size.width);
-  }
+  LanczosRows rows(pixels.size(), size, pixels.type());
+  cv::Mat out(size, CV_MAKETYPE(CV_32F, pixels.channels()));
+  for (int y = 0; y < size.height; ++y) rows.output_row(pixels, y, out.ptr<float>(y));
   return out;
+}
+
+struct LanczosRows::Kernels {
+  Taps vertical;
+  Taps across;
+};
+
+LanczosRows::LanczosRows(cv::Size in, cv::Size out, int type)
+    : kernels_(std::make_unique<Kernels>(
+          Kernels{make_taps(in.height, out.height), make_taps(in.width, out.width)})),
+      in_(in),
+      out_(out),
+      type_(type),
+      row_(static_cast<std::size_t>(in.width) * CV_MAT_CN(type) + 4, 0.0f),
+      row_pointers_(static_cast<std::size_t>(kernels_->vertical.width)) {
+  CV_Assert((CV_MAT_DEPTH(type) == CV_32F || CV_MAT_DEPTH(type) == CV_8U) && CV_MAT_CN(type) <= 4);
+}
+
+LanczosRows::~LanczosRows() = default;
+
+int LanczosRows::first_input(int y) const {
+  return kernels_->vertical.start[static_cast<std::size_t>(y)];
+}
+
+int LanczosRows::last_input(int y) const {
+  const auto i = static_cast<std::size_t>(y);
+  return kernels_->vertical.start[i] + kernels_->vertical.count[i] - 1;
+}
+
+int LanczosRows::window() const {
+  return kernels_->vertical.width;
+}
+
+void LanczosRows::output_row(const InputRows& input, int y, float* out) {
+  const Taps& vertical = kernels_->vertical;
+  const auto i = static_cast<std::size_t>(y);
+  const int count = vertical.count[i];
+  for (int k = 0; k < count; ++k) {
+    row_pointers_[static_cast<std::size_t>(k)] = input(vertical.start[i] + k);
+  }
+  const float* w = &vertical.weights[i * static_cast<std::size_t>(vertical.width)];
+  const int channels = CV_MAT_CN(type_);
+  const int row_length = in_.width * channels;
+  if (CV_MAT_DEPTH(type_) == CV_8U) {
+    vertical_u8(row_pointers_.data(), w, count, row_length, row_.data());
+  } else {
+    vertical_f32(row_pointers_.data(), w, count, row_length, row_.data());
+  }
+  horizontal(row_.data(), kernels_->across, channels, out, out_.width);
+}
+
+void LanczosRows::output_row(const cv::Mat& pixels, int y, float* out) {
+  output_row([&](int row) -> const void* { return pixels.ptr(row); }, y, out);
 }
 
 }  // namespace imgflow::detail

@@ -11,6 +11,7 @@
 
 #include "imgflow/error.hpp"
 #include "resize/lanczos.hpp"
+#include "resize/resample_steps.hpp"
 #include "resize/resize_names.hpp"
 
 namespace imgflow {
@@ -29,25 +30,14 @@ int opencv_interpolation(Filter filter) {
   }
 }
 
-void unpremultiply(cv::Mat& f) {
-  for (int y = 0; y < f.rows; ++y) {
-    auto* p = f.ptr<cv::Vec4f>(y);
-    for (int x = 0; x < f.cols; ++x) {
-      const float a = std::clamp(p[x][3], 0.0f, 1.0f);
-      const float inv = a > 1e-6f ? 1.0f / a : 0.0f;
-      p[x] = cv::Vec4f(p[x][0] * inv, p[x][1] * inv, p[x][2] * inv, a);
-    }
-  }
-}
-
 // libvips' shrink + reduce: box-average by a whole factor while at least twice
 // the target remains (exact and fast), leaving Lanczos-3 the rest.
 cv::Mat box_shrink(const cv::Mat& pixels, cv::Size size) {
-  const int kx = std::max(1, pixels.cols / (2 * size.width));
-  const int ky = std::max(1, pixels.rows / (2 * size.height));
-  if (kx == 1 && ky == 1) return pixels;
+  const cv::Size k = detail::box_factors(pixels.size(), size);
+  if (k.width == 1 && k.height == 1) return pixels;
   cv::Mat out;
-  cv::resize(pixels, out, cv::Size(pixels.cols / kx, pixels.rows / ky), 0, 0, cv::INTER_AREA);
+  cv::resize(pixels, out, cv::Size(pixels.cols / k.width, pixels.rows / k.height), 0, 0,
+             cv::INTER_AREA);
   return out;
 }
 
@@ -57,26 +47,10 @@ cv::Mat box_shrink(const cv::Mat& pixels, cv::Size size) {
 template <typename T>
 cv::Mat premultiplied_box(const cv::Mat& bgra, int kx, int ky, float max) {
   cv::Mat out(bgra.rows / ky, bgra.cols / kx, CV_32FC4);
-  const float norm = 1.0f / (max * max * static_cast<float>(kx * ky));
-  std::vector<cv::Vec4f> sums(static_cast<std::size_t>(out.cols));
+  detail::PremultipliedBox box(out.cols, kx, ky, max);
   for (int oy = 0; oy < out.rows; ++oy) {
-    std::fill(sums.begin(), sums.end(), cv::Vec4f(0, 0, 0, 0));
-    for (int dy = 0; dy < ky; ++dy) {
-      const T* row = bgra.ptr<T>(oy * ky + dy);
-      for (int ox = 0; ox < out.cols; ++ox) {
-        cv::Vec4f& sum = sums[static_cast<std::size_t>(ox)];
-        for (int dx = 0; dx < kx; ++dx) {
-          const T* p = row + 4 * (ox * kx + dx);
-          const float a = p[3];
-          sum[0] += p[0] * a;
-          sum[1] += p[1] * a;
-          sum[2] += p[2] * a;
-          sum[3] += a * max;
-        }
-      }
-    }
-    auto* dst = out.ptr<cv::Vec4f>(oy);
-    for (int ox = 0; ox < out.cols; ++ox) dst[ox] = sums[static_cast<std::size_t>(ox)] * norm;
+    for (int dy = 0; dy < ky; ++dy) box.add_row(bgra.ptr<T>(oy * ky + dy));
+    box.take_row(out.ptr<cv::Vec4f>(oy));
   }
   return out;
 }
@@ -100,8 +74,9 @@ cv::Mat resample_float(const cv::Mat& pixels, cv::Size size, Filter filter) {
   if (alpha) {
     int kx = 1, ky = 1;
     if (filter == Filter::automatic) {
-      kx = std::max(1, pixels.cols / (2 * size.width));
-      ky = std::max(1, pixels.rows / (2 * size.height));
+      const cv::Size k = detail::box_factors(pixels.size(), size);
+      kx = k.width;
+      ky = k.height;
     }
     f = pixels.depth() == CV_16U
             ? premultiplied_box<std::uint16_t>(pixels, kx, ky, static_cast<float>(max))
@@ -117,7 +92,7 @@ cv::Mat resample_float(const cv::Mat& pixels, cv::Size size, Filter filter) {
   } else {
     cv::resize(f, r, size, 0, 0, opencv_interpolation(filter));
   }
-  if (alpha) unpremultiply(r);
+  if (alpha) detail::unpremultiply(r);
   cv::Mat out;
   r.convertTo(out, pixels.depth(), max);  // rounds and saturates: Lanczos overshoots
   return out;
@@ -205,12 +180,52 @@ cv::Scalar background_scalar(const Color& c, int channels, int depth) {
 
 }  // namespace
 
-cv::Mat resize(const cv::Mat& pixels, const Geometry& geometry, const ResizeOptions& options,
-               Size source_size) {
-  if (source_size.width <= 0 || source_size.height <= 0) source_size = {pixels.cols, pixels.rows};
-  const ResizePlan plan = plan_resize(source_size, geometry, options.spec);
-  cv::Mat out = resample(pixels, plan.scaled, options.filter);
+cv::Size detail::box_factors(cv::Size in, cv::Size target) {
+  return {std::max(1, in.width / (2 * target.width)), std::max(1, in.height / (2 * target.height))};
+}
 
+detail::PremultipliedBox::PremultipliedBox(int out_width, int kx, int ky, float max)
+    : kx_(kx),
+      norm_(1.0f / (max * max * static_cast<float>(kx * ky))),
+      max_(max),
+      sums_(static_cast<std::size_t>(out_width), cv::Vec4f(0, 0, 0, 0)) {}
+
+template <typename T>
+void detail::PremultipliedBox::add_row(const T* row) {
+  for (std::size_t ox = 0; ox < sums_.size(); ++ox) {
+    cv::Vec4f& sum = sums_[ox];
+    for (int dx = 0; dx < kx_; ++dx) {
+      const T* p = row + 4 * (static_cast<int>(ox) * kx_ + dx);
+      const float a = p[3];
+      sum[0] += p[0] * a;
+      sum[1] += p[1] * a;
+      sum[2] += p[2] * a;
+      sum[3] += a * max_;
+    }
+  }
+}
+template void detail::PremultipliedBox::add_row(const std::uint8_t*);
+template void detail::PremultipliedBox::add_row(const std::uint16_t*);
+
+void detail::PremultipliedBox::take_row(cv::Vec4f* out) {
+  for (std::size_t ox = 0; ox < sums_.size(); ++ox) {
+    out[ox] = sums_[ox] * norm_;
+    sums_[ox] = cv::Vec4f(0, 0, 0, 0);
+  }
+}
+
+void detail::unpremultiply(cv::Mat& f) {
+  for (int y = 0; y < f.rows; ++y) {
+    auto* p = f.ptr<cv::Vec4f>(y);
+    for (int x = 0; x < f.cols; ++x) {
+      const float a = std::clamp(p[x][3], 0.0f, 1.0f);
+      const float inv = a > 1e-6f ? 1.0f / a : 0.0f;
+      p[x] = cv::Vec4f(p[x][0] * inv, p[x][1] * inv, p[x][2] * inv, a);
+    }
+  }
+}
+
+cv::Mat detail::crop_and_pad(cv::Mat out, const ResizePlan& plan, const ResizeOptions& options) {
   if (plan.crop.width != out.cols || plan.crop.height != out.rows) {
     Rect crop = plan.crop;
     if (options.spec.gravity == Gravity::entropy || options.spec.gravity == Gravity::attention) {
@@ -229,6 +244,13 @@ cv::Mat resize(const cv::Mat& pixels, const Geometry& geometry, const ResizeOpti
     out = canvas;
   }
   return out;
+}
+
+cv::Mat resize(const cv::Mat& pixels, const Geometry& geometry, const ResizeOptions& options,
+               Size source_size) {
+  if (source_size.width <= 0 || source_size.height <= 0) source_size = {pixels.cols, pixels.rows};
+  const ResizePlan plan = plan_resize(source_size, geometry, options.spec);
+  return detail::crop_and_pad(resample(pixels, plan.scaled, options.filter), plan, options);
 }
 
 std::span<const detail::Named<Filter>> detail::filter_names() noexcept {

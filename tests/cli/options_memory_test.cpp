@@ -59,7 +59,9 @@ TEST(Options, ConcurrencySettingsGiveIdenticalOutputs) {
 
 // Four PNGs of 4000x4000 (48 MB each decoded, 0.2 MB on disk): with one image
 // in flight, or a memory budget below two images, the peak stays below 1.5
-// images above a tiny run's; by default two decode at once.
+// images above a tiny run's; by default two decode at once. --filter area
+// keeps them on the whole-image path; with the default filter they stream
+// row by row into the resizer and never come near one image.
 TEST(Options, MaxInFlightAndMaxMemoryBoundPeakMemory) {
   if (kSanitized) GTEST_SKIP() << "peak RSS means nothing under a sanitizer";
   ScratchDir dir;
@@ -80,9 +82,9 @@ TEST(Options, MaxInFlightAndMaxMemoryBoundPeakMemory) {
            {}, {"--max-in-flight", "1"}, {"--max-memory", "1"}, {"--max-memory", "80M"}}) {
     const std::string tag = setting.empty() ? "default" : setting[0] + " " + setting[1];
     std::vector<std::string> args = setting;
-    for (const auto& s :
-         {std::string("-j"), std::string("2"), std::string("-s"), std::string("100"),
-          std::string("-o"), (dir / "out").string(), in.string()}) {
+    for (const auto& s : {std::string("-j"), std::string("2"), std::string("-s"),
+                          std::string("100"), std::string("--filter"), std::string("area"),
+                          std::string("-o"), (dir / "out").string(), in.string()}) {
       args.push_back(s);
     }
     const RunResult r = run(args);
@@ -96,6 +98,11 @@ TEST(Options, MaxInFlightAndMaxMemoryBoundPeakMemory) {
   }
   // The bound means something: without a setting it is exceeded.
   EXPECT_GT(peaks["default"], baseline_kb + image_kb * 3 / 2);
+  const RunResult streamed =
+      run({"-j", "2", "-s", "100", "-o", (dir / "streamed").string(), in.string()});
+  EXPECT_EQ(streamed.exit_code, 0) << describe(streamed);
+  std::printf("peak RSS streamed: %ld KB\n", streamed.max_rss_kb);
+  EXPECT_LT(streamed.max_rss_kb, baseline_kb + image_kb / 4);
 }
 
 }  // namespace

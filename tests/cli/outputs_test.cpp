@@ -25,6 +25,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "imgflow/imgflow.hpp"
+
 #include "support/imgflow_runner.hpp"
 #include "support/test_support.hpp"
 
@@ -136,6 +138,36 @@ TEST(CliOutputs, SeveralSizesGiveOneNamedOutputEach) {
   EXPECT_EQ(outputs[1]["path"], (out2 / "b_x100.webp").string());
   EXPECT_EQ(outputs[1]["width"], 74);
   EXPECT_EQ(outputs[1]["height"], 100);
+}
+
+TEST(CliOutputs, LargePngIsStreamedWithTheWholeImagePixels) {
+  // Sample photos tiled 2x2 into a 4000x2500 (10 MP) PNG: above the 4 MP from
+  // which a PNG is decoded row by row into the resizer.
+  ScratchDir dir;
+  const cv::Mat kite = cv::imread((sample_dir() / "kite.jpg").string());
+  const cv::Mat ripple = cv::imread((sample_dir() / "cold_ripple.jpg").string());
+  ASSERT_EQ(kite.size(), ripple.size());
+  cv::Mat top, bottom, mosaic;
+  cv::hconcat(kite, ripple, top);
+  cv::hconcat(ripple, kite, bottom);
+  cv::vconcat(top, bottom, mosaic);
+  write_bytes(dir / "big.png", encode(mosaic, EncodeOptions(Format::png, 1)));
+  const auto out = dir / "out";
+  const auto r = imgflow({"-s", "800", "-s", "300x200", "--fit", "cover", "--report", "-", "-o",
+                          out.string(), (dir / "big.png").string()});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const json report = parse_json(r.out);
+  // Resized inside the decode node: the resize stage had nothing to do.
+  EXPECT_EQ(report["files"][0]["timings_ms"]["resize"], 0.0);
+  ResizeOptions cover;
+  cover.spec.fit = Fit::cover;
+  for (const auto& [name, box] :
+       {std::pair{"big_800.png", "800"}, {"big_300x200.png", "300x200"}}) {
+    const cv::Mat written = cv::imread((out / name).string(), cv::IMREAD_UNCHANGED);
+    const cv::Mat whole = resize(mosaic, parse_geometry(box), cover);
+    ASSERT_EQ(written.size(), whole.size()) << name;
+    EXPECT_EQ(cv::norm(written, whole, cv::NORM_INF), 0.0) << name;
+  }
 }
 
 TEST(CliOutputs, RecursiveMirrorsFoldersAndPlainRunSkipsThem) {

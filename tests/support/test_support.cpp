@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <lcms2.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <fstream>
@@ -255,6 +257,38 @@ nlohmann::json parse_json(const std::string& text) {
     ADD_FAILURE() << "invalid JSON (" << e.what() << "):\n" << text;
     return nlohmann::json::object();
   }
+}
+
+// An Adobe RGB (1998) profile: its primaries, D65 white, gamma 563/256.
+std::vector<std::uint8_t> adobe_rgb_profile() {
+  const cmsCIExyY white = {0.3127, 0.3290, 1.0};
+  const cmsCIExyYTRIPLE primaries = {{0.64, 0.33, 1.0}, {0.21, 0.71, 1.0}, {0.15, 0.06, 1.0}};
+  cmsToneCurve* gamma = cmsBuildGamma(nullptr, 563.0 / 256.0);
+  cmsToneCurve* curves[3] = {gamma, gamma, gamma};
+  cmsHPROFILE profile = cmsCreateRGBProfile(&white, &primaries, curves);
+  cmsFreeToneCurve(gamma);
+  cmsUInt32Number size = 0;
+  cmsSaveProfileToMem(profile, nullptr, &size);
+  std::vector<std::uint8_t> bytes(size);
+  cmsSaveProfileToMem(profile, bytes.data(), &size);
+  cmsCloseProfile(profile);
+  return bytes;
+}
+
+// A PNG with `icc` in an iCCP chunk right after IHDR.
+std::vector<std::uint8_t> png_with_icc(std::vector<std::uint8_t> png,
+                                       const std::vector<std::uint8_t>& icc) {
+  std::vector<std::uint8_t> compressed(compressBound(icc.size()));
+  uLongf size = compressed.size();
+  EXPECT_EQ(compress2(compressed.data(), &size, icc.data(), icc.size(), 9), Z_OK);
+  std::vector<std::uint8_t> chunk = {0, 0, 0, 0, 'i', 'C', 'C', 'P', 'i', 'c', 'c', 0, 0};
+  chunk.insert(chunk.end(), compressed.begin(), compressed.begin() + static_cast<long>(size));
+  const std::uint32_t length = static_cast<std::uint32_t>(chunk.size() - 8);
+  for (int i = 0; i < 4; ++i) chunk[i] = static_cast<std::uint8_t>(length >> (24 - 8 * i));
+  const std::uint32_t crc = static_cast<std::uint32_t>(crc32(0, chunk.data() + 4, length + 4));
+  for (int i = 0; i < 4; ++i) chunk.push_back(static_cast<std::uint8_t>(crc >> (24 - 8 * i)));
+  png.insert(png.begin() + 33, chunk.begin(), chunk.end());  // signature 8 + IHDR 25
+  return png;
 }
 
 }  // namespace imgflow::test

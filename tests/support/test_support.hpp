@@ -47,6 +47,13 @@ std::vector<std::string> list_files(const fs::path& dir);
 /// size and channel count, deterministic for a given seed.
 cv::Mat make_test_pixels(int width, int height, int channels, unsigned seed = 1);
 
+/// An Adobe RGB (1998) ICC profile: its primaries, D65 white, gamma 563/256.
+std::vector<std::uint8_t> adobe_rgb_profile();
+
+/// `png` with `icc` in an iCCP chunk right after IHDR.
+std::vector<std::uint8_t> png_with_icc(std::vector<std::uint8_t> png,
+                                       const std::vector<std::uint8_t>& icc);
+
 /// The bad inputs every batch must survive, written into `dir`:
 ///   empty.jpg (0 bytes), text.jpg (text), truncated.jpg (a real JPEG cut in
 ///   half), bomb.png (a few hundred bytes declaring 60000x60000).

@@ -8,28 +8,12 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "imgflow/imgflow.hpp"
 #include "codec/jpeg_metadata.hpp"
+#include "imgflow/imgflow.hpp"
 #include "support/test_support.hpp"
 
 namespace imgflow {
 namespace {
-
-// An Adobe RGB (1998) profile: its primaries, D65 white, gamma 563/256.
-std::vector<std::uint8_t> adobe_rgb_profile() {
-  const cmsCIExyY white = {0.3127, 0.3290, 1.0};
-  const cmsCIExyYTRIPLE primaries = {{0.64, 0.33, 1.0}, {0.21, 0.71, 1.0}, {0.15, 0.06, 1.0}};
-  cmsToneCurve* gamma = cmsBuildGamma(nullptr, 563.0 / 256.0);
-  cmsToneCurve* curves[3] = {gamma, gamma, gamma};
-  cmsHPROFILE profile = cmsCreateRGBProfile(&white, &primaries, curves);
-  cmsFreeToneCurve(gamma);
-  cmsUInt32Number size = 0;
-  cmsSaveProfileToMem(profile, nullptr, &size);
-  std::vector<std::uint8_t> bytes(size);
-  cmsSaveProfileToMem(profile, bytes.data(), &size);
-  cmsCloseProfile(profile);
-  return bytes;
-}
 
 // The same picture's pixels expressed in the given RGB profile.
 cv::Mat from_srgb(const cv::Mat& bgr, const std::vector<std::uint8_t>& icc) {
@@ -67,7 +51,7 @@ void expect_converted_to_srgb(const std::vector<std::uint8_t>& encoded,
 
 TEST(Color, AdobeRgbPhotoMatchesItsSrgbOriginal) {
   const cv::Mat original = cv::imread(test::sample_jpeg().string());
-  const auto adobe = adobe_rgb_profile();
+  const auto adobe = test::adobe_rgb_profile();
   const cv::Mat stored = from_srgb(original, adobe);
   EncodeOptions options(Format::jpeg, 95);
   options.chroma_444 = true;
@@ -96,7 +80,7 @@ std::vector<std::uint8_t> webp_with_icc(const std::vector<std::uint8_t>& webp,
 
 TEST(Color, AdobeRgbWebpMatchesItsSrgbOriginal) {
   const cv::Mat original = cv::imread(test::sample_jpeg().string());
-  const auto adobe = adobe_rgb_profile();
+  const auto adobe = test::adobe_rgb_profile();
   EncodeOptions lossless(Format::webp, 100);
   lossless.lossless = true;
   const auto webp = webp_with_icc(encode(from_srgb(original, adobe), lossless), adobe);
@@ -104,33 +88,17 @@ TEST(Color, AdobeRgbWebpMatchesItsSrgbOriginal) {
   expect_converted_to_srgb(webp, adobe, original);
 }
 
-// A PNG with `icc` in an iCCP chunk right after IHDR.
-std::vector<std::uint8_t> png_with_icc(std::vector<std::uint8_t> png,
-                                       const std::vector<std::uint8_t>& icc) {
-  std::vector<std::uint8_t> compressed(compressBound(icc.size()));
-  uLongf size = compressed.size();
-  EXPECT_EQ(compress2(compressed.data(), &size, icc.data(), icc.size(), 9), Z_OK);
-  std::vector<std::uint8_t> chunk = {0, 0, 0, 0, 'i', 'C', 'C', 'P', 'i', 'c', 'c', 0, 0};
-  chunk.insert(chunk.end(), compressed.begin(), compressed.begin() + static_cast<long>(size));
-  const std::uint32_t length = static_cast<std::uint32_t>(chunk.size() - 8);
-  for (int i = 0; i < 4; ++i) chunk[i] = static_cast<std::uint8_t>(length >> (24 - 8 * i));
-  const std::uint32_t crc = static_cast<std::uint32_t>(crc32(0, chunk.data() + 4, length + 4));
-  for (int i = 0; i < 4; ++i) chunk.push_back(static_cast<std::uint8_t>(crc >> (24 - 8 * i)));
-  png.insert(png.begin() + 33, chunk.begin(), chunk.end());  // signature 8 + IHDR 25
-  return png;
-}
-
 TEST(Color, AdobeRgbPngMatchesItsSrgbOriginal) {
   const cv::Mat original = cv::imread(test::sample_jpeg().string());
-  const auto adobe = adobe_rgb_profile();
+  const auto adobe = test::adobe_rgb_profile();
   const auto png =
-      png_with_icc(encode(from_srgb(original, adobe), EncodeOptions(Format::png, 0)), adobe);
+      test::png_with_icc(encode(from_srgb(original, adobe), EncodeOptions(Format::png, 0)), adobe);
   expect_converted_to_srgb(png, adobe, original);
 }
 
 TEST(Color, KeepIccEmbedsTheProfileInJpegOutputs) {
   test::ScratchDir dir;
-  const auto adobe = adobe_rgb_profile();
+  const auto adobe = test::adobe_rgb_profile();
   EncodeOptions options(Format::jpeg, 95);
   options.icc = adobe;
   test::write_bytes(dir / "in/a.jpg", encode(test::make_test_pixels(64, 48, 3), options));
