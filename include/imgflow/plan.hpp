@@ -32,8 +32,23 @@ std::vector<OutputSpec> output_specs(const Options& options);
 /// size and "{stem}_{size}.{ext}" for several.
 std::string name_template(const Options& options);
 
+/// How a run names its outputs: what output_path() needs from Options, taken
+/// once (the planner, the readers' --skip-existing check and the encode stage
+/// each get this, not the whole Options).
+struct OutputNaming {
+  explicit OutputNaming(const Options& options);
+
+  std::filesystem::path output_dir;
+  std::string pattern;                  ///< the template in force (name_template())
+  std::vector<std::string> size_names;  ///< {size} of each size index ("original" when none)
+  std::vector<OutputSpec> specs;        ///< output_specs()
+  bool needs_pixel_size = false;        ///< the template uses {width} or {height}
+};
+
 /// Where one output goes: output_dir / the input's relative folder / the
 /// expanded template. `size` is the output's pixel size ({width}, {height}).
+std::filesystem::path output_path(const PlannedFile& file, const OutputNaming& naming,
+                                  const OutputSpec& spec, Format format, Size size);
 std::filesystem::path output_path(const PlannedFile& file, const Options& options,
                                   const OutputSpec& spec, Format format, Size size);
 
@@ -126,6 +141,8 @@ void check_plan(const std::vector<PlannedFile>& plan, const Options& options);
 /// With `--format keep` the format is guessed from the input's extension (the
 /// content decides at run time, so a mislabelled file may get another
 /// extension). std::nullopt where the name depends on the pixel size.
+std::vector<std::optional<std::filesystem::path>> expected_outputs(const PlannedFile& file,
+                                                                   const OutputNaming& naming);
 std::vector<std::optional<std::filesystem::path>> expected_outputs(const PlannedFile& file,
                                                                    const Options& options);
 

@@ -53,8 +53,9 @@ std::string extension_for(const fs::path& input, Format format) {
   return std::string(format_extension(format));
 }
 
-std::string expand(std::string_view pattern, const PlannedFile& file, const Options& options,
-                   const OutputSpec& spec, Format format, Size size) {
+std::string expand(const OutputNaming& naming, const PlannedFile& file, const OutputSpec& spec,
+                   Format format, Size size) {
+  const std::string_view pattern = naming.pattern;
   std::string out;
   std::size_t i = 0;
   while (i < pattern.size()) {
@@ -73,8 +74,7 @@ std::string expand(std::string_view pattern, const PlannedFile& file, const Opti
     } else if (key == "height") {
       out += std::to_string(size.height);
     } else if (key == "size") {
-      out += options.sizes.empty() ? std::string("original")
-                                   : size_for_name(options.sizes[spec.size_index].text);
+      out += naming.size_names.at(spec.size_index);
     } else if (key == "format") {
       out += std::string(format_name(format));
     }
@@ -110,28 +110,45 @@ std::string name_template(const Options& options) {
   return options.sizes.size() > 1 ? "{stem}_{size}.{ext}" : "{stem}.{ext}";
 }
 
+OutputNaming::OutputNaming(const Options& options)
+    : output_dir(options.output_dir),
+      pattern(name_template(options)),
+      specs(output_specs(options)) {
+  for (const auto& size : options.sizes) size_names.push_back(size_for_name(size.text));
+  if (size_names.empty()) size_names.push_back("original");
+  needs_pixel_size =
+      pattern.find("{width}") != std::string::npos || pattern.find("{height}") != std::string::npos;
+}
+
+fs::path output_path(const PlannedFile& file, const OutputNaming& naming, const OutputSpec& spec,
+                     Format format, Size size) {
+  const std::string name = expand(naming, file, spec, format, size);
+  return (naming.output_dir / file.relative.parent_path() / name).lexically_normal();
+}
+
 fs::path output_path(const PlannedFile& file, const Options& options, const OutputSpec& spec,
                      Format format, Size size) {
-  const std::string name = expand(name_template(options), file, options, spec, format, size);
-  return (options.output_dir / file.relative.parent_path() / name).lexically_normal();
+  return output_path(file, OutputNaming(options), spec, format, size);
 }
 
 std::vector<std::optional<fs::path>> expected_outputs(const PlannedFile& file,
-                                                      const Options& options) {
-  const std::string pattern = name_template(options);
-  const bool needs_size =
-      pattern.find("{width}") != std::string::npos || pattern.find("{height}") != std::string::npos;
+                                                      const OutputNaming& naming) {
   std::vector<std::optional<fs::path>> out;
-  for (const auto& spec : output_specs(options)) {
-    if (needs_size) {
+  for (const auto& spec : naming.specs) {
+    if (naming.needs_pixel_size) {
       out.push_back(std::nullopt);
     } else {
       const Format format = choose_output_format(
           spec.format, detail::format_from_extension(file.input.extension().string()));
-      out.push_back(output_path(file, options, spec, format, {}));
+      out.push_back(output_path(file, naming, spec, format, {}));
     }
   }
   return out;
+}
+
+std::vector<std::optional<fs::path>> expected_outputs(const PlannedFile& file,
+                                                      const Options& options) {
+  return expected_outputs(file, OutputNaming(options));
 }
 
 namespace {
@@ -199,7 +216,7 @@ bool OutputScope::claim(const fs::path& output) {
 }
 
 struct OutputClaims::Keys {
-  Keys(const Options& o, bool in_listing_order) : options(o) {
+  Keys(const Options& o, bool in_listing_order) : options(o), naming(o) {
     output_dir = paths.folder_key(options.output_dir);
     std::size_t folders = 0;
     for (const auto& input : options.inputs) {
@@ -259,6 +276,7 @@ struct OutputClaims::Keys {
   };
 
   const Options& options;
+  OutputNaming naming;
   PathKeys paths;
   std::string output_dir;
   std::vector<std::string> roots;            // input folders, resolved, ending in '/'
@@ -290,7 +308,7 @@ std::string OutputClaims::claim(const PlannedFile& file) {
            "output directory";
   }
   std::vector<std::uint64_t> claimed;
-  for (const auto& planned : expected_outputs(file, k.options)) {
+  for (const auto& planned : expected_outputs(file, k.naming)) {
     if (!planned) continue;  // named after the pixel size: claimed when written
     const fs::path& output = *planned;
     const std::string key = k.paths.key(output);

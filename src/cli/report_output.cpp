@@ -13,6 +13,7 @@ namespace imgflow::cli {
 int print_plan(const Options& options) {
   InputLister lister(options);
   OutputClaims claims(options);
+  const OutputNaming naming(options);
   std::size_t planned = 0, conflicts = 0;
   while (const auto file = lister.next()) {
     ++planned;
@@ -25,7 +26,7 @@ int print_plan(const Options& options) {
     }
     std::cout << file->input.string();
     const char* separator = " -> ";
-    for (const auto& output : expected_outputs(*file, options)) {
+    for (const auto& output : expected_outputs(*file, naming)) {
       std::cout << separator << (output ? output->string() : "(named after its pixel size)");
       separator = ", ";
     }

@@ -176,7 +176,7 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
     // the last of them has stopped.
     graph.reserve_wait();
     detail::ReaderPool readers(
-        feed, options, settings.decode, tokens, budget,
+        feed, settings.read, settings.decode, tokens, budget,
         {.to_graph = [&](FileJobPtr job) { decode.try_put(job); },
          .to_writers = [&](FileJobPtr job) { writers.push(job); },
          .all_done = [&] { graph.release_wait(); },

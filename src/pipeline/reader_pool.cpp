@@ -9,11 +9,11 @@ namespace imgflow::detail {
 namespace {
 
 // Every expected output exists and is at least as new as the input.
-bool outputs_up_to_date(const PlannedFile& file, const Options& options) {
+bool outputs_up_to_date(const PlannedFile& file, const OutputNaming& naming) {
   std::error_code ec;
   const auto input_time = std::filesystem::last_write_time(file.input, ec);
   if (ec) return false;
-  for (const auto& output : expected_outputs(file, options)) {
+  for (const auto& output : expected_outputs(file, naming)) {
     if (!output) return false;  // named after its pixel size: cannot tell before decoding
     const auto output_time = std::filesystem::last_write_time(*output, ec);
     if (ec || output_time < input_time) return false;
@@ -23,10 +23,10 @@ bool outputs_up_to_date(const PlannedFile& file, const Options& options) {
 
 }  // namespace
 
-ReaderPool::ReaderPool(PlanFeed& feed, const Options& options, const DecodePolicy& decode,
+ReaderPool::ReaderPool(PlanFeed& feed, const ReadSettings& read, const DecodePolicy& decode,
                        InFlightTokens& tokens, MemoryBudget& budget, Callbacks callbacks)
     : feed_(feed),
-      options_(options),
+      read_(read),
       decode_(decode),
       tokens_(tokens),
       budget_(budget),
@@ -67,7 +67,7 @@ void ReaderPool::read_loop() {
       callbacks_.to_writers(std::move(job));
       continue;
     }
-    if (options_.skip_existing && outputs_up_to_date(job->planned, options_)) {
+    if (read_.skip_existing && outputs_up_to_date(job->planned, read_.naming)) {
       job->up_to_date = true;
       job->report.message = "outputs are up to date";
       callbacks_.to_writers(std::move(job));
@@ -75,7 +75,7 @@ void ReaderPool::read_loop() {
     }
     try {
       StageTimer timer(job->report.timings.read);
-      job->encoded_input = read_file(job->planned.input, options_.max_file_bytes);
+      job->encoded_input = read_file(job->planned.input, read_.max_file_bytes);
     } catch (const Error& e) {
       job->fail(e.code(), e.what());
     } catch (const std::exception& e) {

@@ -31,7 +31,7 @@ class ReaderPool {
   };
 
   /// `decode` is the run's decode policy, for the memory each file will need.
-  ReaderPool(PlanFeed& feed, const Options& options, const DecodePolicy& decode,
+  ReaderPool(PlanFeed& feed, const ReadSettings& read, const DecodePolicy& decode,
              InFlightTokens& tokens, MemoryBudget& budget, Callbacks callbacks);
   ~ReaderPool();  ///< joins the threads
   ReaderPool(const ReaderPool&) = delete;
@@ -43,7 +43,7 @@ class ReaderPool {
   void read_loop();
 
   PlanFeed& feed_;
-  const Options& options_;
+  const ReadSettings& read_;
   const DecodePolicy& decode_;
   InFlightTokens& tokens_;
   MemoryBudget& budget_;

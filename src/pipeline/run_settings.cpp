@@ -30,7 +30,7 @@ ResizeSettings::ResizeSettings(const Options& options) : sizes(options.sizes) {
 OutputRecipes::OutputRecipes(const Options& options)
     : embed_icc(options.keep_icc || options.keep_metadata),
       embed_exif(options.keep_metadata),
-      naming(&options) {
+      naming(options) {
   EncodeOptions encoding;
   encoding.quality = options.quality;
   encoding.background = options.background;
@@ -41,5 +41,10 @@ OutputRecipes::OutputRecipes(const Options& options)
   encoding.tiff_compression = options.tiff_compression;
   for (const auto& spec : output_specs(options)) recipes.push_back({spec, encoding});
 }
+
+ReadSettings::ReadSettings(const Options& options)
+    : max_file_bytes(options.max_file_bytes),
+      skip_existing(options.skip_existing),
+      naming(options) {}
 
 }  // namespace imgflow::detail

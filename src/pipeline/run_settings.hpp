@@ -60,14 +60,25 @@ struct OutputRecipes {
   std::vector<OutputRecipe> recipes;
   bool embed_icc = false;   ///< JPEG outputs carry the source's ICC profile
   bool embed_exif = false;  ///< JPEG outputs carry the source's EXIF
-  const Options* naming;    ///< output_dir and the name template, for output_path()
+  OutputNaming naming;      ///< where each output goes
+};
+
+/// What the readers need: the size limit, and for --skip-existing the
+/// outputs' names.
+struct ReadSettings {
+  explicit ReadSettings(const Options& options);
+
+  std::uint64_t max_file_bytes = 0;  ///< 0: no limit
+  bool skip_existing = false;
+  OutputNaming naming;
 };
 
 /// Every stage's settings of one run.
 struct RunSettings {
   explicit RunSettings(const Options& options)
-      : decode(options), resize(options), outputs(options) {}
+      : read(options), decode(options), resize(options), outputs(options) {}
 
+  ReadSettings read;
   DecodePolicy decode;
   ResizeSettings resize;
   OutputRecipes outputs;

@@ -40,7 +40,7 @@ std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
                                         const PlannedFile& planned, const Image& decoded,
                                         const OutputRecipes& outputs) {
   std::vector<EncodedOutput> out;
-  const auto expected = expected_outputs(planned, *outputs.naming);  // claimed when listed
+  const auto expected = expected_outputs(planned, outputs.naming);  // claimed when listed
   for (const auto& recipe : outputs.recipes) {
     const cv::Mat& image = images.at(recipe.spec.size_index);
     EncodeOptions encoding = recipe.encoding;
@@ -50,7 +50,7 @@ std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
       if (outputs.embed_exif) encoding.exif = decoded.exif;
     }
     EncodedOutput encoded;
-    encoded.path = output_path(planned, *outputs.naming, recipe.spec, encoding.format,
+    encoded.path = output_path(planned, outputs.naming, recipe.spec, encoding.format,
                                {image.cols, image.rows});
     const auto& listed = expected.at(out.size());
     encoded.claimed = listed && *listed == encoded.path;
