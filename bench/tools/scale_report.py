@@ -98,8 +98,14 @@ def main():
             ax.set_title("imgflow: memory vs number of files")
         else:
             labels, values = zip(*chart[p])
-            ax.bar(range(len(values)), values)
-            ax.set_xticks(range(len(values)), labels, fontsize=7 if p == "images" else 9)
+            colors = {"imgflow": "tab:blue", "sharp": "tab:orange", "vipsthumbnail": "tab:green"}
+            ax.bar(range(len(values)), values,
+                   color=[colors.get(label.split("\n")[-1], "grey") for label in labels])
+            if p == "images":
+                labels = [label.replace("\n", " ") for label in labels]
+                ax.set_xticks(range(len(values)), labels, fontsize=7, rotation=40, ha="right")
+            else:
+                ax.set_xticks(range(len(values)), labels)
             ax.set_ylabel("files/s" if p == "peers" else "peak RSS (MB)")
             ax.set_title("tiny images: files/s" if p == "peers" else "96 MP photo: peak RSS")
     fig.tight_layout()
