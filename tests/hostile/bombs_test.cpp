@@ -131,5 +131,34 @@ TEST(HostileBomb, TiffWithDuplicateImageLengthTagStaysUnder150MB) {
   }
 }
 
+// PRODUCT BUG, fixed: found by fuzz/decode_fuzzer in CI. A valid 4x4 PNG
+// whose tEXt chunk declares 1,951,531,020 bytes (85 bytes on disk): libpng
+// allocated the declared length before reading, 1.9 GB of RSS and 7.5 s for
+// one file. Same bytes as fuzz/corpus/decode/regress_png_huge_text_chunk.png.
+Bytes png_declaring_huge_text_chunk() {
+  Bytes png = {0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,  // signature
+               0x00, 0x00, 0x00, 0x0d, 'I',  'H',  'D',  'R',  0x00, 0x00, 0x00, 0x04,
+               0x00, 0x00, 0x00, 0x04, 0x08, 0x02, 0x00, 0x00, 0x00, 0x26, 0x93, 0x09,
+               0x29, 0x74, 0x52, 0x00, 0x0c, 't',  'E',  'X',  't'};  // length 0x7452000c
+  for (const char c : std::string("Comment")) png.push_back(static_cast<std::uint8_t>(c));
+  png.resize(png.size() + 40, 0);  // some of the declared text, then the file ends
+  return png;
+}
+
+TEST(HostileBomb, PngDeclaringAHugeTextChunkFailsFastWithLittleMemory) {
+  ScratchDir dir;
+  write_bytes(dir / "text.png", png_declaring_huge_text_chunk());
+  const RunResult r = run_imgflow(
+      RunSpec({"-s", "64x64", "-o", (dir / "out").string(), (dir / "text.png").string()})
+          .with_timeout(std::chrono::seconds(120)));
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(contains(r.err, "text.png: truncated-input: ")) << describe(r);
+  EXPECT_EQ(list_files(dir / "out"), std::vector<std::string>{});
+  std::printf("peak RSS: text.png (1.9 GB tEXt chunk declared) %ld KB\n", r.max_rss_kb);
+  if (!kSanitized) {
+    EXPECT_LT(r.max_rss_kb, kMaxBombRssKb);
+  }
+}
+
 }  // namespace
 }  // namespace imgflow::test::hostile
