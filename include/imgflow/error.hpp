@@ -22,6 +22,7 @@ enum class ErrorCode {
   truncated_input,     ///< the image data ends early
   corrupt_input,       ///< the image data is damaged
   too_many_pixels,     ///< header declares more pixels than `Options::max_pixels`
+  too_complex,         ///< valid but too costly to decode (e.g. more than `max_scans` scans)
   input_too_large,     ///< file is larger than `Options::max_file_bytes`
   decode_error,        ///< the decoder failed for another reason
   resize_error,        ///< resizing failed (e.g. out of memory)
@@ -29,7 +30,16 @@ enum class ErrorCode {
   write_error,         ///< the output could not be written
   output_conflict,     ///< another input of this run already wrote the same output path
   cancelled,           ///< the run was cancelled before this file was done
+  disk_full,           ///< no space or quota left where outputs go (stops the run)
+  output_unavailable,  ///< the output file system is read-only or the output folder is gone
+                       ///< (stops the run)
 };
+
+/// Whether a file's failure means no later file can be written either (a full
+/// disk, a read-only file system, the output folder gone): the run stops.
+constexpr bool stops_the_run(ErrorCode code) noexcept {
+  return code == ErrorCode::disk_full || code == ErrorCode::output_unavailable;
+}
 
 /// The stable, hyphenated spelling of a code, e.g. "truncated-input".
 std::string_view error_code_name(ErrorCode code) noexcept;

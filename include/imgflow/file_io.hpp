@@ -7,6 +7,8 @@
 #include <span>
 #include <vector>
 
+#include "imgflow/error.hpp"
+
 namespace imgflow {
 
 /// Reads a whole file into memory with one read of the right size.
@@ -15,10 +17,15 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::uint
 
 /// Writes `bytes` to a temporary file in the destination directory, optionally
 /// fsyncs it, and renames it to `path`: readers see the old file or the whole
-/// new one, never a partial one. Throws imgflow::Error{ErrorCode::write_error}
-/// and leaves no temporary file behind.
+/// new one, never a partial one. Throws imgflow::Error (write-error; disk-full
+/// or output-unavailable, see write_failure) and leaves no temporary file behind.
 void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
                        bool fsync = true);
+
+/// The code for a write that failed with `errno_value`: disk-full (ENOSPC,
+/// EDQUOT) and output-unavailable (EROFS) say that no other output can be
+/// written either; anything else is a write-error of this one file.
+ErrorCode write_failure(int errno_value) noexcept;
 
 /// A file written in pieces and renamed into place whole, like
 /// write_file_atomic: until commit() the data lives in a temporary file beside

@@ -52,6 +52,10 @@ struct Summary {
   double seconds = 0;
   bool cancelled = false;          ///< stopped by Cancellation (e.g. SIGINT)
   bool stopped_on_errors = false;  ///< stopped by Options::max_errors
+  /// disk-full or output-unavailable when a fault of the output file system
+  /// stopped the run (no later file could have been written); else ok.
+  ErrorCode stopped_on_fault = ErrorCode::ok;
+  std::string fault_message;  ///< what failed, when stopped_on_fault is set
 };
 
 struct Report {

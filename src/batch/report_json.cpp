@@ -133,7 +133,12 @@ json summary_entry(const Summary& s) {
           {"skipped", s.skipped},
           {"seconds", s.seconds},
           {"cancelled", s.cancelled},
-          {"stopped_on_errors", s.stopped_on_errors}};
+          {"stopped_on_errors", s.stopped_on_errors},
+          // The code only: the summary's room is fixed (see Sink); the message
+          // is in the failed file's entry and in every skipped one's.
+          {"stopped_on_fault", s.stopped_on_fault == ErrorCode::ok
+                                   ? json(nullptr)
+                                   : json(std::string(error_code_name(s.stopped_on_fault)))}};
 }
 
 // Paths are bytes on Linux: invalid UTF-8 is shown as U+FFFD, and put_path()
@@ -183,7 +188,7 @@ void write_report(const Report& report, const std::filesystem::path& path) {
 // room kept for the summary, which is only known at the end; a descriptor that
 // cannot seek gets the entries spooled and the document written whole.
 struct ReportWriter::Sink {
-  // Room for the summary: seven fields, numbers of at most 20 digits.
+  // Room for the summary: eight fields, numbers of at most 20 digits.
   static constexpr std::size_t kSummaryRoom = 400;
   static constexpr std::size_t kBufferBytes = 1 << 16;
 

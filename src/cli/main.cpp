@@ -1,6 +1,7 @@
 // The imgflow command: a thin layer that fills imgflow::Options from the
 // command line, runs the batch, and turns the report into messages and an
-// exit code (0 all ok, 1 some file failed, 2 usage/setup error, 130/143 interrupted).
+// exit code (0 all ok, 1 some file failed, 2 usage/setup error, 3 stopped by a
+// full disk or an unusable output folder, 130/143 interrupted).
 #include <malloc.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitFileFailed = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitStoppedOnFault = 3;  // disk full, read-only or vanished output: run stopped
 
 imgflow::Cancellation g_cancellation;
 volatile std::sig_atomic_t g_signal = 0;
@@ -157,6 +159,12 @@ int main(int argc, char** argv) {
   int rc = report.summary.failed ? kExitFileFailed : kExitOk;
   if (!report_output->finish(report.summary)) rc = kExitFileFailed;
   if (!quiet) imgflow::cli::print_summary(report.summary);
+  if (report.summary.stopped_on_fault != imgflow::ErrorCode::ok) {
+    std::cerr << "imgflow: stopped: " << imgflow::error_code_name(report.summary.stopped_on_fault)
+              << ": " << report.summary.fault_message
+              << "; the files after it were not processed\n";
+    return kExitStoppedOnFault;
+  }
   if (report.summary.cancelled) return 128 + (g_signal ? g_signal : SIGINT);
   return rc;
 }

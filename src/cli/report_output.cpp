@@ -72,9 +72,10 @@ bool ReportOutput::finish(const Summary& summary) {
 
 void print_summary(const Summary& s) {
   const double rate = s.seconds > 0 ? double(s.ok + s.failed) / s.seconds : 0.0;
-  const char* ending = s.cancelled           ? " - interrupted"
-                       : s.stopped_on_errors ? " - stopped after too many errors"
-                                             : "";
+  const char* ending = s.cancelled                           ? " - interrupted"
+                       : s.stopped_on_errors                 ? " - stopped after too many errors"
+                       : s.stopped_on_fault != ErrorCode::ok ? " - stopped"
+                                                             : "";
   std::fprintf(stderr,
                "imgflow: %zu files: %zu ok, %zu failed, %zu skipped in %.2f s (%.1f images/s)%s\n",
                s.total, s.ok, s.failed, s.skipped, s.seconds, rate, ending);

@@ -28,6 +28,8 @@ std::string_view error_code_name(ErrorCode code) noexcept {
       return "corrupt-input";
     case ErrorCode::too_many_pixels:
       return "too-many-pixels";
+    case ErrorCode::too_complex:
+      return "too-complex";
     case ErrorCode::input_too_large:
       return "input-too-large";
     case ErrorCode::decode_error:
@@ -38,6 +40,10 @@ std::string_view error_code_name(ErrorCode code) noexcept {
       return "encode-error";
     case ErrorCode::write_error:
       return "write-error";
+    case ErrorCode::disk_full:
+      return "disk-full";
+    case ErrorCode::output_unavailable:
+      return "output-unavailable";
     case ErrorCode::output_conflict:
       return "output-conflict";
     case ErrorCode::cancelled:

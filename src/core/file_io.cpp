@@ -107,6 +107,18 @@ void back_with_huge_pages(void* buffer, std::size_t size) {
 
 }  // namespace
 
+ErrorCode write_failure(int errno_value) noexcept {
+  switch (errno_value) {
+    case ENOSPC:
+    case EDQUOT:
+      return ErrorCode::disk_full;
+    case EROFS:
+      return ErrorCode::output_unavailable;
+    default:
+      return ErrorCode::write_error;
+  }
+}
+
 void remove_temporary_files() noexcept {
   stop_writing.store(true, std::memory_order_seq_cst);
   // A creation under way registers its file before it leaves; wait for it
@@ -174,7 +186,7 @@ struct AtomicFile::Temporary {
   [[noreturn]] void fail(const std::string& what, int err) {
     ::close(file.release());
     ::unlink(path.c_str());
-    throw Error(ErrorCode::write_error, os_error(what, err));
+    throw Error(write_failure(err), os_error(what, err));
   }
 };
 
@@ -190,7 +202,10 @@ AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
     throw Error(ErrorCode::write_error, "not written: the process is exiting");
   }
   const int fd = ::mkstemp(temp.data());
-  if (fd < 0) throw Error(ErrorCode::write_error, os_error("cannot create " + temp, errno));
+  if (fd < 0) {
+    const int err = errno;
+    throw Error(write_failure(err), os_error("cannot create " + temp, err));
+  }
   temp_ = std::make_unique<Temporary>(std::move(temp), fd);
   creation.reset();
   ::fchmod(fd, 0666 & ~process_umask);
@@ -228,12 +243,12 @@ void AtomicFile::commit(bool fsync) {
   if (::close(temp_->file.release()) != 0) {
     const int err = errno;
     ::unlink(temp_->path.c_str());
-    throw Error(ErrorCode::write_error, os_error("close failed", err));
+    throw Error(write_failure(err), os_error("close failed", err));
   }
   if (::rename(temp_->path.c_str(), path_.c_str()) != 0) {
     const int err = errno;
     ::unlink(temp_->path.c_str());
-    throw Error(ErrorCode::write_error, os_error("cannot rename into place", err));
+    throw Error(write_failure(err), os_error("cannot rename into place", err));
   }
 }
 

@@ -38,6 +38,7 @@ struct FileJob {
 
   FileReport report;
   bool up_to_date = false;     ///< --skip-existing found its outputs: nothing to do
+  bool discarded = false;      ///< not written: the run had stopped on an output fault
   std::uint64_t budgeted = 0;  ///< bytes taken from the --max-memory budget
 
   bool failed() const noexcept { return report.status == FileStatus::failed; }

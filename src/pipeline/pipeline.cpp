@@ -122,13 +122,15 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
   detail::RunLedger ledger(callbacks, feed, options.max_errors);
   detail::InFlightTokens tokens(options.effective_max_in_flight());
   detail::MemoryBudget budget(options.effective_max_memory());
-  detail::WriterPool writers(options.fsync, [&](FileJobPtr job) {
-    ledger.finish(*job);
-    const std::uint64_t budgeted = job->budgeted;
-    job.reset();  // free the file's memory before its token lets another in
-    budget.release(budgeted);
-    tokens.release();
-  });
+  detail::WriterPool writers(
+      options.fsync, options.output_dir, [&] { return ledger.stopped_on_fault(); },
+      [&](FileJobPtr job) {
+        ledger.finish(*job);
+        const std::uint64_t budgeted = job->budgeted;
+        job.reset();  // free the file's memory before its token lets another in
+        budget.release(budgeted);
+        tokens.release();
+      });
   writers.start(options.writers);
 
   arena.execute([&] {
@@ -183,14 +185,14 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
          .should_stop =
              [&] {
                return (callbacks.cancellation && callbacks.cancellation->cancelled()) ||
-                      ledger.too_many_errors();
+                      ledger.too_many_errors() || ledger.stopped_on_fault();
              }});
     readers.start(options.readers);
     graph.wait_for_all();
   });
   writers.close_and_join();
 
-  // The files the readers stopped before (cancelled, --max-errors) are
+  // The files the readers stopped before (cancelled, --max-errors, a fault) are
   // listed to the end, so that the report names every one.
   bool stopped = false;
   while (const auto item = feed.next()) {

@@ -16,11 +16,20 @@ double RunLedger::elapsed() const {
 
 void RunLedger::finish(FileJob& job) {
   std::lock_guard lock(mutex_);
+  if (job.discarded) {  // reported like the files never read
+    report_in_order(job.index, not_processed(job.report.input));
+    return;
+  }
   ++progress_.done;
   if (job.report.status == FileStatus::failed) {
     ++progress_.failed;
     if (max_errors_ > 0 && progress_.failed >= static_cast<std::size_t>(max_errors_)) {
       too_many_errors_.store(true);
+    }
+    if (stops_the_run(job.report.error) && !stopped_on_fault_.load()) {
+      fault_ = job.report.error;
+      fault_message_ = job.report.message;
+      stopped_on_fault_.store(true);
     }
   }
   progress_.total = feed_.total();
@@ -31,15 +40,25 @@ void RunLedger::finish(FileJob& job) {
 }
 
 void RunLedger::not_read(const FeedItem& item) {
+  std::lock_guard lock(mutex_);
+  report_in_order(item.index, not_processed(item.file.input));
+}
+
+FileReport RunLedger::not_processed(const std::filesystem::path& input) const {
   FileReport file;
-  file.input = item.file.input;
+  file.input = input;
   file.status = FileStatus::skipped;
   file.error = ErrorCode::cancelled;
-  file.message = too_many_errors() ? "not processed: stopped after " + std::to_string(max_errors_) +
-                                         " failed files (--max-errors)"
-                                   : "not processed: the run was cancelled";
-  std::lock_guard lock(mutex_);
-  report_in_order(item.index, std::move(file));
+  if (stopped_on_fault()) {
+    file.message = "not processed: the run stopped (" + std::string(error_code_name(fault_)) +
+                   ": " + fault_message_ + ")";
+  } else if (too_many_errors()) {
+    file.message = "not processed: stopped after " + std::to_string(max_errors_) +
+                   " failed files (--max-errors)";
+  } else {
+    file.message = "not processed: the run was cancelled";
+  }
+  return file;
 }
 
 void RunLedger::report_in_order(std::size_t index, FileReport&& file) {
@@ -67,8 +86,12 @@ Report RunLedger::take_report(bool stopped) {
   Report report;
   report.summary = summary_;
   report.summary.seconds = elapsed();
-  report.summary.stopped_on_errors = stopped && too_many_errors();
-  report.summary.cancelled = stopped && !report.summary.stopped_on_errors;
+  if (stopped_on_fault()) {  // also when nothing was left unread: it says why files failed
+    report.summary.stopped_on_fault = fault_;
+    report.summary.fault_message = fault_message_;
+  }
+  report.summary.stopped_on_errors = stopped && !stopped_on_fault() && too_many_errors();
+  report.summary.cancelled = stopped && !stopped_on_fault() && !report.summary.stopped_on_errors;
   report.files = std::move(files_);
   return report;
 }

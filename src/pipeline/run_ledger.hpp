@@ -21,23 +21,31 @@ class RunLedger {
 
   /// A file is finished (written, failed or up to date). Thread-safe.
   void finish(FileJob& job);
-  /// A file the run stopped before reading (cancelled, or --max-errors).
+  /// A file the run stopped before reading (cancelled, --max-errors, or an
+  /// output fault).
   void not_read(const FeedItem& item);
 
   /// --max-errors reached: stop reading new files.
   bool too_many_errors() const { return too_many_errors_.load(); }
+  /// A file failed in a way no later file can avoid (disk full, read-only,
+  /// output folder gone): stop reading, and write nothing more.
+  bool stopped_on_fault() const { return stopped_on_fault_.load(); }
 
   /// The summary (and the files, when kept). `stopped`: files were left unread.
   Report take_report(bool stopped);
 
  private:
-  void report_in_order(std::size_t index, FileReport&& file);  // with mutex_ held
+  void report_in_order(std::size_t index, FileReport&& file);          // with mutex_ held
+  FileReport not_processed(const std::filesystem::path& input) const;  // with mutex_ held
   double elapsed() const;
 
   const RunCallbacks& callbacks_;
   const PlanFeed& feed_;
   int max_errors_;
   std::atomic<bool> too_many_errors_{false};
+  std::atomic<bool> stopped_on_fault_{false};
+  ErrorCode fault_ = ErrorCode::ok;  // the first file's that stopped the run
+  std::string fault_message_;
   std::chrono::steady_clock::time_point start_;
   std::mutex mutex_;
   Progress progress_;

@@ -12,6 +12,7 @@ DecodePolicy::DecodePolicy(const Options& options)
       formats(options.formats),
       filter(options.filter) {
   shared.max_pixels = options.max_pixels;
+  shared.max_scans = options.max_scans;
   shared.auto_orient = options.auto_orient;
   shared.allow_truncated = options.allow_truncated;
   shared.progressive_bits = options.progressive_bits;

@@ -8,8 +8,12 @@
 
 namespace imgflow::detail {
 
-WriterPool::WriterPool(bool fsync, std::function<void(FileJobPtr)> finished)
-    : fsync_(fsync), finished_(std::move(finished)) {}
+WriterPool::WriterPool(bool fsync, std::filesystem::path output_root, std::function<bool()> stopped,
+                       std::function<void(FileJobPtr)> finished)
+    : fsync_(fsync),
+      output_root_(std::move(output_root)),
+      stopped_(std::move(stopped)),
+      finished_(std::move(finished)) {}
 
 WriterPool::~WriterPool() {
   close_and_join();
@@ -50,7 +54,15 @@ void WriterPool::write_loop() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    if (!job->failed() && !job->up_to_date) write_outputs(*job);
+    if (!job->failed() && !job->up_to_date) {
+      // After a full disk (or the like) every write would fail the same way:
+      // what is still in flight is dropped, not tried one by one.
+      if (stopped_()) {
+        job->discarded = true;
+      } else {
+        write_outputs(*job);
+      }
+    }
     finished_(std::move(job));
   }
 }
@@ -65,8 +77,19 @@ void WriterPool::write_outputs(FileJob& job) {
         throw Error(ErrorCode::output_conflict,
                     output.path.string() + " was already written by another input of this run");
       }
+      // Created at the start of the run: if it is gone now (a removed or
+      // unmounted volume), recreating it would write where no one looks.
+      std::error_code gone;
+      if (!output_root_.empty() && !std::filesystem::is_directory(output_root_, gone)) {
+        throw Error(ErrorCode::output_unavailable,
+                    "the output folder " + output_root_.string() + " is gone");
+      }
       std::filesystem::create_directories(output.path.parent_path());
-      write_file_atomic(output.path, output.bytes, fsync_);
+      try {
+        write_file_atomic(output.path, output.bytes, fsync_);
+      } catch (const Error& e) {  // which output, for a file with several
+        throw Error(e.code(), output.path.string() + ": " + e.what());
+      }
       job.report.outputs.push_back({output.path, output.width, output.height,
                                     static_cast<std::uint64_t>(output.bytes.size())});
       output.bytes = {};  // release as soon as it is on disk
@@ -75,7 +98,7 @@ void WriterPool::write_outputs(FileJob& job) {
   } catch (const Error& e) {
     job.fail(e.code(), e.what());
   } catch (const std::filesystem::filesystem_error& e) {
-    job.fail(ErrorCode::write_error,
+    job.fail(write_failure(e.code().value()),
              std::string("cannot create the output folder: ") + e.code().message());
   } catch (const std::exception& e) {
     job.fail(ErrorCode::write_error, e.what());

@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -15,8 +16,12 @@ namespace imgflow::detail {
 
 class WriterPool {
  public:
-  /// `finished` is called once per file, from a writer thread.
-  WriterPool(bool fsync, std::function<void(FileJobPtr)> finished);
+  /// `finished` is called once per file, from a writer thread. Once `stopped`
+  /// returns true, files are no longer written but marked discarded.
+  /// `output_root`: the run's output folder; a file finding it gone fails
+  /// with output-unavailable rather than creating it again.
+  WriterPool(bool fsync, std::filesystem::path output_root, std::function<bool()> stopped,
+             std::function<void(FileJobPtr)> finished);
   ~WriterPool();  ///< closes the queue and joins
   WriterPool(const WriterPool&) = delete;
   WriterPool& operator=(const WriterPool&) = delete;
@@ -32,6 +37,8 @@ class WriterPool {
   void write_outputs(FileJob& job);
 
   bool fsync_;
+  std::filesystem::path output_root_;
+  std::function<bool()> stopped_;
   std::function<void(FileJobPtr)> finished_;
   std::mutex mutex_;
   std::condition_variable ready_;

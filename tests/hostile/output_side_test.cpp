@@ -1,13 +1,16 @@
 // The hostile-input catalogue (what every case asserts: hostile_helpers.hpp): Output-side failures.
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -112,11 +115,12 @@ TEST(HostileOutput, ReadOnlyOutputRootIsSetupErrorExit2) {
   EXPECT_EQ(list_files(batch.out()), std::vector<std::string>{});
 }
 
-// A full disk, simulated with RLIMIT_FSIZE (SIGXFSZ ignored, so write()
-// fails with EFBIG): the large output fails as write-error, nothing partial
+// A file too large to write (RLIMIT_FSIZE with SIGXFSZ ignored, so write()
+// fails with EFBIG, a limit on one file, not a full disk: the run goes on):
+// the large output fails as write-error, nothing partial
 // is left, the earlier version of that output is untouched, and the small
 // outputs are written.
-TEST(HostileOutput, DiskFullIsWriteErrorWithNoPartialFile) {
+TEST(HostileOutput, FileSizeLimitIsWriteErrorWithNoPartialFile) {
   Batch batch;
   const fs::path big = batch.in() / "big.png";
   write_bytes(big, encoded_image(".png", 1200, 900, 3, 10));  // noise: ~2 MB as PNG
@@ -154,6 +158,99 @@ TEST(HostileOutput, DiskFullForTheReportLeavesNoPartialReport) {
   EXPECT_EQ(read_text(report), "{\"previous\": true}\n");
   EXPECT_EQ(list_files(batch.out()), std::vector<std::string>{});
   EXPECT_EQ(temporaries_in(batch.dir().path()), std::vector<std::string>{});
+}
+
+// A small real file system for the outputs: a tmpfs of `size` mounted on
+// `dir` (root only; the test is skipped with the reason elsewhere).
+class SmallFileSystem {
+ public:
+  SmallFileSystem(const fs::path& dir, const std::string& size) : dir_(dir) {
+    fs::create_directories(dir);
+    if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + size).c_str()) != 0) {
+      skip_reason = std::string("cannot mount a tmpfs (needs root): ") + std::strerror(errno);
+      return;
+    }
+    mounted_ = true;
+  }
+  ~SmallFileSystem() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  SmallFileSystem(const SmallFileSystem&) = delete;
+  SmallFileSystem& operator=(const SmallFileSystem&) = delete;
+  std::string skip_reason;
+
+ private:
+  fs::path dir_;
+  bool mounted_ = false;
+};
+
+// 21 real photos into a 300 KB file system: once a write finds the disk full,
+// the run stops reading, drops what is in flight, and reports every file it
+// did not write as skipped with the cause; one stderr line says why; exit 3.
+TEST(HostileOutput, FullDiskStopsTheRunAndReportsTheRestAsSkipped) {
+  ScratchDir dir;
+  const fs::path in = dir / "in";
+  const fs::path out = dir / "out";
+  SmallFileSystem disk(out, "300k");
+  if (!disk.skip_reason.empty()) GTEST_SKIP() << disk.skip_reason;
+  const fs::path photo = sample_images().front();
+  constexpr int kFiles = 21;
+  for (int i = 0; i < kFiles; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "photo%02d.jpg", i);
+    write_bytes(in / name, read_bytes(photo));
+  }
+  const fs::path report = dir / "report.json";
+  const RunResult r = run_imgflow(RunSpec(
+      {"-s", "800", "-q", "95", "--report", report.string(), "-o", out.string(), in.string()}));
+  EXPECT_EQ(r.exit_code, 3) << describe(r);
+
+  const json doc = json::parse(read_text(report));
+  const json& summary = doc["summary"];
+  EXPECT_EQ(summary["stopped_on_fault"], "disk-full");
+  EXPECT_EQ(summary["cancelled"], false);
+  EXPECT_EQ(summary["total"], kFiles);
+  std::size_t ok = 0, failed = 0, skipped = 0;
+  for (const json& f : doc["files"]) {
+    const std::string status = f["status"];
+    if (status == "ok") {
+      ++ok;
+    } else if (status == "failed") {
+      ++failed;
+      EXPECT_EQ(f["error"]["code"], "disk-full") << f.dump();
+    } else {
+      ++skipped;
+      EXPECT_EQ(f["error"]["code"], "cancelled") << f.dump();
+      EXPECT_TRUE(contains(f["error"]["message"].get<std::string>(),
+                           "not processed: the run stopped (disk-full: "))
+          << f.dump();
+    }
+  }
+  EXPECT_GE(ok, 1u);
+  // Only the files being written when the disk filled (one per writer thread
+  // at most) fail; the rest are not tried.
+  EXPECT_GE(failed, 1u);
+  EXPECT_LE(failed, 2u);
+  EXPECT_GE(skipped, 5u);
+  EXPECT_EQ(summary["ok"], ok);
+  EXPECT_EQ(summary["failed"], failed);
+  EXPECT_EQ(summary["skipped"], skipped);
+
+  // Every output on the full disk is whole; no temporaries are left.
+  const auto outputs = list_files(out);
+  EXPECT_EQ(outputs.size(), ok);
+  for (const auto& name : outputs) {
+    const cv::Size size = decoded_size(out / name);
+    EXPECT_EQ(std::max(size.width, size.height), 800) << name;
+  }
+  EXPECT_EQ(temporaries_in(out), std::vector<std::string>{});
+
+  // One line says why the run stopped.
+  std::size_t stop_lines = 0;
+  for (const auto& line : lines_of(r.err)) {
+    if (starts_with(line, "imgflow: stopped: disk-full: ")) ++stop_lines;
+  }
+  EXPECT_EQ(stop_lines, 1u) << describe(r);
 }
 
 }  // namespace

@@ -319,6 +319,42 @@ TEST(Pipeline, CancellationStopsReadingAndReportsTheRestAsSkipped) {
   EXPECT_FALSE(has_temporaries(out.path()));
 }
 
+// The output folder removed during the run (an unmounted volume, a cleanup
+// job): the run does not quietly create it again; the first file to find it
+// gone fails with output-unavailable, the run stops, the rest are skipped.
+TEST(Pipeline, OutputFolderRemovedDuringTheRunStopsIt) {
+  ScratchDir in, dir;
+  write_small_images(in.path(), 200);
+  const fs::path out = dir / "out";
+  RunCallbacks callbacks;
+  callbacks.on_file_done = [&](const FileReport&, const Progress& p) {
+    if (p.done == 10) fs::remove_all(out);
+  };
+  Options options = options_for(in.path(), out, "16x16");
+  options.threads = 1;
+  options.readers = 1;
+  options.writers = 1;
+  options.max_in_flight = 4;
+  const Report report = run(options, callbacks);
+  EXPECT_EQ(report.summary.stopped_on_fault, ErrorCode::output_unavailable);
+  EXPECT_TRUE(test::contains(report.summary.fault_message, "is gone"))
+      << report.summary.fault_message;
+  EXPECT_FALSE(report.summary.cancelled);
+  EXPECT_FALSE(report.summary.stopped_on_errors);
+  EXPECT_EQ(report.summary.ok, 10u);
+  EXPECT_EQ(report.summary.failed, 1u);  // one writer: only the first file finds it gone
+  EXPECT_EQ(report.summary.skipped, 189u);
+  ASSERT_EQ(report.files.size(), 200u);
+  EXPECT_EQ(report.files[10].error, ErrorCode::output_unavailable);
+  for (std::size_t i = 11; i < report.files.size(); ++i) {
+    EXPECT_EQ(report.files[i].status, FileStatus::skipped) << i;
+    EXPECT_EQ(report.files[i].error, ErrorCode::cancelled) << i;
+    EXPECT_TRUE(test::contains(report.files[i].message, "the run stopped (output-unavailable: "))
+        << report.files[i].message;
+  }
+  EXPECT_FALSE(fs::exists(out));
+}
+
 TEST(Pipeline, InvalidOptionsAndUnusableOutputThrowBeforeWriting) {
   ScratchDir dir;
   Options options;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,7 +22,10 @@ namespace {
 
 TEST(ReportJson, FollowsSchemaVersion1) {
   Report report;
-  report.summary = {2, 1, 1, 0, 1.5, false};
+  report.summary.total = 2;
+  report.summary.ok = 1;
+  report.summary.failed = 1;
+  report.summary.seconds = 1.5;
   FileReport ok;
   ok.input = "in/a.jpg";
   ok.status = FileStatus::ok;
@@ -42,6 +46,7 @@ TEST(ReportJson, FollowsSchemaVersion1) {
   EXPECT_EQ(doc["summary"]["failed"], 1);
   EXPECT_EQ(doc["summary"]["skipped"], 0);
   EXPECT_DOUBLE_EQ(doc["summary"]["seconds"].get<double>(), 1.5);
+  EXPECT_EQ(doc["summary"]["stopped_on_fault"], nullptr);
   ASSERT_EQ(doc["files"].size(), 2u);
   EXPECT_EQ(doc["files"][0]["input"], "in/a.jpg");
   EXPECT_EQ(doc["files"][0]["status"], "ok");
@@ -178,6 +183,29 @@ TEST(ReportWriter, StreamsTheSameDocumentAsToJsonIntoAFile) {
   EXPECT_EQ(text.find("{\n  \"version\": 1,\n  \"summary\": {\n    \"total\": 2000,"), 0u)
       << text.substr(0, 120);
   EXPECT_EQ(test::list_files(dir / "reports"), std::vector<std::string>{"r.json"});
+}
+
+// The summary is written last into room kept at the start: the largest one
+// (20-digit counts, every flag, the longest fault code) still fits, and the
+// document is the same as to_json's.
+TEST(ReportWriter, TheLargestSummaryFitsItsRoom) {
+  test::ScratchDir dir;
+  Report report = report_of(3);
+  Summary& s = report.summary;
+  s.total = s.ok = s.failed = s.skipped = std::numeric_limits<std::size_t>::max();
+  s.seconds = 123456789.123456789;
+  s.cancelled = s.stopped_on_errors = true;
+  s.stopped_on_fault = ErrorCode::output_unavailable;
+  s.fault_message = std::string(5000, 'x');  // not in the JSON summary
+  {
+    ReportWriter writer(dir / "r.json");
+    for (const auto& f : report.files) writer.add(f);
+    writer.finish(s);
+  }
+  const auto doc = nlohmann::json::parse(test::read_text(dir / "r.json"));
+  EXPECT_EQ(doc, nlohmann::json::parse(to_json(report)));
+  EXPECT_EQ(doc["summary"]["stopped_on_fault"], "output-unavailable");
+  EXPECT_EQ(doc["files"].size(), 3u);
 }
 
 TEST(ReportWriter, WithoutFinishLeavesNoFileAndTheOldReport) {
