@@ -97,6 +97,8 @@ struct Options {
   /// Largest accepted width × height, checked from the header before decoding;
   /// 0 = no limit. The default is sharp's.
   std::uint64_t max_pixels = DecodeOptions{}.max_pixels;
+  /// Most scans a progressive JPEG may have (too-complex beyond); 0 = no limit.
+  std::size_t max_scans = DecodeOptions{}.max_scans;
   /// Largest accepted input file in bytes; 0 = no limit.
   std::uint64_t max_file_bytes = 0;
   /// Turn images upright by their EXIF orientation (outputs carry no

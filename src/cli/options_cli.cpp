@@ -54,6 +54,7 @@ constexpr FieldOption kFieldOptions[] = {
     {"shard", "--shard"},
     {"skip_existing", "--skip-existing"},
     {"max_pixels", "--max-pixels"},
+    {"max_scans", "--max-scans"},
     {"max_file_bytes", "--max-file-size"},
     {"allow_truncated", "--allow-truncated"},
     {"max_errors", "--max-errors"},
@@ -175,6 +176,9 @@ OptionsCli::OptionsCli(CLI::App& app)
 
   app.add_option(names_of("max_pixels"), o.max_pixels,
                  "Refuse images whose header declares more pixels (0 = no limit)")
+      ->capture_default_str();
+  app.add_option(names_of("max_scans"), o.max_scans,
+                 "Refuse progressive JPEGs with more scans, a decode time bomb (0 = no limit)")
       ->capture_default_str();
   app.add_option(names_of("max_file_bytes"), o.max_file_bytes,
                  "Refuse input files larger than this many bytes (0 = no limit)")

@@ -68,6 +68,54 @@ JpegMetadata read_jpeg_metadata(Bytes jpeg) {
   return meta;
 }
 
+std::size_t count_jpeg_scans(Bytes jpeg, std::size_t stop_at) {
+  std::size_t scans = 0;
+  std::size_t i = 2;  // after SOI
+  while (scans < stop_at && i + 4 <= jpeg.size()) {
+    if (jpeg[i] != 0xFF) {  // junk between segments: find the next marker
+      const void* next = std::memchr(jpeg.data() + i, 0xFF, jpeg.size() - i);
+      if (!next) break;
+      i = static_cast<std::size_t>(static_cast<const std::uint8_t*>(next) - jpeg.data());
+      continue;
+    }
+    const std::uint8_t marker = jpeg[i + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++i;
+      continue;
+    }
+    if (marker == 0xD9) break;  // end of image
+    if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+      i += 2;
+      continue;
+    }
+    const std::size_t length = (jpeg[i + 2] << 8) | jpeg[i + 3];
+    if (length < 2) break;
+    i += 2 + length;
+    if (marker != 0xDA) continue;
+    ++scans;
+    // Entropy-coded data: up to the next 0xFF that starts a marker (not a
+    // stuffed 0xFF00, a restart marker or a fill byte).
+    while (i + 1 < jpeg.size()) {
+      const void* ff = std::memchr(jpeg.data() + i, 0xFF, jpeg.size() - i);
+      if (!ff) {
+        i = jpeg.size();
+        break;
+      }
+      i = static_cast<std::size_t>(static_cast<const std::uint8_t*>(ff) - jpeg.data());
+      if (i + 1 >= jpeg.size()) break;
+      const std::uint8_t next = jpeg[i + 1];
+      if (next == 0x00 || (next >= 0xD0 && next <= 0xD7)) {
+        i += 2;
+      } else if (next == 0xFF) {
+        ++i;
+      } else {
+        break;
+      }
+    }
+  }
+  return scans;
+}
+
 int jpeg_exif_orientation(Bytes jpeg) {
   return read_jpeg_metadata(jpeg).orientation;
 }

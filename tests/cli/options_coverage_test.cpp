@@ -10,6 +10,8 @@
 // driven by tests/cli/options_*_test.cpp (the same option_tests binary).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "cli/options_helpers.hpp"
 
 namespace imgflow::test::option_tests {
@@ -26,6 +28,9 @@ struct Coverage {
   std::string item;
   std::vector<std::string> tests;
 };
+
+// The test binaries a "binary:Suite.Name" entry may name.
+constexpr const char* kOtherBinaries[] = {"cli_tests", "hostile_tests", "pipeline_tests"};
 
 const std::vector<Coverage> kCoverage = {
     // Options (long names; a short alias is covered through its long name).
@@ -124,6 +129,8 @@ const std::vector<Coverage> kCoverage = {
      {"cli_tests:CliErrors.MaxPixelsRefusesLargerImages",
       "Options.DefaultMaxPixelsIsCheckedFromTheHeaderAlone"}},
     {"--max-file-size", {"ErrorCodes.InputTooLargeAboveMaxFileSize"}},
+    {"--max-scans",
+     {"hostile_tests:HostileTimeBomb.JpegWithMoreScansThanMaxScansIsTooComplexAndTheBatchGoesOn"}},
     {"--allow-truncated", {"Options.AllowTruncatedAcceptsAHalfJpegGreyPadded"}},
     {"--no-fsync", {"Options.NoFsyncWritesTheSameBytes"}},
 
@@ -136,6 +143,7 @@ const std::vector<Coverage> kCoverage = {
     {"exit 2",
      {"cli_tests:CliUsage.BadGeometryIsUsageErrorAndCreatesNothing",
       "cli_tests:CliUsage.OutputDirectoryThatCannotBeCreatedIsSetupError"}},
+    {"exit 3", {"hostile_tests:HostileOutput.FullDiskStopsTheRunAndReportsTheRestAsSkipped"}},
     {"exit 130",
      {"cli_tests:CliSignals.SigintFinishesInFlightFilesAndExits130",
       "cli_tests:CliSignals.SecondSigintExitsAtOnceLeavingNoTemporaries"}},
@@ -178,12 +186,16 @@ const std::vector<Coverage> kCoverage = {
     {"too-many-pixels",
      {"cli_tests:CliErrors.MaxPixelsRefusesLargerImages",
       "Options.DefaultMaxPixelsIsCheckedFromTheHeaderAlone"}},
+    {"too-complex",
+     {"hostile_tests:HostileTimeBomb.JpegWithMoreScansThanMaxScansIsTooComplexAndTheBatchGoesOn"}},
+    {"disk-full", {"hostile_tests:HostileOutput.FullDiskStopsTheRunAndReportsTheRestAsSkipped"}},
+    {"output-unavailable", {"pipeline_tests:Pipeline.OutputFolderRemovedDuringTheRunStopsIt"}},
     {"decode-error", {"ErrorCodes.DecodeErrorWhenTheDecoderRunsOutOfMemory"}},
     {"resize-error", {"ErrorCodes.ResizeErrorWhenTheResizeRunsOutOfMemory"}},
     {"encode-error", {"ErrorCodes.EncodeErrorForAWebpWiderThan16383"}},
     {"write-error",
      {"hostile_tests:HostileOutput.OutputFolderBlockedByAFileIsWriteErrorPerFile",
-      "hostile_tests:HostileOutput.DiskFullIsWriteErrorWithNoPartialFile"}},
+      "hostile_tests:HostileOutput.FileSizeLimitIsWriteErrorWithNoPartialFile"}},
     {"output-conflict", {"ErrorCodes.OutputConflictWhenContentMapsTwoInputsToOnePath"}},
     {"cancelled",
      {"cli_tests:CliSignals.SigintFinishesInFlightFilesAndExits130",
@@ -351,7 +363,7 @@ TEST(Coverage, EveryListedTestExists) {
   ASSERT_GE(here.size(), 30u);
 
   std::map<std::string, std::set<std::string>> others;  // binary -> its tests
-  for (const char* binary : {"cli_tests", "hostile_tests"}) {
+  for (const char* binary : kOtherBinaries) {
     const fs::path path = this_binary_dir() / binary;
     if (!fs::exists(path)) continue;  // not built: its names are not checked
     const CommandResult r = run_command({path.string(), "--gtest_list_tests"});
@@ -367,7 +379,8 @@ TEST(Coverage, EveryListedTestExists) {
         continue;
       }
       const std::string binary = test.substr(0, colon);
-      EXPECT_TRUE(binary == "cli_tests" || binary == "hostile_tests")
+      EXPECT_TRUE(std::find(std::begin(kOtherBinaries), std::end(kOtherBinaries), binary) !=
+                  std::end(kOtherBinaries))
           << c.item << ": unknown test binary in " << test;
       if (!others.count(binary)) {
         std::printf("not checked (%s not built): %s\n", binary.c_str(), test.c_str());

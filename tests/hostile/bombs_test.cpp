@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -158,6 +159,76 @@ TEST(HostileBomb, PngDeclaringAHugeTextChunkFailsFastWithLittleMemory) {
   if (!kSanitized) {
     EXPECT_LT(r.max_rss_kb, kMaxBombRssKb);
   }
+}
+
+// ---------------------------------------------------------------------------
+// Time bombs: valid files that cost time instead of memory
+// ---------------------------------------------------------------------------
+
+// A real progressive photo with its smallest scan repeated `copies` times
+// before the end-of-image marker: every repeat is one more pass over the
+// whole coefficient buffer (50,000 repeats of a 2400-pixel photo: 31 s).
+Bytes jpeg_with_repeated_scan(const Bytes& jpeg, int copies) {
+  // Each scan: from its SOS marker to the next marker that is not a stuffed
+  // 0xFF00 or a restart marker.
+  std::size_t best_at = 0, best_size = 0;
+  std::size_t i = 2;
+  while (i + 4 <= jpeg.size() && !(jpeg[i] == 0xFF && jpeg[i + 1] == 0xD9)) {
+    const std::size_t start = i;
+    const bool sos = jpeg[i + 1] == 0xDA;
+    i += 2 + ((jpeg[i + 2] << 8) | jpeg[i + 3]);
+    if (!sos) continue;
+    while (i + 1 < jpeg.size() &&
+           !(jpeg[i] == 0xFF && jpeg[i + 1] != 0 && (jpeg[i + 1] < 0xD0 || jpeg[i + 1] > 0xD7))) {
+      ++i;
+    }
+    if (best_size == 0 || i - start < best_size) {
+      best_at = start;
+      best_size = i - start;
+    }
+  }
+  EXPECT_GT(best_size, 0u) << "no scan found";
+  Bytes bomb(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(i));  // up to EOI
+  for (int c = 0; c < copies; ++c) {
+    bomb.insert(bomb.end(), jpeg.begin() + static_cast<std::ptrdiff_t>(best_at),
+                jpeg.begin() + static_cast<std::ptrdiff_t>(best_at + best_size));
+  }
+  bomb.push_back(0xFF);
+  bomb.push_back(0xD9);
+  return bomb;
+}
+
+// The only progressive photo of sample_images/ (10 scans).
+Bytes progressive_photo() {
+  const Bytes photo = read_bytes(sample_dir() / "cold_ripple.jpg");
+  EXPECT_EQ(photo[2], 0xFF);
+  return photo;
+}
+
+// A scan bomb between two good files, at full size (where the progressive
+// early stop cannot skip the repeats): refused as too-complex before any
+// decoding, while the batch goes on; just under the limit it decodes.
+TEST(HostileTimeBomb, JpegWithMoreScansThanMaxScansIsTooComplexAndTheBatchGoesOn) {
+  Batch batch;
+  const fs::path bomb = batch.in() / "scans.jpg";
+  write_bytes(bomb, jpeg_with_repeated_scan(progressive_photo(), 2000));
+  const auto start = std::chrono::steady_clock::now();
+  const RunResult r = batch.run({bomb.string()}, RunSpec({"--max-scans", "1000"}));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  expect_failure_lines(r, {{bomb.string(), "too-complex"}}, 3);
+  EXPECT_TRUE(contains(r.err, "more than 1000 progressive scans")) << describe(r);
+  batch.expect_outputs();
+  std::printf("scan bomb (2,000 extra scans) refused; the batch of 3 took %.2f s\n", seconds);
+
+  // The same file with 400 repeats (410 scans) is under the default of 500.
+  ScratchDir dir;
+  write_bytes(dir / "ok.jpg", jpeg_with_repeated_scan(progressive_photo(), 400));
+  const RunResult under = run_imgflow(
+      RunSpec({"-s", "64x64", "-o", (dir / "out").string(), (dir / "ok.jpg").string()}));
+  EXPECT_EQ(under.exit_code, 0) << describe(under);
+  EXPECT_EQ(list_files(dir / "out"), std::vector<std::string>{"ok.jpg"});
 }
 
 }  // namespace
