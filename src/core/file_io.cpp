@@ -239,7 +239,13 @@ void AtomicFile::overwrite(std::uint64_t offset, std::span<const std::uint8_t> b
 }
 
 void AtomicFile::commit(bool fsync) {
-  if (fsync && ::fsync(temp_->file.fd) != 0) temp_->fail("fsync failed", errno);
+  if (fsync) {
+    int rc = 0;
+    while ((rc = ::fsync(temp_->file.fd)) != 0 && errno == EINTR) {
+    }
+    // Not on disk for sure: the output is not claimed (no rename).
+    if (rc != 0) temp_->fail("fsync failed", errno);
+  }
   if (::close(temp_->file.release()) != 0) {
     const int err = errno;
     ::unlink(temp_->path.c_str());
