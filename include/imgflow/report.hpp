@@ -58,10 +58,52 @@ struct Summary {
   std::string fault_message;  ///< what failed, when stopped_on_fault is set
 };
 
+/// Which job a run belongs to: the shards of one job array share `id`, so
+/// that merge_reports() can tell a missing shard from a foreign report.
+struct JobInfo {
+  /// 16 hex digits over what decides the job's files and outputs: the inputs
+  /// as given, --files-from, -r, the output folder, sizes, formats, the name
+  /// template and --fit. Empty: unknown (the report has no "job").
+  std::string id;
+  int shard_index = 0;  ///< 1..shard_count
+  int shard_count = 0;  ///< 0: not sharded
+  std::vector<std::filesystem::path> inputs;
+  std::filesystem::path files_from;
+  std::filesystem::path output;
+};
+
+struct Options;
+/// The job of a run with these options (shard resolved).
+JobInfo job_of(const Options& options);
+
 struct Report {
   Summary summary;
   std::vector<FileReport> files;  ///< in planning order
+  JobInfo job;
 };
+
+/// What merge_reports() found.
+struct MergeResult {
+  std::string job_id;
+  int shard_count = 0;
+  std::vector<int> shards_present, shards_missing;  ///< 1-based shard indices
+  /// Inputs that more than one shard processed (ok or failed): a split that
+  /// went wrong, or reports of two splits of the same files.
+  std::vector<std::string> in_several_shards;
+  Summary summary;      ///< over the merged files
+  bool all_ok = false;  ///< every file written or up to date
+  bool complete() const { return shards_missing.empty() && in_several_shards.empty(); }
+};
+
+/// One report for a whole job from its shards' reports (each written by a run
+/// with --report and --shard): the files of all of them, once each (when a
+/// shard was run again, the better outcome of a file wins: written, up to
+/// date, failed, never processed), the summary counted again, and a "merge"
+/// block with the shards present and missing. Written to `out` atomically.
+/// Throws Error{usage} for a report that cannot be read, is not an imgflow
+/// report, or belongs to another job or split.
+MergeResult merge_reports(const std::vector<std::filesystem::path>& reports,
+                          const std::filesystem::path& out);
 
 /// The report as JSON (schema version 1; see README).
 std::string to_json(const Report& report, int indent = 2);
@@ -95,8 +137,8 @@ class ReportWriter {
 
   /// Appends one file's entry (call in planning order).
   void add(const FileReport& file);
-  /// Writes the summary and completes the document.
-  void finish(const Summary& summary);
+  /// Writes the summary (and the job, when known) and completes the document.
+  void finish(const Summary& summary, const JobInfo& job = {});
 
  private:
   struct Sink;

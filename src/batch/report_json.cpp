@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "imgflow/file_io.hpp"
+#include "imgflow/options.hpp"
 #include "imgflow/report.hpp"
 
 namespace imgflow {
@@ -141,6 +142,23 @@ json summary_entry(const Summary& s) {
                                    : json(std::string(error_code_name(s.stopped_on_fault)))}};
 }
 
+json job_entry(const JobInfo& job) {
+  json inputs = json::array();
+  for (const auto& input : job.inputs) {
+    json entry = json::object();
+    put_path(entry, "path", input);
+    inputs.push_back(entry["path"]);
+  }
+  json entry = {{"id", job.id}};
+  entry["shard"] = job.shard_count > 0
+                       ? json{{"index", job.shard_index}, {"count", job.shard_count}}
+                       : json(nullptr);
+  entry["inputs"] = std::move(inputs);
+  if (!job.files_from.empty()) put_path(entry, "files_from", job.files_from);
+  put_path(entry, "output", job.output);
+  return entry;
+}
+
 // Paths are bytes on Linux: invalid UTF-8 is shown as U+FFFD, and put_path()
 // has kept the exact bytes beside it.
 std::string dump(const json& value, int indent) {
@@ -171,7 +189,36 @@ std::string to_json(const Report& report, int indent) {
   for (const auto& f : report.files) files.push_back(file_entry(f));
   json doc = {
       {"version", 1}, {"summary", summary_entry(report.summary)}, {"files", std::move(files)}};
+  if (!report.job.id.empty()) doc["job"] = job_entry(report.job);
   return dump(doc, indent);
+}
+
+JobInfo job_of(const Options& options) {
+  JobInfo job;
+  job.shard_index = options.shard.count > 0 ? options.shard.index : 0;
+  job.shard_count = options.shard.count;
+  job.inputs = options.inputs;
+  job.files_from = options.files_from;
+  job.output = options.output_dir;
+  json what = json::array();
+  for (const auto& input : options.inputs) what.push_back(input.string());
+  what.push_back(options.files_from.string());
+  what.push_back(options.recursive);
+  what.push_back(options.output_dir.lexically_normal().string());
+  for (const auto& size : options.sizes) what.push_back(size.text);
+  for (const auto format : options.formats) what.push_back(static_cast<int>(format));
+  what.push_back(options.name);
+  what.push_back(static_cast<int>(options.fit));
+  // FNV-1a: the same on every machine of the job.
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  for (const unsigned char c : what.dump(-1, ' ', false, json::error_handler_t::replace)) {
+    hash ^= c;
+    hash *= 0x100000001b3ull;
+  }
+  char id[17];
+  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(hash));
+  job.id = id;
+  return job;
 }
 
 std::string to_json_line(const FileReport& file) {
@@ -211,7 +258,10 @@ struct ReportWriter::Sink {
     if (text.size() < room) text.append(room - text.size(), ' ');
     return text + ",\n  \"files\": [";
   }
-  static constexpr std::string_view tail() { return "\n  ]\n}\n"; }
+  static std::string tail(const JobInfo& job) {
+    if (job.id.empty()) return "\n  ]\n}\n";
+    return "\n  ],\n  \"job\": " + nested(job_entry(job), 1) + "\n}\n";
+  }
 
   void start_spool(int descriptor, bool owned) {
     fd = descriptor;
@@ -280,12 +330,12 @@ void ReportWriter::add(const FileReport& file) {
   if (sink_->buffer.size() >= Sink::kBufferBytes) sink_->flush();
 }
 
-void ReportWriter::finish(const Summary& summary) {
+void ReportWriter::finish(const Summary& summary, const JobInfo& job) {
   Sink& sink = *sink_;
   sink.flush();
   if (sink.file) {
     sink.file->overwrite(0, as_bytes(Sink::head(summary, Sink::kSummaryRoom)));
-    sink.file->append(as_bytes(Sink::tail()));
+    sink.file->append(as_bytes(Sink::tail(job)));
     sink.file->commit();
     sink.file.reset();
     return;
@@ -299,7 +349,7 @@ void ReportWriter::finish(const Summary& summary) {
   while ((n = std::fread(chunk, 1, sizeof chunk, sink.spool)) > 0) {
     sink.write_fd({chunk, n});
   }
-  sink.write_fd(Sink::tail());
+  sink.write_fd(Sink::tail(job));
 }
 
 }  // namespace imgflow

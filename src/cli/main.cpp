@@ -9,9 +9,11 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/merge_reports_cli.hpp"
 #include "cli/options_cli.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/report_output.hpp"
@@ -55,6 +57,9 @@ void print_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "merge-reports") {
+    return imgflow::cli::merge_reports_main(argc - 1, argv + 1);
+  }
   CLI::App app{"imgflow: resize whole directories of images on every core, with bounded memory.",
                "imgflow"};
   app.set_version_flag("--version", std::string(imgflow::version));
@@ -157,7 +162,7 @@ int main(int argc, char** argv) {
   }
 
   int rc = report.summary.failed ? kExitFileFailed : kExitOk;
-  if (!report_output->finish(report.summary)) rc = kExitFileFailed;
+  if (!report_output->finish(report.summary, report.job)) rc = kExitFileFailed;
   if (!quiet) imgflow::cli::print_summary(report.summary);
   if (report.summary.stopped_on_fault != imgflow::ErrorCode::ok) {
     std::cerr << "imgflow: stopped: " << imgflow::error_code_name(report.summary.stopped_on_fault)

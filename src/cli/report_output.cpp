@@ -54,12 +54,12 @@ void ReportOutput::add(const FileReport& file) {
   }
 }
 
-bool ReportOutput::finish(const Summary& summary) {
+bool ReportOutput::finish(const Summary& summary, const JobInfo& job) {
   if (!writer_) return true;
   if (error_.empty()) {
     std::cout << std::flush;  // --log-json lines go first on a shared stdout
     try {
-      writer_->finish(summary);
+      writer_->finish(summary, job);
     } catch (const Error& e) {
       error_ = e.what();
     }

@@ -26,7 +26,7 @@ class ReportOutput {
   explicit ReportOutput(const std::string& path);
   void add(const FileReport& file);
   /// False, after printing why, if the report could not be written.
-  bool finish(const Summary& summary);
+  bool finish(const Summary& summary, const JobInfo& job);
 
  private:
   std::unique_ptr<ReportWriter> writer_;

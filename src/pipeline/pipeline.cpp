@@ -199,7 +199,9 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
     stopped = true;
     ledger.not_read(*item);
   }
-  return ledger.take_report(stopped);
+  Report report = ledger.take_report(stopped);
+  report.job = job_of(options);
+  return report;
 }
 
 }  // namespace

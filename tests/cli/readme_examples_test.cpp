@@ -399,6 +399,34 @@ void check_slurm_array(const Example& e) {
   EXPECT_EQ(reported.size(), inputs.size()) << "the reports together do not name every input";
 }
 
+// imgflow merge-reports -o report.json reports/*.json: after three shards
+// wrote reports/1..3.json, one report of every input once, exit 0; without
+// shard 2, exit 1 and the missing shard named.
+void check_merge_reports(const Example& e) {
+  Stage s;
+  const auto inputs = inputs_in(s.root / "photos", true);
+  for (int k = 1; k <= 3; ++k) {
+    const std::string k_of_3 = std::to_string(k);
+    const CommandResult shard = s.run("imgflow --quiet -r -s 64 --shard " + k_of_3 +
+                                      "/3 --report reports/" + k_of_3 + ".json -o thumbs photos");
+    ASSERT_EQ(shard.exit_code, 0) << shard.err;
+  }
+  const CommandResult r = s.run(e.command);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json merged = parse_json(read_text(s.root / "report.json"));
+  ASSERT_TRUE(merged.is_object());
+  EXPECT_EQ(merged["summary"]["total"], inputs.size());
+  EXPECT_EQ(merged["summary"]["ok"], inputs.size());
+  EXPECT_EQ(merged["files"].size(), inputs.size());
+  EXPECT_EQ(merged["merge"]["shards_present"], json::parse("[1, 2, 3]"));
+  EXPECT_EQ(merged["merge"]["complete"], true);
+
+  fs::remove(s.root / "reports/2.json");
+  const CommandResult missing = s.run(e.command);
+  EXPECT_EQ(missing.exit_code, 1) << missing.err;
+  EXPECT_TRUE(contains(missing.err, "imgflow merge-reports: missing shards: 2\n")) << missing.err;
+}
+
 // The Kubernetes Indexed Job: its exec-form command (no shell), once per
 // completion index 0..completions-1.
 void check_kubernetes_job(const Example& e) {
@@ -443,6 +471,7 @@ constexpr const char* kResume = "imgflow -r -s 800 --skip-existing -o thumbs/ ph
 constexpr const char* kSlurmArray =
     "imgflow -r -s 800x800 --shard auto --skip-existing -j \"$SLURM_CPUS_PER_TASK\" --report "
     "\"reports/$SLURM_ARRAY_TASK_ID.json\" -o /data/thumbs /data/photos";
+constexpr const char* kMergeReports = "imgflow merge-reports -o report.json reports/*.json";
 constexpr const char* kKubernetesJob =
     "imgflow -r -s 800x800 --shard auto/10 --skip-existing -o /data/thumbs /data/photos";
 
@@ -462,6 +491,7 @@ const SpecificCheck kSpecificChecks[] = {
     {kFindPipe, check_find_pipe},
     {kResume, check_resume},
     {kSlurmArray, check_slurm_array},
+    {kMergeReports, check_merge_reports},
     {kKubernetesJob, check_kubernetes_job},
 };
 
@@ -540,6 +570,9 @@ TEST(Readme, ResumeWithSkipExisting) {
 }
 TEST(Readme, SlurmJobArray) {
   run_specific_check(kSlurmArray);
+}
+TEST(Readme, MergeReports) {
+  run_specific_check(kMergeReports);
 }
 TEST(Readme, KubernetesIndexedJob) {
   run_specific_check(kKubernetesJob);
