@@ -8,7 +8,7 @@
 namespace imgflow {
 
 /// Image file formats imgflow knows by content.
-enum class Format { unknown, jpeg, png, webp, tiff, bmp, pnm, jpeg2000, gif, svg, heif };
+enum class Format { unknown, jpeg, png, webp, tiff, bmp, pnm, jpeg2000, gif, svg, heif, avif };
 
 /// Lower-case name, e.g. "jpeg".
 std::string_view format_name(Format format) noexcept;
