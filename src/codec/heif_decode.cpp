@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -58,6 +59,10 @@ bool boxes_cut_short(std::span<const std::uint8_t> bytes) {
                                    Format format) {
   const std::string what = std::string(format_name(format)) + ": " + error.message;
   const bool security_limit = error.subcode == heif_suberror_Security_limit_exceeded;
+  // libheif's limits share one code; only its image-size one is about pixels
+  // (the others count boxes, items, extents...: damage or hostility).
+  const bool too_large =
+      security_limit && std::string_view(error.message).find("image size") != std::string::npos;
   if (!security_limit && (error.subcode == heif_suberror_End_of_data || boxes_cut_short(bytes))) {
     throw Error(ErrorCode::truncated_input, what);
   }
@@ -70,7 +75,10 @@ bool boxes_cut_short(std::span<const std::uint8_t> bytes) {
     case heif_error_Unsupported_feature:
       throw Error(ErrorCode::unsupported_format, what);
     case heif_error_Memory_allocation_error:
-      throw Error(security_limit ? ErrorCode::too_many_pixels : ErrorCode::decode_error, what);
+      throw Error(too_large        ? ErrorCode::too_many_pixels
+                  : security_limit ? ErrorCode::corrupt_input
+                                   : ErrorCode::decode_error,
+                  what);
     default:
       throw Error(ErrorCode::decode_error, what);
   }
@@ -186,10 +194,10 @@ cv::Mat to_bgr(const heif_image* image, bool alpha, int bits, bool keep_16bit) {
 // sRGB), or a warning where it cannot be converted.
 void nclx_colour(const heif_image_handle* handle, Image& image) {
   heif_color_profile_nclx* found = nullptr;
-  if (heif_image_handle_get_nclx_color_profile(handle, &found).code != heif_error_Ok || !found) {
-    return;
-  }
+  const heif_error error = heif_image_handle_get_nclx_color_profile(handle, &found);
+  // libheif may hand out a profile with an error (none in the file): free it either way.
   const std::unique_ptr<heif_color_profile_nclx, NclxFree> nclx(found);
+  if (error.code != heif_error_Ok || !nclx) return;
   const int transfer = nclx->transfer_characteristics;
   if (transfer == heif_transfer_characteristic_ITU_R_BT_2100_0_PQ ||
       transfer == heif_transfer_characteristic_ITU_R_BT_2100_0_HLG) {
@@ -253,7 +261,23 @@ Image decode_heif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
   const int stored_bits =
       deep ? heif_image_get_bits_per_pixel_range(decoded, heif_channel_interleaved) : 8;
   image.pixels = to_bgr(decoded, alpha, stored_bits, options.keep_16bit);
-  if (!thumbnail) image.source = {header.format, image.pixels.cols, image.pixels.rows};
+  // The boxes' size is what the caller planned with (and what the limit
+  // checked); a coded image of another size is damage. (Untransformed, the
+  // size is the coded image's own: libheif 1.15 reports the turned size as
+  // the ispe of a rotated file it wrote itself, so ispe is no yardstick.)
+  if (options.auto_orient) {
+    const int width = heif_image_handle_get_width(handle);
+    const int height = heif_image_handle_get_height(handle);
+    if (image.pixels.cols != width || image.pixels.rows != height) {
+      throw Error(ErrorCode::corrupt_input,
+                  std::string(format_name(header.format)) + ": coded image is " +
+                      std::to_string(image.pixels.cols) + "x" + std::to_string(image.pixels.rows) +
+                      ", boxes say " + std::to_string(width) + "x" + std::to_string(height));
+    }
+  } else {
+    image.source = {header.format, image.pixels.cols, image.pixels.rows};
+    check_pixel_limit(image.source, options.max_pixels);
+  }
 
   const std::size_t icc_size = heif_image_handle_get_raw_color_profile_size(file.primary());
   if (icc_size > 0) {

@@ -9,9 +9,11 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "imgflow/error.hpp"
 #include "imgflow/image.hpp"
+#include "support/test_support.hpp"
 
 namespace imgflow {
 
@@ -22,6 +24,15 @@ inline ErrorCode decode_error(const std::vector<std::uint8_t>& bytes, DecodeOpti
     return e.code();
   }
   return ErrorCode::ok;
+}
+
+/// A sample photo resized to `width` x `height`, written as a q95 JPEG at
+/// `jpeg` (an input for the reference encoders); returns that JPEG's pixels.
+inline cv::Mat small_photo(const std::filesystem::path& jpeg, int width, int height) {
+  cv::Mat photo = cv::imread(test::sample_jpeg().string(), cv::IMREAD_COLOR);
+  cv::resize(photo, photo, {width, height}, 0, 0, cv::INTER_AREA);
+  EXPECT_TRUE(cv::imwrite(jpeg.string(), photo, {cv::IMWRITE_JPEG_QUALITY, 95}));
+  return cv::imread(jpeg.string(), cv::IMREAD_COLOR);
 }
 
 inline double psnr(const cv::Mat& a, const cv::Mat& b) {

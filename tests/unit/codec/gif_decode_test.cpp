@@ -33,16 +33,9 @@ cv::Mat reference(const fs::path& gif, const fs::path& png) {
   return bgr;
 }
 
-cv::Mat photo(const fs::path& jpeg, int width, int height) {
-  cv::Mat pixels = cv::imread(test::sample_jpeg().string(), cv::IMREAD_COLOR);
-  cv::resize(pixels, pixels, {width, height}, 0, 0, cv::INTER_AREA);
-  EXPECT_TRUE(cv::imwrite(jpeg.string(), pixels, {cv::IMWRITE_JPEG_QUALITY, 95}));
-  return cv::imread(jpeg.string(), cv::IMREAD_COLOR);
-}
-
 TEST(GifDecode, PaletteImageMatchesImageMagickExactly) {
   test::ScratchDir dir;
-  const cv::Mat source = photo(dir / "photo.jpg", 157, 93);
+  const cv::Mat source = small_photo(dir / "photo.jpg", 157, 93);
   for (const char* interlace : {"None", "GIF"}) {
     magick({(dir / "photo.jpg").string(), "-interlace", interlace, (dir / "photo.gif").string()});
     const auto gif = test::read_bytes(dir / "photo.gif");

@@ -76,14 +76,6 @@ void expect_same_quadrants(const cv::Mat& image, const cv::Mat& expected, int or
   }
 }
 
-// A small photo from the samples, as a JPEG on disk, and its decoded pixels.
-cv::Mat small_photo(const fs::path& jpeg, int width, int height) {
-  cv::Mat photo = cv::imread(test::sample_jpeg().string(), cv::IMREAD_COLOR);
-  cv::resize(photo, photo, {width, height}, 0, 0, cv::INTER_AREA);
-  EXPECT_TRUE(cv::imwrite(jpeg.string(), photo, {cv::IMWRITE_JPEG_QUALITY, 95}));
-  return cv::imread(jpeg.string(), cv::IMREAD_COLOR);
-}
-
 TEST(HeifDecode, HeicAndAvifFromTheReferenceEncoderMatchTheirSource) {
   test::ScratchDir dir;
   const cv::Mat source = small_photo(dir / "photo.jpg", 301, 189);  // odd sizes: chroma edges
@@ -208,7 +200,8 @@ TEST(HeifDecode, IccProfileIsConvertedToSrgb) {
   const cv::Mat pixels = test::make_test_pixels(48, 32, 3);
   std::vector<std::uint8_t> png;
   ASSERT_TRUE(cv::imencode(".png", pixels, png));
-  test::write_bytes(dir / "adobe.png", test::png_with_icc(png, test::adobe_rgb_profile()));
+  const auto adobe = test::adobe_rgb_profile();  // once: Little CMS stamps the time in it
+  test::write_bytes(dir / "adobe.png", test::png_with_icc(png, adobe));
   const Image via_png = decode(test::read_bytes(dir / "adobe.png"));  // the PNG path's sRGB
   const auto heic = heif_enc(dir / "adobe.png", dir / "adobe.heic", {"-L", "-p", "chroma=444"});
   const Image converted = decode(heic);
@@ -217,7 +210,7 @@ TEST(HeifDecode, IccProfileIsConvertedToSrgb) {
   DecodeOptions keep;
   keep.to_srgb = false;
   const Image kept = decode(heic, keep);
-  EXPECT_EQ(kept.icc, test::adobe_rgb_profile());
+  EXPECT_EQ(kept.icc, adobe);
   // The conversion did something (the test can fail).
   EXPECT_GT(cv::norm(kept.pixels, converted.pixels, cv::NORM_INF), 10.0);
 }
