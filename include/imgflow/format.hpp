@@ -14,7 +14,7 @@ enum class Format { unknown, jpeg, png, webp, tiff, bmp, pnm, jpeg2000, gif, svg
 std::string_view format_name(Format format) noexcept;
 /// Usual file extension without the dot, e.g. "jpg".
 std::string_view format_extension(Format format) noexcept;
-/// True for the formats imgflow can write: jpeg, png, webp, tiff.
+/// True for the formats imgflow can write: jpeg, png, webp, tiff, heif (HEIC), avif.
 bool is_writable(Format format) noexcept;
 
 /// Detects the format from the first bytes (the file name is never used).

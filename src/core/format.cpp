@@ -77,8 +77,8 @@ constexpr std::array<FormatEntry, 11> kFormats = {{
     {Format::pnm, "pnm", {"pnm", "ppm", "pgm", "pbm"}, pnm_magic, true, false},
     {Format::jpeg2000, "jpeg2000", {"jp2"}, jpeg2000_magic, true, false},
     {Format::gif, "gif", {"gif"}, gif_magic, true, false},
-    {Format::heif, "heif", {"heic", "heif", "hif"}, heif_magic, true, false},
-    {Format::avif, "avif", {"avif"}, avif_magic, true, false},
+    {Format::heif, "heif", {"heic", "heif", "hif"}, heif_magic, true, true},
+    {Format::avif, "avif", {"avif"}, avif_magic, true, true},
     {Format::svg, "svg", {"svg"}, svg_magic, false, false},
 }};
 
