@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Regenerates fuzz/corpus/decode/: tiny (< 2 KB) images of every format and
 variant imgflow decodes, plus a few broken ones. JPEG, WebP and TIFF come from
-the imgflow binary itself (its encoders), the rest is written byte by byte.
+the imgflow binary itself (its encoders); HEIC and AVIF from libheif's heif-enc
+and GIFs from ImageMagick's convert (scripts/setup.sh installs both), made
+from a 24x15 image; the rest is written byte by byte.
 
 usage: fuzz/make_seed_corpus.py BUILD_DIR/imgflow
 """
@@ -107,6 +109,35 @@ def main():
     write("exif_orientation6.jpg", jpeg[:2] + app1 + jpeg[2:])
     write("no_eoi.jpg", jpeg[:-2])
     write("cut.jpg", jpeg[: len(jpeg) // 2])
+    reference_tool_seeds()
+
+
+def reference_tool_seeds():
+    """HEIC, AVIF (with alpha, with a thumbnail) and GIFs (transparent,
+    interlaced, animated) made by the reference encoders."""
+    with tempfile.TemporaryDirectory() as tmp:
+        def path(name):
+            return os.path.join(tmp, name)
+
+        with open(path("src.png"), "wb") as f:
+            f.write(png(24, 15, 2))
+        with open(path("alpha.png"), "wb") as f:
+            f.write(png(24, 15, 6))
+        runs = [
+            ["heif-enc", "-q", "40", "-o", path("seed.heic"), path("src.png")],
+            ["heif-enc", "-q", "40", "-t", "8", "-o", path("thumb.heic"), path("src.png")],
+            ["heif-enc", "-q", "40", "-o", path("seed.avif"), path("src.png")],
+            ["heif-enc", "-q", "40", "-o", path("alpha.avif"), path("alpha.png")],
+            ["convert", path("alpha.png"), path("transparent.gif")],
+            ["convert", path("src.png"), "-interlace", "GIF", path("interlaced.gif")],
+            ["convert", "-delay", "5", path("src.png"), path("alpha.png"), path("anim.gif")],
+        ]
+        for run in runs:
+            subprocess.run(run, check=True, stdout=subprocess.DEVNULL)
+        for name in ("seed.heic", "thumb.heic", "seed.avif", "alpha.avif", "transparent.gif",
+                     "interlaced.gif", "anim.gif"):
+            with open(path(name), "rb") as f:
+                write(name, f.read())
 
 
 if __name__ == "__main__":

@@ -16,6 +16,11 @@ packages=(
   libjpeg62-turbo-dev  # JPEG encode with optimised Huffman tables
   libwebp-dev          # WebP decode with shrink-on-load, WebP ICC profiles
   liblcms2-dev         # ICC profiles → sRGB
+  libheif-dev          # HEIC (libde265, x265) and AVIF (dav1d/aom) decode and encode
+  libheif-examples     # tests: heif-enc makes HEIC/AVIF fixtures, heif-convert decodes outputs
+  libavif-bin          # tests: avifenc makes AVIFs with nclx colour and 10-bit samples
+  libgif-dev           # GIF decode (the first frame)
+  imagemagick          # tests: convert makes GIF fixtures
   libgtest-dev         # tests
   libbenchmark-dev     # stage micro-benchmarks (bench/micro, -DIMGFLOW_BUILD_BENCHMARKS=ON)
   "$@"

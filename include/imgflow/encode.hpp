@@ -1,4 +1,4 @@
-// Encoding pixels to JPEG, PNG, WebP or TIFF bytes. Thread-safe.
+// Encoding pixels to JPEG, PNG, WebP, TIFF, AVIF or HEIC bytes. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -26,13 +26,13 @@ struct EncodeOptions {
   EncodeOptions() = default;
   EncodeOptions(Format f, int q, Color bg = {}) : format(f), quality(q), background(bg) {}
 
-  Format format = Format::jpeg;  ///< jpeg, png, webp or tiff
-  int quality = 85;              ///< 1..100 (JPEG, lossy WebP)
+  Format format = Format::jpeg;  ///< jpeg, png, webp, tiff, avif or heif (HEIC)
+  int quality = 85;              ///< 1..100 (JPEG, lossy WebP; libheif's scale for AVIF/HEIC)
   Color background;              ///< what alpha is flattened onto for JPEG (default white)
   bool progressive = false;      ///< JPEG: progressive scans
   bool chroma_444 = false;       ///< JPEG: full-resolution chroma (default 4:2:0)
   int png_compression = 6;       ///< PNG: zlib level 0..9
-  bool lossless = false;         ///< WebP: lossless
+  bool lossless = false;         ///< WebP, AVIF, HEIC: lossless
   TiffCompression tiff_compression = TiffCompression::lzw;
   /// JPEG: EXIF to embed (APP1 payload starting "Exif\0\0"), or empty.
   std::vector<std::uint8_t> exif;

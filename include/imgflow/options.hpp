@@ -18,9 +18,9 @@ namespace imgflow {
 
 /// What format to write. `keep` writes the input's format where it is writable
 /// (see `is_writable`) and JPEG otherwise.
-enum class OutputFormat { keep, jpeg, png, webp, tiff };
+enum class OutputFormat { keep, jpeg, png, webp, tiff, avif, heic };
 
-/// Parses "keep", "jpeg"/"jpg", "png", "webp", "tiff"/"tif".
+/// Parses "keep", "jpeg"/"jpg", "png", "webp", "tiff"/"tif", "avif", "heic"/"heif".
 /// Throws imgflow::Error{ErrorCode::usage}.
 OutputFormat parse_output_format(std::string_view text);
 
@@ -70,11 +70,11 @@ struct Options {
   /// Output file-name template (see plan.hpp); empty = "{stem}.{ext}", or
   /// "{stem}_{size}.{ext}" with several sizes.
   std::string name;
-  int quality = EncodeOptions{}.quality;                  ///< 1..100, for JPEG and WebP
+  int quality = EncodeOptions{}.quality;                  ///< 1..100, for JPEG, WebP, AVIF, HEIC
   bool progressive = EncodeOptions{}.progressive;         ///< JPEG: progressive scans
   bool chroma_444 = EncodeOptions{}.chroma_444;           ///< JPEG: 4:4:4 instead of 4:2:0
   int png_compression = EncodeOptions{}.png_compression;  ///< PNG: zlib level 0..9
-  bool lossless = EncodeOptions{}.lossless;               ///< WebP: lossless
+  bool lossless = EncodeOptions{}.lossless;               ///< WebP, AVIF, HEIC: lossless
   TiffCompression tiff_compression = EncodeOptions{}.tiff_compression;
   bool recursive = false;  ///< descend into subdirectories of input directories
   int threads = 0;         ///< CPU threads for the flow graph; 0 = all cores

@@ -19,11 +19,13 @@ namespace imgflow {
 namespace {
 
 // Each OutputFormat but keep, and the format it writes.
-constexpr std::array<std::pair<OutputFormat, Format>, 4> kOutputFormats = {{
+constexpr std::array<std::pair<OutputFormat, Format>, 6> kOutputFormats = {{
     {OutputFormat::jpeg, Format::jpeg},
     {OutputFormat::png, Format::png},
     {OutputFormat::webp, Format::webp},
     {OutputFormat::tiff, Format::tiff},
+    {OutputFormat::heic, Format::heif},
+    {OutputFormat::avif, Format::avif},
 }};
 
 }  // namespace

@@ -122,12 +122,14 @@ OptionsCli::OptionsCli(CLI::App& app)
       ->capture_default_str();
   app.add_option(names_of("formats"), formats_,
                  "keep (default) | " + detail::names_as_choices(detail::writable_format_names()) +
-                     "; repeat -f for several formats")
+                     " (heif is written as .heic, and -f heic names it too); repeat -f for "
+                     "several formats")
       ->allow_extra_args(false);
   app.add_option(names_of("name"), o.name,
                  "Output file-name template: {stem} {ext} {width} {height} {size} {format}; "
                  "default {stem}.{ext}, or {stem}_{size}.{ext} with several sizes");
-  app.add_option(names_of("quality"), o.quality, "JPEG/WebP quality")->capture_default_str();
+  app.add_option(names_of("quality"), o.quality, "JPEG/WebP quality; AVIF/HEIC: libheif's quality")
+      ->capture_default_str();
   app.add_flag(names_of("progressive"), o.progressive, "JPEG: progressive scans");
   app.add_option(names_of("shrink_margin"), o.shrink_margin,
                  "Decode JPEGs at 1/2, 1/4 or 1/8 scale only while at least X times the output "
@@ -142,7 +144,7 @@ OptionsCli::OptionsCli(CLI::App& app)
       ->capture_default_str();
   app.add_option(names_of("png_compression"), o.png_compression, "PNG: zlib level 0-9")
       ->capture_default_str();
-  app.add_flag(names_of("lossless"), o.lossless, "WebP: lossless");
+  app.add_flag(names_of("lossless"), o.lossless, "WebP, AVIF, HEIC: lossless");
   app.add_option(names_of("tiff_compression"), tiff_compression_,
                  "TIFF: " + choices_of(detail::tiff_compression_names()))
       ->capture_default_str();

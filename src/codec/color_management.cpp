@@ -30,6 +30,12 @@ void apply(void* transform, const cv::Mat& in, cv::Mat& out) {
   }
 }
 
+// IEC 61966-2-1's curve, as Little CMS's parametric type 4. The caller frees it.
+cmsToneCurve* srgb_tone_curve() {
+  return cmsBuildParametricToneCurve(
+      nullptr, 4, std::array<double, 5>{2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045}.data());
+}
+
 }  // namespace
 
 bool is_srgb_profile(std::span<const std::uint8_t> icc) {
@@ -40,6 +46,22 @@ bool is_srgb_profile(std::span<const std::uint8_t> icc) {
                          sizeof description);
   const std::string text = description;
   return text.find("sRGB") != std::string::npos;
+}
+
+std::vector<std::uint8_t> rgb_profile(const RgbPrimaries& p) {
+  const cmsCIExyY white = {p.white_x, p.white_y, 1.0};
+  const cmsCIExyYTRIPLE primaries = {
+      {p.red_x, p.red_y, 1.0}, {p.green_x, p.green_y, 1.0}, {p.blue_x, p.blue_y, 1.0}};
+  cmsToneCurve* curve = srgb_tone_curve();
+  if (!curve) return {};
+  cmsToneCurve* curves[3] = {curve, curve, curve};
+  const Profile profile(cmsCreateRGBProfileTHR(nullptr, &white, &primaries, curves));
+  cmsFreeToneCurve(curve);
+  cmsUInt32Number size = 0;
+  if (!profile || !cmsSaveProfileToMem(profile.get(), nullptr, &size) || size == 0) return {};
+  std::vector<std::uint8_t> icc(size);
+  if (!cmsSaveProfileToMem(profile.get(), icc.data(), &size)) return {};
+  return icc;
 }
 
 bool SrgbConverter::open(std::span<const std::uint8_t> icc, int type, std::string& why) {
@@ -55,9 +77,7 @@ bool SrgbConverter::open(std::span<const std::uint8_t> icc, int type, std::strin
   Profile target;
   if (channels == 1 && space == cmsSigGrayData) {
     // Gray stays gray: to a gray profile with the sRGB tone curve.
-    cmsToneCurve* curve = cmsBuildParametricToneCurve(
-        nullptr, 4,
-        std::array<double, 5>{2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045}.data());
+    cmsToneCurve* curve = srgb_tone_curve();
     target = Profile(cmsCreateGrayProfileTHR(nullptr, cmsD50_xyY(), curve));
     cmsFreeToneCurve(curve);
     in_format = out_format = sixteen ? TYPE_GRAY_16 : TYPE_GRAY_8;

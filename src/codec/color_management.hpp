@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -34,6 +35,16 @@ class SrgbConverter {
 /// leaves the pixels alone if the profile is unusable or does not match the
 /// pixels, with the reason in `why`.
 bool convert_to_srgb(cv::Mat& pixels, std::span<const std::uint8_t> icc, std::string& why);
+
+/// Chromaticities (CIE xy) of an RGB colour space's primaries and white point.
+struct RgbPrimaries {
+  double red_x, red_y, green_x, green_y, blue_x, blue_y, white_x, white_y;
+};
+
+/// An ICC profile for RGB with these primaries and the sRGB tone curve (what
+/// an nclx colour box with sRGB or BT.709 transfer describes), for the
+/// conversions above; empty if Little CMS cannot build it.
+std::vector<std::uint8_t> rgb_profile(const RgbPrimaries& primaries);
 
 /// CMYK pixels (as libjpeg returns them; Adobe's are inverted) to 8-bit sRGB BGR
 /// through a CMYK profile. Returns false if the profile is unusable.

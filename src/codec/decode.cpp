@@ -110,6 +110,13 @@ Image detail::decode_with_header(std::span<const std::uint8_t> bytes, const Sour
     case Format::webp:
       image = detail::decode_webp(bytes, header, stored);
       break;
+    case Format::heif:
+    case Format::avif:
+      image = detail::decode_heif(bytes, header, stored);
+      break;
+    case Format::gif:
+      image = detail::decode_gif(bytes, header, stored);
+      break;
     default:
       image = detail::decode_with_opencv(bytes, header, stored);
       break;

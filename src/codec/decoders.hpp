@@ -45,6 +45,26 @@ void decode_png_rows(std::span<const std::uint8_t> bytes, const DecodeOptions& o
 Image decode_webp(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                   const DecodeOptions& options);
 
+/// libheif: the primary image's size after its own transforms (irot, imir,
+/// clap), from the boxes only; `format` is Format::heif or Format::avif.
+SourceInfo read_heif_header(std::span<const std::uint8_t> bytes, Format format);
+
+/// libheif: the primary image of a HEIF or AVIF, upright (libheif's own
+/// transforms; EXIF orientation is never applied), 8-bit BGR(A) or, with
+/// keep_16bit, 16-bit for deeper files; shrinks on load with the file's own
+/// thumbnail where one is at least `options.at_least`. Checks max_pixels
+/// before decoding any pixel.
+Image decode_heif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                  const DecodeOptions& options);
+
+/// The logical screen's size, from the first 10 bytes.
+SourceInfo read_gif_header(std::span<const std::uint8_t> bytes);
+
+/// giflib: the first frame on the logical screen, BGRA if anything is
+/// transparent, else BGR. Checks max_pixels before reading any pixel.
+Image decode_gif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                 const DecodeOptions& options);
+
 /// Everything else OpenCV reads (TIFF, BMP, PNM, JPEG 2000).
 Image decode_with_opencv(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                          const DecodeOptions& options);

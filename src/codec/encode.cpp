@@ -1,4 +1,5 @@
-// Encoding: JPEG with libjpeg, PNG with libdeflate, WebP with libwebp (encode_*.cpp); TIFF with
+// Encoding: JPEG with libjpeg, PNG with libdeflate, WebP with libwebp, AVIF and HEIC with
+// libheif (*_encode.cpp); TIFF with
 // OpenCV's imencode (through the plugin, see opencv_codecs.hpp).
 #include <opencv2/imgcodecs.hpp>  // IMWRITE_* constants only: the plugin links imgcodecs
 #include <opencv2/imgproc.hpp>
@@ -71,6 +72,9 @@ std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& opt
   if (options.format == Format::png) return detail::encode_png(pixels, options.png_compression);
   if (options.format == Format::webp) {
     return detail::encode_webp(eight_bit, options.quality, options.lossless);
+  }
+  if (options.format == Format::avif || options.format == Format::heif) {
+    return detail::encode_heif(eight_bit, options.format, options.quality, options.lossless);
   }
   std::string ext;
   std::vector<int> params;

@@ -20,4 +20,10 @@ std::vector<std::uint8_t> encode_png(const cv::Mat& pixels, int compression_leve
 /// libwebp: 8-bit gray (written as colour), BGR or BGRA; lossy at `quality` or lossless.
 std::vector<std::uint8_t> encode_webp(const cv::Mat& pixels, int quality, bool lossless);
 
+/// libheif: 8-bit gray (written as colour), BGR or BGRA as AVIF (`format`
+/// Format::avif, libaom) or HEIC (Format::heif, x265), tagged sRGB; lossy at
+/// libheif's `quality` (0..100) or lossless (4:4:4, RGB).
+std::vector<std::uint8_t> encode_heif(const cv::Mat& pixels, Format format, int quality,
+                                      bool lossless);
+
 }  // namespace imgflow::detail

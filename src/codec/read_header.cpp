@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "codec/decoders.hpp"
 #include "codec/jpeg_metadata.hpp"
 #include "core/byte_order.hpp"
 #include "core/format_table.hpp"
@@ -215,6 +216,11 @@ SourceInfo read_header(std::span<const std::uint8_t> b) {
       return tiff_header(b);
     case Format::pnm:
       return pnm_header(b);
+    case Format::heif:
+    case Format::avif:
+      return detail::read_heif_header(b, format);
+    case Format::gif:
+      return detail::read_gif_header(b);
     default:
       return {format, 0, 0};  // size is read by the decoder (OpenCV checks its own limit)
   }

@@ -37,9 +37,29 @@ bool jpeg2000_magic(Bytes b) noexcept {
 bool gif_magic(Bytes b) noexcept {
   return starts_with(b, 0, "GIF87a") || starts_with(b, 0, "GIF89a");
 }
+// An ISO BMFF file whose 'ftyp' box names an image brand, major or
+// compatible: AVIF if any brand is AV1's (a libheif AVIF also lists mif1),
+// HEIF for HEVC's and the generic image brands.
+enum class FtypBrand { none, heif, avif };
+
+FtypBrand ftyp_brand(Bytes b) noexcept {
+  if (!starts_with(b, 4, "ftyp") || b.size() < 16) return FtypBrand::none;
+  const std::size_t box = std::min<std::size_t>(be32(b, 0), std::min<std::size_t>(b.size(), 256));
+  bool heif = false;
+  for (std::size_t at = 8; at + 4 <= box; at += 4) {
+    if (at == 12) continue;  // minor version, not a brand
+    if (starts_with(b, at, "avif") || starts_with(b, at, "avis")) return FtypBrand::avif;
+    heif = heif || starts_with(b, at, "heic") || starts_with(b, at, "heix") ||
+           starts_with(b, at, "hevc") || starts_with(b, at, "hevx") || starts_with(b, at, "heim") ||
+           starts_with(b, at, "heis") || starts_with(b, at, "mif1") || starts_with(b, at, "msf1");
+  }
+  return heif ? FtypBrand::heif : FtypBrand::none;
+}
 bool heif_magic(Bytes b) noexcept {
-  return starts_with(b, 4, "ftypheic") || starts_with(b, 4, "ftypheix") ||
-         starts_with(b, 4, "ftypmif1") || starts_with(b, 4, "ftypavif");
+  return ftyp_brand(b) == FtypBrand::heif;
+}
+bool avif_magic(Bytes b) noexcept {
+  return ftyp_brand(b) == FtypBrand::avif;
 }
 // XML text whose first element is <svg (last: any file could contain it).
 bool svg_magic(Bytes b) noexcept {
@@ -48,7 +68,7 @@ bool svg_magic(Bytes b) noexcept {
   return head.find("<svg") != std::string_view::npos;
 }
 
-constexpr std::array<FormatEntry, 10> kFormats = {{
+constexpr std::array<FormatEntry, 11> kFormats = {{
     {Format::jpeg, "jpeg", {"jpg", "jpeg", "jpe"}, jpeg_magic, true, true},
     {Format::png, "png", {"png"}, png_magic, true, true},
     {Format::webp, "webp", {"webp"}, webp_magic, true, true},
@@ -56,8 +76,9 @@ constexpr std::array<FormatEntry, 10> kFormats = {{
     {Format::bmp, "bmp", {"bmp"}, bmp_magic, true, false},
     {Format::pnm, "pnm", {"pnm", "ppm", "pgm", "pbm"}, pnm_magic, true, false},
     {Format::jpeg2000, "jpeg2000", {"jp2"}, jpeg2000_magic, true, false},
-    {Format::gif, "gif", {"gif"}, gif_magic, false, false},
-    {Format::heif, "heif", {"heic", "avif"}, heif_magic, false, false},
+    {Format::gif, "gif", {"gif"}, gif_magic, true, false},
+    {Format::heif, "heif", {"heic", "heif", "hif"}, heif_magic, true, true},
+    {Format::avif, "avif", {"avif"}, avif_magic, true, true},
     {Format::svg, "svg", {"svg"}, svg_magic, false, false},
 }};
 

@@ -187,16 +187,17 @@ TEST(CliErrors, CodecChatterIsCapturedNotPrintedRaw) {
   EXPECT_TRUE(fs::exists(dir / "out" / "good.png"));
 }
 
-TEST(CliErrors, GifIsUnsupportedFormat) {
+TEST(CliErrors, SvgIsUnsupportedFormat) {
   ScratchDir dir;
   const auto in = dir / "in";
-  // A complete 1x1 GIF87a and a GIF89a header; both named by directory scan.
-  write_bytes(in / "old.gif",
-              {'G', 'I', 'F', '8', '7', 'a', 1, 0, 1, 0, 0x80, 0, 0, 0,    0, 0, 255, 255,
-               255, ',', 0,   0,   0,   0,   1, 0, 1, 0, 0,    2, 2, 0x44, 1, 0, ';'});
-  write_bytes(in / "new.gif", {'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0, 0, 0, ';'});
+  // Two SVGs named by directory scan.
+  const std::string svg =
+      "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" "
+      "height=\"4\"/>\n";
+  write_text(in / "old.svg", svg);
+  write_text(in / "new.svg", "<svg width=\"1\" height=\"1\"></svg>");
   // Named explicitly, with a misleading extension: the content decides.
-  write_bytes(dir / "really-a-gif.jpg", {'G', 'I', 'F', '8', '7', 'a', 1, 0, 1, 0, 0, 0, 0, ';'});
+  write_text(dir / "really-an-svg.jpg", svg);
   write_image(in / "ok.png", 30, 20);
   const auto out = dir / "out";
   {
@@ -208,24 +209,45 @@ TEST(CliErrors, GifIsUnsupportedFormat) {
     std::vector<std::string> errors{err[0], err[1]};
     std::sort(errors.begin(), errors.end());
     EXPECT_TRUE(
-        starts_with(errors[0], "imgflow: " + (in / "new.gif").string() + ": unsupported-format: "))
+        starts_with(errors[0], "imgflow: " + (in / "new.svg").string() + ": unsupported-format: "))
         << errors[0];
     EXPECT_TRUE(
-        starts_with(errors[1], "imgflow: " + (in / "old.gif").string() + ": unsupported-format: "))
+        starts_with(errors[1], "imgflow: " + (in / "old.svg").string() + ": unsupported-format: "))
         << errors[1];
     EXPECT_TRUE(is_summary_line(err[2], 3, 1, 2, 0)) << err[2];
     EXPECT_EQ(list_files(out), std::vector<std::string>{"ok.png"});
   }
   {
-    const auto r = imgflow({"-o", (dir / "out2").string(), (dir / "really-a-gif.jpg").string()});
+    const auto r = imgflow({"-o", (dir / "out2").string(), (dir / "really-an-svg.jpg").string()});
     EXPECT_EQ(r.exit_code, 1) << describe(r);
     const auto err = lines_of(r.err);
     ASSERT_EQ(err.size(), 2u) << describe(r);
     EXPECT_TRUE(starts_with(
-        err[0], "imgflow: " + (dir / "really-a-gif.jpg").string() + ": unsupported-format: "))
+        err[0], "imgflow: " + (dir / "really-an-svg.jpg").string() + ": unsupported-format: "))
         << err[0];
     EXPECT_EQ(list_files(dir / "out2"), std::vector<std::string>{});
   }
+}
+
+TEST(CliErrors, GifIsReadByContentAndACutGifIsTruncated) {
+  ScratchDir dir;
+  const auto in = dir / "in";
+  // A complete 1x1 GIF87a, a GIF89a cut after its header, and a GIF named .jpg.
+  const std::vector<std::uint8_t> gif = {'G', 'I', 'F', '8', '7', 'a', 1,   0,    1, 0, 0x80, 0,
+                                         0,   0,   0,   0,   255, 255, 255, ',',  0, 0, 0,    0,
+                                         1,   0,   1,   0,   0,   2,   2,   0x44, 1, 0, ';'};
+  write_bytes(in / "old.gif", gif);
+  write_bytes(in / "new.gif", {'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0, 0, 0});
+  write_bytes(dir / "really-a-gif.jpg", gif);
+  const auto out = dir / "out";
+  const auto r = imgflow({"-o", out.string(), in.string(), (dir / "really-a-gif.jpg").string()});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  const auto err = lines_of(r.err);
+  ASSERT_EQ(err.size(), 2u) << describe(r);
+  EXPECT_TRUE(starts_with(err[0], "imgflow: " + (in / "new.gif").string() + ": truncated-input: "))
+      << err[0];
+  // GIF is not written: -f keep gives JPEG.
+  EXPECT_EQ(list_files(out), (std::vector<std::string>{"old.jpg", "really-a-gif.jpg"}));
 }
 
 TEST(CliErrors, MaxPixelsRefusesLargerImages) {

@@ -214,8 +214,9 @@ TEST(CliUsage, UnknownFormatNameIsUsageError) {
     const auto r =
         imgflow({"-o", (dir / "out").string(), "-f", format, (dir / "in" / "a.jpg").string()});
     EXPECT_EQ(r.exit_code, 2) << describe(r);
-    EXPECT_EQ(r.err, "imgflow: --format: expected keep, jpeg, png, webp or tiff, got \"" +
-                         std::string(format) + "\"\n");
+    EXPECT_EQ(r.err,
+              "imgflow: --format: expected keep, jpeg, png, webp, tiff, heif or avif, got \"" +
+                  std::string(format) + "\"\n");
     EXPECT_FALSE(fs::exists(dir / "out"));
   }
 }

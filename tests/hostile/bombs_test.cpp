@@ -85,6 +85,26 @@ TEST(HostileBomb, JpegDeclaring65000x65000StaysUnder150MB) {
 }
 
 // PRODUCT BUG, fixed in 03167b0: see TiffDeclaring20000x20000 above.
+TEST(HostileBomb, HeicDeclaring60000x60000StaysUnder150MB) {
+  const long rss = bomb_peak_rss_kb("bomb.heic", heic_declaring(60000, 60000));
+  std::printf("peak RSS: bomb.heic (60000x60000 declared) %ld KB\n", rss);
+  if (!kSanitized) {
+    EXPECT_LT(rss, kMaxBombRssKb);
+  }
+}
+
+TEST(HostileBomb, GifDeclaring65535x65535StaysUnder150MB) {
+  // A 1x1 frame on a 65535x65535 logical screen.
+  const Bytes gif = {'G', 'I', 'F', '8', '9', 'a', 0xFF, 0xFF, 0xFF, 0xFF, 0x80, 0,
+                     0,   0,   0,   0,   255, 255, 255,  ',',  0,    0,    0,    0,
+                     1,   0,   1,   0,   0,   2,   2,    0x44, 1,    0,    ';'};
+  const long rss = bomb_peak_rss_kb("bomb.gif", gif);
+  std::printf("peak RSS: bomb.gif (65535x65535 declared) %ld KB\n", rss);
+  if (!kSanitized) {
+    EXPECT_LT(rss, kMaxBombRssKb);
+  }
+}
+
 TEST(HostileBomb, TiffDeclaring20000x20000StaysUnder150MB) {
   const long rss = bomb_peak_rss_kb("bomb.tif", tiff_declaring(20000, 20000));
   std::printf("peak RSS: bomb.tif (20000x20000 declared) %ld KB\n", rss);

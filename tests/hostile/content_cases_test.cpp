@@ -49,7 +49,7 @@ std::ostream& operator<<(std::ostream& os, const ContentCase& c) {
 std::string would_be_output(const std::string& file_name) {
   const fs::path p(file_name);
   const auto ext = p.extension().string();
-  if (ext == ".jpg" || ext == ".png") return file_name;
+  if (ext == ".jpg" || ext == ".png" || ext == ".heic" || ext == ".avif") return file_name;
   return p.stem().string() + ".jpg";
 }
 
@@ -201,12 +201,18 @@ const ContentCase kContentCases[] = {
     // must still give corrupt-input, not a huge or negative size.
     {"BmpDeclaringIntMinWidth", "int_min.bmp", [] { return bmp_declaring(INT32_MIN); },
      "corrupt-input"},
-    {"Gif", "anim.gif",
+    {"GifCutInItsFrame", "cut.gif",
      [] {
-       return Bytes{'G',  'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0x80, 0, 0, 0,    0, 0, 0xFF, 0xFF,
-                    0xFF, ',', 0,   0,   0,   0,   1, 0, 1, 0, 0,    2, 2, 0x44, 1, 0, ';'};
+       return Bytes{'G', 'I',  'F',  '8',  '9', 'a', 1, 0, 1, 0, 0x80, 0, 0, 0, 0,
+                    0,   0xFF, 0xFF, 0xFF, ',', 0,   0, 0, 0, 1, 0,    1, 0, 0, 2};
      },
-     "unsupported-format"},
+     "truncated-input"},
+    {"GifWithoutAnyFrame", "empty.gif",
+     [] {
+       return Bytes{'G',  'I', 'F', '8', '9', 'a', 1,    0,    1,    0,
+                    0x80, 0,   0,   0,   0,   0,   0xFF, 0xFF, 0xFF, ';'};
+     },
+     "corrupt-input"},
     {"Svg", "drawing.svg",
      [] {
        return text_bytes(
@@ -214,14 +220,28 @@ const ContentCase kContentCases[] = {
            "height=\"10\"><rect width=\"10\" height=\"10\"/></svg>\n");
      },
      "unsupported-format"},
-    {"Heic", "photo.heic",
+    {"HeicWithOnlyItsFtypBox", "photo.heic",
      [] {
        Bytes b(256, 0);
        const std::string box = std::string("\0\0\0\x18", 4) + "ftypheic";
        std::copy(box.begin(), box.end(), b.begin());
        return b;
      },
-     "unsupported-format"},
+     "corrupt-input"},
+    {"HeicCutInItsPixels", "cut.heic",
+     [] {
+       Bytes heic = heic_by_heif_enc();
+       heic.resize(heic.size() - 40);  // the coded pixels (mdat) come last
+       return heic;
+     },
+     "truncated-input"},
+    {"HeicCutInItsBoxes", "boxes.heic",
+     [] {
+       Bytes heic = heic_by_heif_enc();
+       heic.resize(100);
+       return heic;
+     },
+     "truncated-input"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Catalogue, HostileContent, ::testing::ValuesIn(kContentCases),

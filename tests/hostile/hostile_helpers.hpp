@@ -169,6 +169,28 @@ inline Bytes tiff_declaring(std::uint32_t width, std::uint32_t height) {
   return out;
 }
 
+// A 64x48 HEIC made by heif-enc (scripts/setup.sh installs it) from a PNG.
+inline Bytes heic_by_heif_enc() {
+  ScratchDir dir;
+  write_bytes(dir / "in.png", encoded_image(".png", 64, 48, 3, 24));
+  const auto r = run_command(
+      {"heif-enc", "-q", "50", "-o", (dir / "out.heic").string(), (dir / "in.png").string()});
+  EXPECT_EQ(r.exit_code, 0) << "heif-enc: " << r.err;
+  return read_bytes(dir / "out.heic");
+}
+
+// That HEIC with its 'ispe' box (the image's declared size) saying width x height.
+inline Bytes heic_declaring(std::uint32_t width, std::uint32_t height) {
+  Bytes heic = heic_by_heif_enc();
+  const std::string ispe = "ispe";
+  const auto at = std::search(heic.begin(), heic.end(), ispe.begin(), ispe.end());
+  EXPECT_NE(at, heic.end());
+  const auto i = static_cast<std::size_t>(at - heic.begin()) + 8;  // after type, version, flags
+  set_be32(heic, i, width);
+  set_be32(heic, i + 4, height);
+  return heic;
+}
+
 inline Bytes text_bytes(const std::string& s) {
   return Bytes(s.begin(), s.end());
 }

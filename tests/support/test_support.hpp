@@ -75,8 +75,8 @@ constexpr int kSanitizerExitCode = 86;
 /// sanitizer report (the child's own exit code may be checked as well).
 void expect_no_sanitizer_report(int exit_code, const std::string& err);
 
-/// Runs `argv` (argv[0] is the program path) with no shell, capturing stdout
-/// and stderr, stdin from /dev/null.
+/// Runs `argv` (argv[0] is the program path, or a name looked up in PATH) with no shell, capturing
+/// stdout and stderr, stdin from /dev/null.
 CommandResult run_command(const std::vector<std::string>& argv);
 
 /// The lines of `text`, without their '\n' (a final unterminated line counts too).

@@ -161,6 +161,12 @@ TEST(Options, ValidateNamesEveryProblem) {
 TEST(Options, ParseOutputFormat) {
   EXPECT_EQ(parse_output_format("jpg"), OutputFormat::jpeg);
   EXPECT_EQ(parse_output_format("tif"), OutputFormat::tiff);
+  EXPECT_EQ(parse_output_format("avif"), OutputFormat::avif);
+  EXPECT_EQ(parse_output_format("heic"), OutputFormat::heic);
+  EXPECT_EQ(parse_output_format("heif"), OutputFormat::heic);
+  EXPECT_EQ(choose_output_format(OutputFormat::heic, Format::jpeg), Format::heif);
+  EXPECT_EQ(choose_output_format(OutputFormat::keep, Format::avif), Format::avif);
+  EXPECT_EQ(choose_output_format(OutputFormat::keep, Format::gif), Format::jpeg);
   EXPECT_THROW(parse_output_format("gif"), Error);
 }
 

@@ -5,10 +5,15 @@
 #include <cstdint>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "imgflow/error.hpp"
 #include "imgflow/image.hpp"
+#include "support/test_support.hpp"
 
 namespace imgflow {
 
@@ -21,8 +26,65 @@ inline ErrorCode decode_error(const std::vector<std::uint8_t>& bytes, DecodeOpti
   return ErrorCode::ok;
 }
 
+/// A sample photo resized to `width` x `height`, written as a q95 JPEG at
+/// `jpeg` (an input for the reference encoders); returns that JPEG's pixels.
+inline cv::Mat small_photo(const std::filesystem::path& jpeg, int width, int height) {
+  cv::Mat photo = cv::imread(test::sample_jpeg().string(), cv::IMREAD_COLOR);
+  cv::resize(photo, photo, {width, height}, 0, 0, cv::INTER_AREA);
+  EXPECT_TRUE(cv::imwrite(jpeg.string(), photo, {cv::IMWRITE_JPEG_QUALITY, 95}));
+  return cv::imread(jpeg.string(), cv::IMREAD_COLOR);
+}
+
 inline double psnr(const cv::Mat& a, const cv::Mat& b) {
   return cv::PSNR(a, b);
+}
+
+// A JPEG of `stored` with an Exif APP1 segment carrying `orientation`.
+inline std::vector<std::uint8_t> jpeg_with_orientation(const cv::Mat& stored, int orientation,
+                                                       bool big_endian) {
+  std::vector<std::uint8_t> jpeg;
+  EXPECT_TRUE(cv::imencode(".jpg", stored, jpeg, {cv::IMWRITE_JPEG_QUALITY, 95}));
+  std::vector<std::uint8_t> tiff;
+  if (big_endian) {
+    tiff = {'M',  'M',  0, 42, 0, 0, 0, 8,  // header, IFD0 at 8
+            0,    1,                        // one entry
+            0x01, 0x12, 0, 3,  0, 0, 0, 1, 0, static_cast<std::uint8_t>(orientation),
+            0,    0,    0, 0,  0, 0};  // no next IFD
+  } else {
+    tiff = {'I',
+            'I',
+            42,
+            0,
+            8,
+            0,
+            0,
+            0,
+            1,
+            0,
+            0x12,
+            0x01,
+            3,
+            0,
+            1,
+            0,
+            0,
+            0,
+            static_cast<std::uint8_t>(orientation),
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0};
+  }
+  std::vector<std::uint8_t> app1 = {0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
+  app1.insert(app1.end(), tiff.begin(), tiff.end());
+  const std::size_t length = app1.size() - 2;
+  app1[2] = static_cast<std::uint8_t>(length >> 8);
+  app1[3] = static_cast<std::uint8_t>(length & 0xFF);
+  jpeg.insert(jpeg.begin() + 2, app1.begin(), app1.end());  // right after SOI
+  return jpeg;
 }
 
 }  // namespace imgflow

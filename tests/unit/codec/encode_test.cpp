@@ -169,5 +169,34 @@ TEST(Encode, OtherFormatsDecodeBack) {
   EXPECT_THROW(encode(pixels, {Format::gif, 85}), Error);
 }
 
+TEST(Encode, AvifAndHeicDecodeBackWithTheirSizeColourAndAlpha) {
+  const cv::Mat photo = cv::imread(test::sample_jpeg().string(), cv::IMREAD_COLOR);
+  cv::Mat small;
+  cv::resize(photo, small, {201, 125}, 0, 0, cv::INTER_AREA);  // odd: chroma edges
+  cv::Mat bgra;
+  cv::cvtColor(small, bgra, cv::COLOR_BGR2BGRA);
+  bgra(cv::Rect(100, 0, 101, 125)).setTo(cv::Scalar(0, 0, 0, 0));
+  cv::Mat gray;
+  cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
+  for (const Format format : {Format::avif, Format::heif}) {
+    SCOPED_TRACE(std::string(format_name(format)));
+    const auto lossy = encode(small, {format, 70});
+    EXPECT_EQ(read_header(lossy).format, format);
+    const Image back = decode(lossy);
+    ASSERT_EQ(back.pixels.size(), small.size());
+    EXPECT_GT(cv::PSNR(back.pixels, small), 32.0);
+    // Quality does what it says.
+    EXPECT_LT(encode(small, {format, 30}).size(), lossy.size());
+    const Image alpha = decode(encode(bgra, {format, 70}));
+    ASSERT_EQ(alpha.pixels.type(), CV_8UC4);
+    EXPECT_GE(alpha.pixels.at<cv::Vec4b>(60, 40)[3], 250);
+    EXPECT_LE(alpha.pixels.at<cv::Vec4b>(60, 160)[3], 5);
+    EXPECT_EQ(decode(encode(gray, {format, 70})).pixels.size(), small.size());
+    EncodeOptions exact(format, 70);
+    exact.lossless = true;
+    EXPECT_EQ(cv::norm(decode(encode(small, exact)).pixels, small, cv::NORM_INF), 0.0);
+  }
+}
+
 }  // namespace
 }  // namespace imgflow

@@ -4,9 +4,10 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "imgflow/image.hpp"
 #include "codec/jpeg_metadata.hpp"
+#include "imgflow/image.hpp"
 #include "support/test_support.hpp"
+#include "unit/codec/codec_test_helpers.hpp"
 
 namespace imgflow {
 namespace {
@@ -15,54 +16,6 @@ namespace {
 // undo themselves).
 int inverse(int k) {
   return k == 6 ? 8 : k == 8 ? 6 : k;
-}
-
-// A JPEG of `stored` with an Exif APP1 segment carrying `orientation`.
-std::vector<std::uint8_t> jpeg_with_orientation(const cv::Mat& stored, int orientation,
-                                                bool big_endian) {
-  std::vector<std::uint8_t> jpeg;
-  EXPECT_TRUE(cv::imencode(".jpg", stored, jpeg, {cv::IMWRITE_JPEG_QUALITY, 95}));
-  std::vector<std::uint8_t> tiff;
-  if (big_endian) {
-    tiff = {'M',  'M',  0, 42, 0, 0, 0, 8,  // header, IFD0 at 8
-            0,    1,                        // one entry
-            0x01, 0x12, 0, 3,  0, 0, 0, 1, 0, static_cast<std::uint8_t>(orientation),
-            0,    0,    0, 0,  0, 0};  // no next IFD
-  } else {
-    tiff = {'I',
-            'I',
-            42,
-            0,
-            8,
-            0,
-            0,
-            0,
-            1,
-            0,
-            0x12,
-            0x01,
-            3,
-            0,
-            1,
-            0,
-            0,
-            0,
-            static_cast<std::uint8_t>(orientation),
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0};
-  }
-  std::vector<std::uint8_t> app1 = {0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
-  app1.insert(app1.end(), tiff.begin(), tiff.end());
-  const std::size_t length = app1.size() - 2;
-  app1[2] = static_cast<std::uint8_t>(length >> 8);
-  app1[3] = static_cast<std::uint8_t>(length & 0xFF);
-  jpeg.insert(jpeg.begin() + 2, app1.begin(), app1.end());  // right after SOI
-  return jpeg;
 }
 
 TEST(Orientation, AllEightComeOutUpright) {

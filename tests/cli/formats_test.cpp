@@ -1,0 +1,107 @@
+// HEIC, AVIF and GIF through the real binary: inputs made by the reference
+// tools (heif-enc, ImageMagick), outputs decoded back by heif-convert.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "cli/cli_helpers.hpp"
+#include "imgflow/image.hpp"
+
+namespace imgflow::test::cli {
+namespace {
+
+void tool(const std::vector<std::string>& argv) {
+  const auto r = run_command(argv);
+  ASSERT_EQ(r.exit_code, 0) << argv[0] << " (scripts/setup.sh installs it): " << r.err;
+}
+
+// The size heif-convert (the reference decoder) finds in `heif`.
+cv::Size reference_size(const fs::path& heif) {
+  const fs::path png = heif.string() + ".png";
+  tool({"heif-convert", heif.string(), png.string()});
+  return cv::imread(png.string(), cv::IMREAD_UNCHANGED).size();
+}
+
+// A 300x200 photo as `jpeg`.
+void write_photo(const fs::path& jpeg) {
+  cv::Mat photo = cv::imread(sample_jpeg().string(), cv::IMREAD_COLOR);
+  cv::resize(photo, photo, {300, 200}, 0, 0, cv::INTER_AREA);
+  fs::create_directories(jpeg.parent_path());
+  ASSERT_TRUE(cv::imwrite(jpeg.string(), photo, {cv::IMWRITE_JPEG_QUALITY, 95}));
+}
+
+TEST(CliFormats, HeicAvifAndGifInputsGiveExactSizes) {
+  ScratchDir dir;
+  const auto src = dir / "src";
+  const auto in = dir / "in";
+  write_photo(src / "photo.jpg");
+  fs::create_directories(in);
+  tool({"heif-enc", "-q", "80", "-o", (in / "phone.heic").string(), (src / "photo.jpg").string()});
+  tool({"heif-enc", "-q", "80", "-o", (in / "web.avif").string(), (src / "photo.jpg").string()});
+  tool({"convert", (src / "photo.jpg").string(), "-rotate", "90", (in / "anim.gif").string()});
+  const auto out = dir / "out";
+  const auto r = imgflow({"-s", "64", "-o", out.string(), in.string()});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  // -f keep: HEIC and AVIF are written back as such; GIF (not written) as JPEG.
+  EXPECT_EQ(list_files(out), (std::vector<std::string>{"anim.jpg", "phone.heic", "web.avif"}));
+  EXPECT_EQ(reference_size(out / "phone.heic"), cv::Size(64, 43));
+  EXPECT_EQ(reference_size(out / "web.avif"), cv::Size(64, 43));
+  EXPECT_EQ(cv::imread((out / "anim.jpg").string()).size(), cv::Size(43, 64));  // a 64x64 box
+  EXPECT_EQ(read_header(read_bytes(out / "web.avif")).format, Format::avif);
+  EXPECT_EQ(read_header(read_bytes(out / "phone.heic")).format, Format::heif);
+}
+
+TEST(CliFormats, AvifAndHeicOutputsRoundTripThroughTheReferenceDecoder) {
+  ScratchDir dir;
+  write_photo(dir / "in" / "photo.jpg");
+  cv::Mat expected;
+  cv::resize(cv::imread((dir / "in" / "photo.jpg").string()), expected, {150, 100}, 0, 0,
+             cv::INTER_AREA);
+  const auto out = dir / "out";
+  const auto r = imgflow({"-s", "150x150", "-f", "avif", "-f", "heic", "-q", "70", "-o",
+                          out.string(), (dir / "in").string()});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(list_files(out), (std::vector<std::string>{"photo.avif", "photo.heic"}));
+  for (const char* name : {"photo.avif", "photo.heic"}) {
+    const fs::path png = (out / name).string() + ".png";
+    tool({"heif-convert", (out / name).string(), png.string()});
+    const cv::Mat decoded = cv::imread(png.string(), cv::IMREAD_COLOR);
+    ASSERT_EQ(decoded.size(), cv::Size(150, 100)) << name;
+    // Colour and content kept (a channel swap or a wrong matrix: < 25 dB).
+    EXPECT_GT(cv::PSNR(decoded, expected), 30.0) << name;
+  }
+  // Lossless keeps every pixel (a PNG, not resized).
+  ASSERT_TRUE(cv::imwrite((dir / "exact.png").string(), expected));
+  const auto lossless = dir / "lossless";
+  for (const char* format : {"avif", "heic"}) {
+    const auto l = imgflow(
+        {"-f", format, "--lossless", "-o", lossless.string(), (dir / "exact.png").string()});
+    ASSERT_EQ(l.exit_code, 0) << describe(l);
+    const fs::path back = lossless / (std::string(format) + ".png");
+    tool({"heif-convert", (lossless / ("exact." + std::string(format))).string(), back.string()});
+    EXPECT_EQ(cv::norm(cv::imread(back.string(), cv::IMREAD_COLOR), expected, cv::NORM_INF), 0.0)
+        << format;
+  }
+}
+
+TEST(CliFormats, AlphaSurvivesIntoAvif) {
+  ScratchDir dir;
+  cv::Mat bgra(80, 120, CV_8UC4, cv::Scalar(200, 100, 50, 255));
+  bgra(cv::Rect(60, 0, 60, 80)).setTo(cv::Scalar(0, 0, 0, 0));
+  fs::create_directories(dir / "in");
+  ASSERT_TRUE(cv::imwrite((dir / "in" / "half.png").string(), bgra));
+  const auto out = dir / "out";
+  const auto r = imgflow({"-s", "60", "-f", "avif", "-o", out.string(), (dir / "in").string()});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const fs::path png = out / "half.png";
+  tool({"heif-convert", (out / "half.avif").string(), png.string()});
+  const cv::Mat decoded = cv::imread(png.string(), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(decoded.type(), CV_8UC4);
+  ASSERT_EQ(decoded.size(), cv::Size(60, 40));
+  EXPECT_GE(decoded.at<cv::Vec4b>(20, 10)[3], 250);
+  EXPECT_LE(decoded.at<cv::Vec4b>(20, 50)[3], 5);
+}
+
+}  // namespace
+}  // namespace imgflow::test::cli
