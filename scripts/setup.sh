@@ -18,6 +18,8 @@ packages=(
   liblcms2-dev         # ICC profiles → sRGB
   libgtest-dev         # tests
   libbenchmark-dev     # stage micro-benchmarks (bench/micro, -DIMGFLOW_BUILD_BENCHMARKS=ON)
+  pybind11-dev python3-dev  # the Python module (python/)
+  python3-numpy python3-pytest  # its arrays and its tests
   "$@"
 )
 
