@@ -37,12 +37,7 @@ std::vector<std::filesystem::path> input_paths(py::handle inputs) {
 
 bool flag(py::dict& keywords, const char* name) {
   const py::object value = take_keyword(keywords, name);
-  if (value.is_none()) return false;
-  if (!py::isinstance<py::bool_>(value)) {
-    throw Error(ErrorCode::usage, std::string(name) + ": expected True or False, got " +
-                                      std::string(py::str(py::repr(value))));
-  }
-  return value.cast<bool>();
+  return !value.is_none() && as_bool(value, name);
 }
 
 BatchArguments batch_arguments(py::handle inputs, py::handle output, const py::kwargs& kwargs,

@@ -18,11 +18,6 @@ namespace {
                                     ", got " + std::string(py::str(py::repr(value))));
 }
 
-bool as_bool(py::handle value, std::string_view keyword) {
-  if (!py::isinstance<py::bool_>(value)) bad_value(keyword, "True or False", value);
-  return value.cast<bool>();
-}
-
 long long as_integer(py::handle value, std::string_view keyword, long long min, long long max) {
   // bool is an int in Python; quality=True is a mistake, not 1.
   if (!py::isinstance<py::int_>(value) || py::isinstance<py::bool_>(value)) {
@@ -251,6 +246,11 @@ constexpr std::pair<std::string_view, std::string_view> kOtherNames[] = {{"input
                                                                          {"output_dir", "output"}};
 
 }  // namespace
+
+bool as_bool(py::handle value, std::string_view keyword) {
+  if (!py::isinstance<py::bool_>(value)) bad_value(keyword, "True or False", value);
+  return value.cast<bool>();
+}
 
 py::object take_keyword(py::dict& keywords, const char* name) {
   if (!keywords.contains(name)) return py::none();

@@ -31,6 +31,9 @@ void apply_keywords(Options& options, const pybind11::dict& keywords, KeywordSet
 /// Removes `name` from `keywords` and returns it (None when absent).
 pybind11::object take_keyword(pybind11::dict& keywords, const char* name);
 
+/// A value that must be True or False; imgflow::Error{usage} otherwise.
+bool as_bool(pybind11::handle value, std::string_view keyword);
+
 /// A value given as a string or an os.PathLike, as a path string.
 std::string path_text(pybind11::handle value, std::string_view keyword);
 
