@@ -18,7 +18,9 @@ ratios the issue's targets are about:
   imgflow CLI      the imgflow command with the same options
 
 Then the GIL check: imgflow.thumbnail() on the photos held in memory from 1
-thread and from --threads threads, alternating, medians (target: 1.8x on 2 cores).
+thread and from --threads threads, alternating, medians (target: 1.8x on 2 cores),
+and how late a sleeping thread wakes while another calls thumbnail() (see
+wake_up_delay; --threads-only runs just this part).
 
 imgflow.run and the command fsync each output before renaming it into place;
 the others write without fsync. Needs Debian's python3-pil and the imgflow
@@ -27,12 +29,14 @@ IMGFLOW_BINARY or build/imgflow.
 """
 
 import argparse
+import itertools
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -87,7 +91,18 @@ def main():
     parser.add_argument("inputs", type=Path)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--threads-only", action="store_true",
+                        help="only the GIL check (imgflow.thumbnail() from 1 and N threads)")
     args = parser.parse_args()
+    if args.threads_only:
+        rate, busy = thread_scaling(args.inputs, args.threads, args.runs)
+        print(f"imgflow.thumbnail(): 1 thread {rate[1]:.1f} images/s ({busy[1]:.2f} CPU s/s), "
+              f"{args.threads} threads {rate[args.threads]:.1f} images/s "
+              f"({busy[args.threads]:.2f} CPU s/s): {rate[args.threads] / rate[1]:.2f}x")
+        released, held = gil_check(args.inputs)
+        print(f"GIL: a sleeping thread wakes {released:.1f} ms late while another runs "
+              f"imgflow.thumbnail(), {held:.1f} ms late beside a C loop that holds the GIL")
+        return
     count = sum(1 for p in args.inputs.iterdir() if p.is_file())
     # Read every file once, so that no contender pays for a cold cache.
     for p in args.inputs.iterdir():
@@ -121,24 +136,64 @@ def main():
     for what, value, target in checks:
         print(f"- {what}: {value:.2f}x ({'met' if value >= target else 'missed'})")
     if args.threads > 1:
-        scaling = thread_scaling(args.inputs, args.threads, args.runs)
-        ratio = scaling[args.threads] / scaling[1]
-        print(f"- imgflow.thumbnail() from {args.threads} threads: {scaling[args.threads]:.1f} "
-              f"images/s against {scaling[1]:.1f} from 1: {ratio:.2f}x "
-              f"({'met' if ratio >= 1.8 else 'missed'} (target 1.8x on 2 cores))")
+        rate, busy = thread_scaling(args.inputs, args.threads, args.runs)
+        ratio = rate[args.threads] / rate[1]
+        print(f"- imgflow.thumbnail() from {args.threads} threads: {rate[args.threads]:.1f} "
+              f"images/s against {rate[1]:.1f} from 1: {ratio:.2f}x "
+              f"({'met' if ratio >= 1.8 else 'missed'}; target 1.8x on 2 cores); CPU seconds "
+              f"per wall second {busy[args.threads]:.2f} against {busy[1]:.2f} from 1 thread")
+        released, held = gil_check(args.inputs)
+        print(f"- GIL: a sleeping thread wakes {released:.1f} ms late while another runs "
+              f"imgflow.thumbnail(), {held:.1f} ms late beside a C loop that holds the GIL")
 
 
 def thread_scaling(inputs, threads, runs):
-    """Median images/s of imgflow.thumbnail() on in-memory photos, 1 thread and `threads`."""
+    """imgflow.thumbnail() on in-memory photos from 1 thread and from `threads`:
+    median images/s, and the CPU seconds the process used per wall second (at
+    most 1 if the GIL serialized the threads, whatever else runs on the machine)."""
     photos = [p.read_bytes() for p in sorted(inputs.iterdir())]
     seconds = {1: [], threads: []}
+    busy = {1: [], threads: []}
     for _ in range(runs):
         for n in seconds:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             with ThreadPoolExecutor(n) as pool:
                 list(pool.map(lambda data: imgflow.thumbnail(data, SIZE, quality=QUALITY), photos))
             seconds[n].append(time.perf_counter() - start)
-    return {n: len(photos) / statistics.median(s) for n, s in seconds.items()}
+            busy[n].append((time.process_time() - cpu) / seconds[n][-1])
+    return ({n: len(photos) / statistics.median(s) for n, s in seconds.items()},
+            {n: statistics.median(b) for n, b in busy.items()})
+
+
+def wake_up_delay(work, seconds=3.0):
+    """Median ms a thread sleeping 2 ms waits past its time while another thread
+    calls `work` over and over: about 0 if `work` releases the GIL, about the
+    length of a call if it holds it. Unlike throughput, this does not depend on
+    how many cores the rest of the machine leaves free."""
+    stop = threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            work()
+
+    worker = threading.Thread(target=loop)
+    worker.start()
+    delays = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        start = time.perf_counter()
+        time.sleep(0.002)
+        delays.append(time.perf_counter() - start - 0.002)
+    stop.set()
+    worker.join()
+    return statistics.median(delays) * 1000
+
+
+def gil_check(inputs):
+    photos = itertools.cycle([p.read_bytes() for p in sorted(inputs.iterdir())[:20]])
+    released = wake_up_delay(lambda: imgflow.thumbnail(next(photos), SIZE, quality=QUALITY))
+    held = wake_up_delay(lambda: sum(range(3_000_000)))  # a C loop that keeps the GIL
+    return released, held
 
 
 if __name__ == "__main__":

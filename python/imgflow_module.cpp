@@ -91,7 +91,7 @@ py::object run_batch(py::handle inputs, py::handle output, const py::kwargs& kwa
 // imap(): the run as an iterator of report entries.
 class RunIterator {
  public:
-  RunIterator(BatchArguments arguments)
+  explicit RunIterator(BatchArguments arguments)
       : log_json_(arguments.log_json),
         batch_(std::make_unique<BatchRun>(std::move(arguments.options), arguments.report)) {}
 
