@@ -75,7 +75,7 @@ def run(
     """Resizes `inputs` into `output` as the imgflow command does; returns the report."""
 
 def imap(inputs: _Path | Sequence[_Path], output: _Path, **options: Any) -> RunIterator:
-    """run() as an iterator of report entries; leaving the loop cancels the run."""
+    """run() as an iterator of report entries; closing or dropping it cancels the run."""
 
 def thumbnail(
     source: _Source,

@@ -184,8 +184,9 @@ PYBIND11_MODULE(imgflow, m) {
       "imap(inputs, output, *, size=\"800x800\", **options) -> RunIterator\n\n"
       "The run of run() as an iterator that yields each file's report entry (a dict) as the\n"
       "file finishes, in finishing order. Leaving the loop early (break, an exception)\n"
-      "cancels the run: no new file is read and the files in flight finish, so no output is\n"
-      "left partial. Options are checked at the call, as run() checks them.");
+      "cancels the run as soon as the iterator is dropped or closed (`with imgflow.imap(...) as\n"
+      "run:` closes it on any exit): no new file is read and the files in flight finish, so no\n"
+      "output is left partial. Options are checked at the call, as run() checks them.");
   m.def("thumbnail", &thumbnail, py::arg("source"), py::arg("size"),
         "thumbnail(source, size, *, format=\"jpeg\", quality=85, **options) -> bytes\n\n"
         "`source` (a path, bytes, a memoryview or a binary file object) decoded with\n"

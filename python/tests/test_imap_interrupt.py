@@ -73,3 +73,20 @@ def test_keyboard_interrupt_finishes_in_flight_writes_report_and_propagates(tmp_
     assert {f["error"]["code"] for f in report["files"] if f["status"] == "skipped"} == {"cancelled"}
     assert len(list(out.iterdir())) == summary["ok"]
     assert_complete_jpegs(out)
+
+
+def test_keyboard_interrupt_during_imap(tmp_path, corpus):
+    folder = corpus(30)
+    out = tmp_path / "out"
+    # Ctrl-C lands in the loop's body or in the wait for the next file; either
+    # way leaving the with-block closes the run.
+    with pytest.raises(KeyboardInterrupt):
+        with imgflow.imap(folder, out, size="400x400", threads=1, max_in_flight=2,
+                          report=tmp_path / "report.json") as run:
+            for index, entry in enumerate(run):
+                if index == 0:
+                    os.kill(os.getpid(), signal.SIGINT)
+    summary = json.loads((tmp_path / "report.json").read_text())["summary"]
+    assert summary["cancelled"] is True and 1 <= summary["ok"] < 30
+    assert len(list(out.iterdir())) == summary["ok"]
+    assert_complete_jpegs(out)

@@ -124,3 +124,16 @@ def test_setup_error_has_its_code(tmp_path):
     with pytest.raises(imgflow.Error) as raised:
         imgflow.run(PHOTOS[0], blocker / "out")
     assert raised.value.code == "setup"
+
+
+def test_log_json_prints_one_line_per_file(tmp_path, capsys):
+    report = imgflow.run(SAMPLES, tmp_path, size=40, log_json=True, quiet=True)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert sorted(lines, key=lambda e: e["input"]) == sorted(report["files"],
+                                                             key=lambda e: e["input"])
+
+
+def test_dry_run_is_refused(tmp_path):
+    with pytest.raises(imgflow.Error) as raised:
+        imgflow.run(SAMPLES, tmp_path / "out", dry_run=True)
+    assert raised.value.code == "usage" and not (tmp_path / "out").exists()
