@@ -18,8 +18,10 @@ packages=(
   liblcms2-dev         # ICC profiles → sRGB
   libgtest-dev         # tests
   libbenchmark-dev     # stage micro-benchmarks (bench/micro, -DIMGFLOW_BUILD_BENCHMARKS=ON)
-  pybind11-dev python3-dev  # the Python module (python/)
-  python3-numpy python3-pytest  # its arrays and its tests
+  pybind11-dev         # the Python module (python/)
+  python3-dev          # its headers
+  python3-numpy        # its arrays
+  python3-pytest       # its tests (python/tests/)
   "$@"
 )
 
