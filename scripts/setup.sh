@@ -23,6 +23,10 @@ packages=(
   imagemagick          # tests: convert makes GIF fixtures
   libgtest-dev         # tests
   libbenchmark-dev     # stage micro-benchmarks (bench/micro, -DIMGFLOW_BUILD_BENCHMARKS=ON)
+  pybind11-dev         # the Python module (python/)
+  python3-dev          # its headers
+  python3-numpy        # its arrays
+  python3-pytest       # its tests (python/tests/)
   "$@"
 )
 

@@ -36,6 +36,17 @@ std::vector<cv::Mat> resize_stage(const Image& image, const ResizeSettings& sett
   return out;
 }
 
+EncodeOptions encoding_for(const OutputRecipe& recipe, const Image& decoded,
+                           const OutputRecipes& outputs) {
+  EncodeOptions encoding = recipe.encoding;
+  encoding.format = choose_output_format(recipe.spec.format, decoded.source.format);
+  if (encoding.format == Format::jpeg) {
+    if (outputs.embed_icc) encoding.icc = decoded.icc;
+    if (outputs.embed_exif) encoding.exif = decoded.exif;
+  }
+  return encoding;
+}
+
 std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
                                         const PlannedFile& planned, const Image& decoded,
                                         const OutputRecipes& outputs) {
@@ -43,12 +54,7 @@ std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
   const auto expected = expected_outputs(planned, outputs.naming);  // claimed when listed
   for (const auto& recipe : outputs.recipes) {
     const cv::Mat& image = images.at(recipe.spec.size_index);
-    EncodeOptions encoding = recipe.encoding;
-    encoding.format = choose_output_format(recipe.spec.format, decoded.source.format);
-    if (encoding.format == Format::jpeg) {
-      if (outputs.embed_icc) encoding.icc = decoded.icc;
-      if (outputs.embed_exif) encoding.exif = decoded.exif;
-    }
+    const EncodeOptions encoding = encoding_for(recipe, decoded, outputs);
     EncodedOutput encoded;
     encoded.path = output_path(planned, outputs.naming, recipe.spec, encoding.format,
                                {image.cols, image.rows});
