@@ -61,7 +61,8 @@ BatchRun::BatchRun(Options options, const std::string& report_path) : options_(s
     std::exception_ptr error;
     try {
       report = run(options_, callbacks);
-      if (report_writer_ && report_error_.empty()) report_writer_->finish(report.summary);
+      if (report_writer_ && report_error_.empty())
+        report_writer_->finish(report.summary, report.job);
     } catch (const Error& e) {
       if (report_writer_ && e.code() == ErrorCode::write_error) {
         report_error_ = e.what();

@@ -61,6 +61,7 @@ def run(
     shard: str | tuple[int, int] | None = None,
     skip_existing: bool = False,
     max_pixels: int = 268402689,
+    max_scans: int = 500,
     max_file_size: int = 0,
     allow_truncated: bool = False,
     fail_fast: bool = False,

@@ -221,6 +221,8 @@ const Keyword kKeywords[] = {
      [](Options& o, py::handle v, std::string_view k) { o.skip_existing = as_bool(v, k); }},
     {"max_pixels", "max_pixels", kBatch | kThumbnail | kDecode,
      [](Options& o, py::handle v, std::string_view k) { o.max_pixels = as_count(v, k); }},
+    {"max_scans", "max_scans", kBatch | kThumbnail | kDecode,
+     [](Options& o, py::handle v, std::string_view k) { o.max_scans = as_count(v, k); }},
     {"max_file_size", "max_file_bytes", kBatch,
      [](Options& o, py::handle v, std::string_view k) { o.max_file_bytes = as_count(v, k); }},
     {"allow_truncated", "allow_truncated", kBatch | kThumbnail | kDecode,
