@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/command_help.hpp"
 #include "cli/options_cli.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/report_output.hpp"
@@ -55,9 +56,12 @@ void print_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"imgflow: resize whole directories of images on every core, with bounded memory.",
-               "imgflow"};
-  app.set_version_flag("--version", std::string(imgflow::version));
+  if (argc <= 1) {
+    // A new user's first try: how to start, not "--output is required".
+    std::cerr << imgflow::cli::short_usage();
+    return kExitUsage;
+  }
+  CLI::App app{imgflow::cli::kDescription, "imgflow"};
   imgflow::cli::OptionsCli cli(app);
   try {
     app.parse(argc, argv);
