@@ -17,6 +17,7 @@ packages=(
   libwebp-dev          # WebP decode with shrink-on-load, WebP ICC profiles
   liblcms2-dev         # ICC profiles → sRGB
   libgtest-dev         # tests
+  groff-base           # tests: the generated man page renders without warnings
   libbenchmark-dev     # stage micro-benchmarks (bench/micro, -DIMGFLOW_BUILD_BENCHMARKS=ON)
   "$@"
 )

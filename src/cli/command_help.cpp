@@ -26,6 +26,24 @@ std::string version_text() {
   return text;
 }
 
+const std::vector<ExitStatus>& exit_statuses() {
+  static const std::vector<ExitStatus> statuses = {
+      {"0", "Every file was done."},
+      {"1", "At least one file failed; all the others were still done."},
+      {"2",
+       "A usage or setup error (a bad option, an output directory that cannot be created): "
+       "nothing was done."},
+      {"3",
+       "Stopped by the output side: the disk or quota is full, the output file system "
+       "turned read-only, or the output folder vanished; the files not done are reported "
+       "as skipped."},
+      {"130, 143",
+       "Interrupted by SIGINT or SIGTERM: the files in flight were finished, the rest "
+       "reported as skipped; a second signal exits at once."},
+  };
+  return statuses;
+}
+
 const std::vector<OptionGroup>& option_groups() {
   static const std::vector<OptionGroup> groups = {
       {"General", {"INPUT", "--help", "--output", "--recursive", "--version"}},

@@ -23,6 +23,15 @@ std::string short_usage();
 /// for each of imgflow::library_versions(), one a line (no final newline).
 std::string version_text();
 
+/// One exit status of the imgflow command and what it means.
+struct ExitStatus {
+  const char* code;  ///< "0", or "130, 143" for a pair
+  const char* meaning;
+};
+
+/// The exit statuses, as the man page lists them (README.md says more).
+const std::vector<ExitStatus>& exit_statuses();
+
 /// One heading of --help, in the order they are shown.
 struct OptionGroup {
   const char* name;
