@@ -19,7 +19,7 @@ declare -A layer=([core]=0 [codec]=1 [resize]=2 [batch]=3 [pipeline]=4 [cli]=5)
 declare -A public=(
   [error.hpp]=core [format.hpp]=core [size.hpp]=core [color.hpp]=core [file_io.hpp]=core
   [version.hpp]=core
-  [decode.hpp]=codec [encode.hpp]=codec
+  [decode.hpp]=codec [encode.hpp]=codec [library_versions.hpp]=codec
   [geometry.hpp]=resize [resize.hpp]=resize [image.hpp]=resize
   [options.hpp]=batch [name_template.hpp]=batch [plan.hpp]=batch [report.hpp]=batch
   [pipeline.hpp]=pipeline

@@ -22,6 +22,7 @@ packages=(
   libgif-dev           # GIF decode (the first frame)
   imagemagick          # tests: convert makes GIF fixtures
   libgtest-dev         # tests
+  groff-base           # tests: the generated man page renders without warnings
   libbenchmark-dev     # stage micro-benchmarks (bench/micro, -DIMGFLOW_BUILD_BENCHMARKS=ON)
   pybind11-dev         # the Python module (python/)
   python3-dev          # its headers

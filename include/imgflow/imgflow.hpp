@@ -10,6 +10,7 @@
 #include "imgflow/format.hpp"
 #include "imgflow/geometry.hpp"
 #include "imgflow/image.hpp"
+#include "imgflow/library_versions.hpp"
 #include "imgflow/options.hpp"
 #include "imgflow/pipeline.hpp"
 #include "imgflow/plan.hpp"

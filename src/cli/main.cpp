@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/command_help.hpp"
 #include "cli/merge_reports_cli.hpp"
 #include "cli/options_cli.hpp"
 #include "cli/progress_bar.hpp"
@@ -57,12 +58,15 @@ void print_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::string_view(argv[1]) == "merge-reports") {
+  if (argc <= 1) {
+    // A new user's first try: how to start, not "--output is required".
+    std::cerr << imgflow::cli::short_usage();
+    return kExitUsage;
+  }
+  if (std::string_view(argv[1]) == "merge-reports") {
     return imgflow::cli::merge_reports_main(argc - 1, argv + 1);
   }
-  CLI::App app{"imgflow: resize whole directories of images on every core, with bounded memory.",
-               "imgflow"};
-  app.set_version_flag("--version", std::string(imgflow::version));
+  CLI::App app{imgflow::cli::kDescription, "imgflow"};
   imgflow::cli::OptionsCli cli(app);
   try {
     app.parse(argc, argv);

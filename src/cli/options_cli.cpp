@@ -3,6 +3,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "cli/command_help.hpp"
 #include "codec/encode_names.hpp"
 #include "core/format_table.hpp"
 #include "core/name_list.hpp"
@@ -204,6 +205,10 @@ OptionsCli::OptionsCli(CLI::App& app)
   app.add_flag("--log-json", line_.log_json,
                "Print one JSON object per file on stdout as it finishes");
   app.add_flag("--quiet", line_.quiet, "No progress bar or summary, errors only");
+
+  app.set_version_flag("--version", version_text,
+                       "Print imgflow's version and those of the libraries it runs with");
+  group_options(app);
 }
 
 std::string with_flag_names(std::string_view message) {

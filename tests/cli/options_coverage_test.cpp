@@ -37,7 +37,7 @@ const std::vector<Coverage> kCoverage = {
     {"--help",
      {"cli_tests:CliUsage.HelpExitsZeroAndListsEveryOption",
       "Coverage.EveryOptionAndErrorCodeHasATest"}},
-    {"--version", {"cli_tests:CliUsage.VersionPrintsVersion"}},
+    {"--version", {"cli_tests:CliUsage.VersionPrintsImgflowAndItsLibraries"}},
     {"--output",
      {"cli_tests:CliUsage.MissingOutputIsUsageError",
       "cli_tests:CliUsage.OutputDirectoryThatCannotBeCreatedIsSetupError"}},
@@ -339,6 +339,65 @@ TEST(Coverage, EveryOptionAndErrorCodeHasATest) {
   for (const auto& [item, n] : table) {
     EXPECT_TRUE(options.count(item) || codes.count(item))
         << "kCoverage lists " << item << ", which neither --help nor README.md has";
+  }
+}
+
+// The options of --help by group heading ("Sizing"), in --help's order; each
+// option by its long name.
+std::vector<std::pair<std::string, std::set<std::string>>> help_groups(const std::string& help) {
+  std::vector<std::pair<std::string, std::set<std::string>>> groups;
+  for (const auto& line : lines_of(help)) {
+    if (!line.empty() && line[0] != ' ' && line.back() == ':') {
+      groups.push_back({line.substr(0, line.size() - 1), {}});
+    } else if (!groups.empty() && groups.back().first != "Positionals") {
+      for (const auto& [long_name, short_name] : help_options(line + "\n")) {
+        groups.back().second.insert(long_name);
+      }
+    }
+  }
+  if (!groups.empty() && groups.front().first == "Positionals") groups.erase(groups.begin());
+  return groups;
+}
+
+// The same from README.md's "Command line" block: a heading is a line of two
+// spaces and a capitalised word; every option named below it (first column or
+// in a description) belongs to it.
+std::vector<std::pair<std::string, std::set<std::string>>> readme_groups(
+    const std::string& readme, const std::map<std::string, std::string>& long_for_short) {
+  const std::string section = readme_section(readme, "## Command line", "## ");
+  const auto open = section.find("```");
+  const auto close = section.find("```", open + 3);
+  std::vector<std::pair<std::string, std::set<std::string>>> groups;
+  static const std::regex heading(R"(  [A-Z][A-Za-z ]*)");
+  for (const auto& line : lines_of(section.substr(open + 3, close - open - 3))) {
+    if (std::regex_match(line, heading)) {
+      groups.push_back({line.substr(2), {}});
+    } else if (!groups.empty()) {
+      for (const auto& name : readme_options("## Command line\n```\n" + line + "\n```\n")) {
+        const auto it = long_for_short.find(name);
+        groups.back().second.insert(it == long_for_short.end() ? name : it->second);
+      }
+    }
+  }
+  return groups;
+}
+
+TEST(Coverage, ReadmeGroupsOptionsAsHelpDoes) {
+  const RunResult help = run({"--help"});
+  ASSERT_EQ(help.exit_code, 0) << describe(help);
+  std::map<std::string, std::string> long_for_short;
+  for (const auto& [long_name, short_name] : help_options(help.out)) {
+    if (!short_name.empty()) long_for_short[short_name] = long_name;
+  }
+  const auto in_help = help_groups(help.out);
+  const auto in_readme = readme_groups(read_text(IMGFLOW_README), long_for_short);
+  ASSERT_GE(in_help.size(), 5u) << help.out;
+  std::vector<std::string> help_headings, readme_headings;
+  for (const auto& group : in_help) help_headings.push_back(group.first);
+  for (const auto& group : in_readme) readme_headings.push_back(group.first);
+  ASSERT_EQ(readme_headings, help_headings);
+  for (std::size_t i = 0; i < in_help.size(); ++i) {
+    EXPECT_EQ(in_readme[i].second, in_help[i].second) << "group " << in_help[i].first;
   }
 }
 

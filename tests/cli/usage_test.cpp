@@ -21,9 +21,14 @@
 #include <thread>
 #include <vector>
 
+#include <png.h>
+#include <zlib.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+
+#include "imgflow/library_versions.hpp"
+#include "imgflow/version.hpp"
 
 #include "support/imgflow_runner.hpp"
 #include "support/test_support.hpp"
@@ -53,11 +58,67 @@ TEST(CliUsage, HelpExitsZeroAndListsEveryOption) {
   EXPECT_EQ(r.err, "");
 }
 
-TEST(CliUsage, VersionPrintsVersion) {
+// `imgflow --version`: the program, then each library it runs with, as a
+// bug report needs them; the versions are the ones this process loads too.
+TEST(CliUsage, VersionPrintsImgflowAndItsLibraries) {
   const auto r = imgflow({"--version"});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
-  EXPECT_EQ(r.out, "0.1.0\n");
   EXPECT_EQ(r.err, "");
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 9u) << r.out;
+  EXPECT_EQ(lines[0], "imgflow 0.1.0");
+  EXPECT_EQ(lines[0], std::string("imgflow ") + imgflow::version);
+  const std::vector<std::string> names = {"libjpeg-turbo", "libpng", "libdeflate", "libwebp",
+                                          "Little CMS",    "OpenCV", "oneTBB",     "zlib"};
+  const std::regex version_number(R"(\d+\.\d+(\.\d+)?)");
+  const auto libraries = imgflow::library_versions();
+  ASSERT_EQ(libraries.size(), names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    SCOPED_TRACE(names[i]);
+    ASSERT_TRUE(starts_with(lines[i + 1], names[i] + " ")) << lines[i + 1];
+    const std::string number = lines[i + 1].substr(names[i].size() + 1);
+    EXPECT_TRUE(std::regex_match(number, version_number)) << lines[i + 1];
+    EXPECT_EQ(libraries[i].name, names[i]);
+    EXPECT_EQ(libraries[i].version, number);
+  }
+  EXPECT_EQ(lines[2], std::string("libpng ") + png_get_libpng_ver(nullptr));
+  EXPECT_EQ(lines[6], "OpenCV " + cv::getVersionString());
+  EXPECT_EQ(lines[8], std::string("zlib ") + zlibVersion());
+}
+
+// A new user's first try: a short usage with two examples on stderr, exit 2.
+TEST(CliUsage, BareImgflowPrintsAShortUsageAndExits2) {
+  const auto r = imgflow({});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(lines_of(r.err),
+            (std::vector<std::string>{
+                "Usage: imgflow [OPTIONS] -o DIR INPUT...",
+                "Resize image files, or whole directories of them, into DIR.",
+                "",
+                "Examples:",
+                "  imgflow -r -s 800x800 -o thumbs/ photos/       # every photo fits in 800x800",
+                "  imgflow -s 320x -s 640x -f webp -o web/ a.jpg  # a_320x.webp, a_640x.webp",
+                "",
+                "Run 'imgflow --help' for all options",
+            }))
+      << r.err;
+}
+
+// --help lists the options under README.md's group headings, in its order
+// (Coverage.ReadmeGroupsOptionsAsHelpDoes checks each group's members).
+TEST(CliUsage, HelpShowsTheOptionGroupsInOrder) {
+  const auto r = imgflow({"--help"});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  std::vector<std::string> headings;
+  for (const auto& line : lines_of(r.out)) {
+    if (!line.empty() && line[0] != ' ' && line.back() == ':') headings.push_back(line);
+  }
+  EXPECT_EQ(headings, (std::vector<std::string>{
+                          "Positionals:", "General:", "Sizing:", "Formats and encoding:",
+                          "Decoding:", "Performance:", "Batch jobs:", "Limits:"}))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "General:\n  -h,--help")) << r.out;
 }
 
 TEST(CliUsage, MissingOutputIsUsageError) {

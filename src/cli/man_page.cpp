@@ -1,0 +1,119 @@
+#include "cli/man_page.hpp"
+
+#include "cli/command_help.hpp"
+#include "imgflow/error.hpp"
+#include "imgflow/version.hpp"
+
+namespace imgflow::cli {
+
+namespace {
+
+// Text as roff prints it literally: backslashes escaped, every '-' a minus
+// (so options copy and paste), no line taken for a request.
+std::string roff(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '\\') {
+      out += "\\e";
+    } else if (c == '-') {
+      out += "\\-";
+    } else {
+      out += c;
+    }
+  }
+  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out.insert(0, "\\&");
+  return out;
+}
+
+// "-o,--output DIR" as "\fB\-o\fR, \fB\-\-output\fR \fIDIR\fR".
+std::string option_heading(const CLI::Option& option) {
+  std::string out, names = option.get_name(false, true);
+  for (std::size_t start = 0; start < names.size();) {
+    const auto comma = names.find(',', start);
+    const std::string name = names.substr(start, comma - start);
+    if (!out.empty()) out += ", ";
+    out += "\\fB" + roff(name) + "\\fR";
+    start = comma == std::string::npos ? names.size() : comma + 1;
+  }
+  if (option.get_expected_max() != 0 && !option.get_type_name().empty()) {
+    out += " \\fI" + roff(option.get_type_name()) + "\\fR";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string man_page(const CLI::App& app) {
+  std::string out;
+  out += ".TH IMGFLOW 1 \"\" \"imgflow " + std::string(version) + "\" \"User Commands\"\n";
+  out +=
+      ".SH NAME\nimgflow \\- resize whole directories of images on every core, with bounded "
+      "memory\n";
+  out += ".SH SYNOPSIS\n.B imgflow\n[\\fIOPTIONS\\fR] \\fB\\-o\\fR \\fIDIR\\fR \\fIINPUT\\fR...\n";
+  out +=
+      ".SH DESCRIPTION\n"
+      "Resizes image files, and the images in directories (with \\fB\\-r\\fR their "
+      "subdirectories too), into \\fIDIR\\fR, on every core and with bounded memory. Formats "
+      "are found from the content: JPEG, PNG, WebP, TIFF, BMP, PNM and JPEG 2000 are read. "
+      "Each output is written to a temporary file and renamed into place, so none is ever "
+      "partial. A file that fails gets one line on standard error and the run goes on.\n";
+  out += ".SH OPTIONS\n";
+  for (const auto& group : app.get_groups()) {
+    const auto options = app.get_options([&](const CLI::Option* option) {
+      return option->get_group() == group && option->nonpositional();
+    });
+    if (group.empty() || options.empty()) continue;
+    out += ".SS " + roff(group) + "\n";
+    for (const CLI::Option* option : options) {
+      out += ".TP\n" + option_heading(*option) + "\n" + roff(option->get_description());
+      if (!option->get_default_str().empty()) {
+        out += " (default: " + roff(option->get_default_str()) + ")";
+      }
+      out += "\n";
+    }
+  }
+  out += ".SH EXIT STATUS\n";
+  for (const auto& status : exit_statuses()) {
+    out += ".TP\n.B " + roff(status.code) + "\n" + roff(status.meaning) + "\n";
+  }
+  out +=
+      ".SH ERROR CODES\n"
+      "Each file that fails gets one line on standard error,\n"
+      ".IR input \": \" code \": \" message ,\n"
+      "with one of these stable codes (README.md describes each):\n";
+  // The codes a file can fail with: every ErrorCode after the whole-run ones
+  // (ok, usage, setup), up to the last, output_unavailable.
+  std::string codes;
+  for (int code = static_cast<int>(ErrorCode::not_found);
+       code <= static_cast<int>(ErrorCode::output_unavailable); ++code) {
+    if (!codes.empty()) codes += ",\n";
+    codes += ".B " + std::string(error_code_name(static_cast<ErrorCode>(code)));
+  }
+  out += codes + "\n";
+  out +=
+      ".SH REPORT\n"
+      "\\fB\\-\\-report\\fR \\fIFILE\\fR writes a JSON document: a \\fBsummary\\fR (total, ok, "
+      "failed, skipped, seconds) and one entry in \\fBfiles\\fR per input, in planning order, "
+      "with its \\fBstatus\\fR (ok, failed or skipped), its \\fBerror\\fR code and message, its "
+      "\\fBoutputs\\fR (path, width, height, bytes) and the time each stage took. It is "
+      "written beside \\fIFILE\\fR and renamed over it, so a reader never sees half a report. "
+      "\\fB\\-\\-log\\-json\\fR prints the same entries one a line as the files finish.\n";
+  out +=
+      ".SH EXAMPLES\n"
+      "Fit every photo under photos/ into 800x800, into thumbs/:\n"
+      ".PP\n.RS\n.EX\nimgflow \\-r \\-s 800x800 \\-o thumbs/ photos/\n.EE\n.RE\n"
+      ".PP\n"
+      "Three widths of one photo as WebP, from one decode (a_320x.webp, ...):\n"
+      ".PP\n.RS\n.EX\nimgflow \\-s 320x \\-s 640x \\-s 1280x \\-f webp \\-o web/ a.jpg\n"
+      ".EE\n.RE\n"
+      ".PP\n"
+      "A batch job with a machine-readable report, resumable after a kill:\n"
+      ".PP\n.RS\n.EX\nimgflow \\-r \\-s x600 \\-\\-skip\\-existing \\-\\-report report.json "
+      "\\-o out/ in/\n.EE\n.RE\n";
+  out +=
+      ".SH SEE ALSO\nREADME.md in the imgflow sources: every option, error code and the "
+      "report in full.\n";
+  return out;
+}
+
+}  // namespace imgflow::cli

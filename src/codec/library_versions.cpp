@@ -1,0 +1,60 @@
+#include "imgflow/library_versions.hpp"
+
+#include <jconfig.h>
+#include <lcms2.h>
+#include <libdeflate.h>
+#include <png.h>
+#include <webp/decode.h>
+#include <zlib.h>
+
+#include <initializer_list>
+
+#include <oneapi/tbb/version.h>
+#include <opencv2/core/utility.hpp>
+
+namespace imgflow {
+
+namespace {
+
+#define IMGFLOW_STRINGIFY_VALUE(x) #x
+#define IMGFLOW_STRINGIFY(x) IMGFLOW_STRINGIFY_VALUE(x)
+
+// "2.14.0" from {2, 14, 0}.
+std::string dotted(std::initializer_list<int> parts) {
+  std::string text;
+  for (const int part : parts) {
+    if (!text.empty()) text += '.';
+    text += std::to_string(part);
+  }
+  return text;
+}
+
+// libwebp packs its version as 0xMMmmrr.
+std::string webp_version(int packed) {
+  return dotted({(packed >> 16) & 0xff, (packed >> 8) & 0xff, packed & 0xff});
+}
+
+// Little CMS encodes 2.14 as 2140 (and 2.16.1 would be 2161).
+std::string lcms_version(int encoded) {
+  if (encoded % 10 != 0) return dotted({encoded / 1000, encoded % 1000 / 10, encoded % 10});
+  return dotted({encoded / 1000, encoded % 1000 / 10});
+}
+
+}  // namespace
+
+std::vector<LibraryVersion> library_versions() {
+  // TurboJPEG and libdeflate have no run-time version call: these are the
+  // headers' versions, which their sonames keep compatible.
+  return {
+      {"libjpeg-turbo", IMGFLOW_STRINGIFY(LIBJPEG_TURBO_VERSION)},
+      {"libpng", png_get_libpng_ver(nullptr)},
+      {"libdeflate", LIBDEFLATE_VERSION_STRING},
+      {"libwebp", webp_version(WebPGetDecoderVersion())},
+      {"Little CMS", lcms_version(cmsGetEncodedCMMversion())},
+      {"OpenCV", cv::getVersionString()},
+      {"oneTBB", TBB_runtime_version()},
+      {"zlib", zlibVersion()},
+  };
+}
+
+}  // namespace imgflow
