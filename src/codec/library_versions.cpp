@@ -1,8 +1,10 @@
 #include "imgflow/library_versions.hpp"
 
+#include <gif_lib.h>
 #include <jconfig.h>
 #include <lcms2.h>
 #include <libdeflate.h>
+#include <libheif/heif.h>
 #include <png.h>
 #include <webp/decode.h>
 #include <zlib.h>
@@ -43,7 +45,7 @@ std::string lcms_version(int encoded) {
 }  // namespace
 
 std::vector<LibraryVersion> library_versions() {
-  // TurboJPEG and libdeflate have no run-time version call: these are the
+  // TurboJPEG, libdeflate and giflib have no run-time version call: these are the
   // headers' versions, which their sonames keep compatible.
   return {
       {"libjpeg-turbo", IMGFLOW_STRINGIFY(LIBJPEG_TURBO_VERSION)},
@@ -54,6 +56,8 @@ std::vector<LibraryVersion> library_versions() {
       {"OpenCV", cv::getVersionString()},
       {"oneTBB", TBB_runtime_version()},
       {"zlib", zlibVersion()},
+      {"libheif", heif_get_version()},
+      {"giflib", dotted({GIFLIB_MAJOR, GIFLIB_MINOR, GIFLIB_RELEASE})},  // header's
   };
 }
 

@@ -65,11 +65,12 @@ TEST(CliUsage, VersionPrintsImgflowAndItsLibraries) {
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_EQ(r.err, "");
   const auto lines = lines_of(r.out);
-  ASSERT_EQ(lines.size(), 9u) << r.out;
+  ASSERT_EQ(lines.size(), 11u) << r.out;
   EXPECT_EQ(lines[0], "imgflow 0.1.0");
   EXPECT_EQ(lines[0], std::string("imgflow ") + imgflow::version);
   const std::vector<std::string> names = {"libjpeg-turbo", "libpng", "libdeflate", "libwebp",
-                                          "Little CMS",    "OpenCV", "oneTBB",     "zlib"};
+                                          "Little CMS",    "OpenCV", "oneTBB",     "zlib",
+                                          "libheif",       "giflib"};
   const std::regex version_number(R"(\d+\.\d+(\.\d+)?)");
   const auto libraries = imgflow::library_versions();
   ASSERT_EQ(libraries.size(), names.size());
