@@ -12,6 +12,7 @@
 #include <system_error>
 #include <unordered_set>
 
+#include "core/fnv1a.hpp"
 #include "core/format_table.hpp"
 #include "imgflow/error.hpp"
 
@@ -87,12 +88,8 @@ std::string expand(const OutputNaming& naming, const PlannedFile& file, const Ou
 
 bool in_shard(const PlannedFile& file, const Shard& shard) {
   if (shard.count <= 0) return true;
-  // FNV-1a over the relative path: stable across runs, machines and listing order.
-  std::uint64_t hash = 0xcbf29ce484222325ull;
-  for (const unsigned char c : file.relative.generic_string()) {
-    hash ^= c;
-    hash *= 0x100000001b3ull;
-  }
+  // Over the relative path: stable across runs, machines and listing order.
+  const std::uint64_t hash = detail::fnv1a64(file.relative.generic_string());
   return static_cast<int>(hash % static_cast<std::uint64_t>(shard.count)) == shard.index - 1;
 }
 

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/fnv1a.hpp"
 #include "imgflow/file_io.hpp"
 #include "imgflow/options.hpp"
 #include "imgflow/report.hpp"
@@ -209,12 +210,8 @@ JobInfo job_of(const Options& options) {
   for (const auto format : options.formats) what.push_back(static_cast<int>(format));
   what.push_back(options.name);
   what.push_back(static_cast<int>(options.fit));
-  // FNV-1a: the same on every machine of the job.
-  std::uint64_t hash = 0xcbf29ce484222325ull;
-  for (const unsigned char c : what.dump(-1, ' ', false, json::error_handler_t::replace)) {
-    hash ^= c;
-    hash *= 0x100000001b3ull;
-  }
+  const std::uint64_t hash =
+      detail::fnv1a64(what.dump(-1, ' ', false, json::error_handler_t::replace));
   char id[17];
   std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(hash));
   job.id = id;
