@@ -45,8 +45,11 @@ if(MODE STREQUAL "pkg_config")
                         "${prefix}/${INSTALL_LIBDIR}: ${flags}")
   endif()
   file(MAKE_DIRECTORY ${WORK_DIR}/build)
-  run_step(${CXX} -std=c++20 -O2 ${CONSUMER_SOURCE_DIR}/main.cpp -o ${WORK_DIR}/build/consumer
-           ${flags} -Wl,-rpath,${prefix}/${INSTALL_LIBDIR})
+  # The compiler and linker flags of the build under test (scripts/sanitize.sh
+  # sets -fsanitize=... here, which an instrumented libimgflow needs).
+  separate_arguments(build_flags UNIX_COMMAND "$ENV{CXXFLAGS} $ENV{LDFLAGS}")
+  run_step(${CXX} -std=c++20 -O2 ${build_flags} ${CONSUMER_SOURCE_DIR}/main.cpp
+           -o ${WORK_DIR}/build/consumer ${flags} -Wl,-rpath,${prefix}/${INSTALL_LIBDIR})
   run_step(${WORK_DIR}/build/consumer ${SAMPLE} ${WORK_DIR}/out)
   if(NOT EXISTS ${WORK_DIR}/out)
     message(FATAL_ERROR "consumer wrote nothing to ${WORK_DIR}/out")
