@@ -144,12 +144,8 @@ json summary_entry(const Summary& s) {
 }
 
 json job_entry(const JobInfo& job) {
-  json inputs = json::array();
-  for (const auto& input : job.inputs) {
-    json entry = json::object();
-    put_path(entry, "path", input);
-    inputs.push_back(entry["path"]);
-  }
+  json inputs = json::array();  // as text (a non-UTF-8 name shows U+FFFD, as in put_path)
+  for (const auto& input : job.inputs) inputs.push_back(input.native());
   json entry = {{"id", job.id}};
   entry["shard"] = job.shard_count > 0
                        ? json{{"index", job.shard_index}, {"count", job.shard_count}}
