@@ -35,6 +35,7 @@ def run(
     size: _Size | Sequence[_Size] | None = "800x800",
     on_file: Callable[[_Entry], object] | None = None,
     report: _Path | None = None,
+    dry_run: bool = False,
     format: str | Sequence[str] = "keep",
     fit: Literal["inside", "cover", "contain", "fill", "outside"] = "inside",
     gravity: str = "centre",

@@ -22,6 +22,7 @@ struct BatchArguments {
   Options options;
   std::string report;  // report=: the JSON report's path ("-": stdout)
   bool log_json = false;
+  bool dry_run = false;  // dry_run=True: the plan, nothing read or written (run() only)
   py::object on_file = py::none();
 };
 
@@ -56,9 +57,9 @@ BatchArguments batch_arguments(py::handle inputs, py::handle output, const py::k
   }
   arguments.log_json = flag(keywords, "log_json");
   flag(keywords, "quiet");  // nothing is printed anyway
-  if (flag(keywords, "dry_run")) {
-    throw Error(ErrorCode::usage,
-                "dry_run: expected False (a dry run is the imgflow command's --dry-run), got True");
+  arguments.dry_run = flag(keywords, "dry_run");
+  if (arguments.dry_run && !takes_on_file) {
+    throw Error(ErrorCode::usage, "dry_run: imap() has nothing to iterate in a dry run; use run()");
   }
   Options& options = arguments.options;
   options.sizes = {parse_geometry("800x800")};
@@ -72,8 +73,54 @@ void print_line(const py::dict& entry) {
   py::print(py::module_::import("json").attr("dumps")(entry), py::arg("flush") = true);
 }
 
+// run(dry_run=True), the command's --dry-run: each input with the outputs it
+// would get ("planned"), or "failed" with the output-conflict that would
+// refuse it, in the report's shape; nothing is read or written.
+py::dict plan_batch(const BatchArguments& arguments) {
+  validate_keywords(arguments.options);
+  std::vector<DryRunFile> plan;
+  {
+    py::gil_scoped_release nogil;  // listing a large tree takes a while
+    dry_run(arguments.options, [&](const DryRunFile& entry) { plan.push_back(entry); });
+  }
+  py::list files;
+  std::size_t refused = 0;
+  for (const auto& entry : plan) {
+    py::dict file;
+    file["input"] = entry.file.input.string();
+    py::list outputs;
+    for (const auto& output : entry.outputs) {
+      py::dict planned;
+      planned["path"] = output ? py::object(py::str(output->string())) : py::none();
+      outputs.append(planned);
+    }
+    if (entry.conflict.empty()) {
+      file["status"] = "planned";
+    } else {
+      ++refused;
+      file["status"] = "failed";
+      py::dict error;
+      error["code"] = std::string(error_code_name(ErrorCode::output_conflict));
+      error["message"] = entry.conflict;
+      file["error"] = error;
+    }
+    file["outputs"] = outputs;
+    files.append(file);
+  }
+  py::dict summary;
+  summary["total"] = plan.size();
+  summary["planned"] = plan.size() - refused;
+  summary["failed"] = refused;
+  py::dict report;
+  report["dry_run"] = true;
+  report["summary"] = summary;
+  report["files"] = files;
+  return report;
+}
+
 py::object run_batch(py::handle inputs, py::handle output, const py::kwargs& kwargs) {
   BatchArguments arguments = batch_arguments(inputs, output, kwargs, "run", true);
+  if (arguments.dry_run) return plan_batch(arguments);
   BatchRun batch(std::move(arguments.options), arguments.report);
   while (const auto entry = batch.next()) {
     if (arguments.log_json) print_line(*entry);
@@ -162,7 +209,12 @@ PYBIND11_MODULE(imgflow, m) {
         "TypeError. `on_file(entry)` is called in this thread with each file's report entry\n"
         "as it finishes; an exception from it stops the run (files in flight finish) and goes\n"
         "on up. Ctrl-C does what SIGINT does to the command: files in flight finish, the\n"
-        "report is written, and KeyboardInterrupt is raised.");
+        "report is written, and KeyboardInterrupt is raised.\n\n"
+        "dry_run=True plans the run without reading or writing anything and returns\n"
+        "{\"dry_run\": True, \"summary\": {\"total\", \"planned\", \"failed\"}, \"files\": [...]}: "
+        "each\n"
+        "input with status \"planned\" and its outputs' paths (None where the name depends\n"
+        "on the pixel size), or \"failed\" with the output-conflict that would refuse it.");
   py::class_<RunIterator>(m, "RunIterator",
                           "The iterator imap() returns: each file's report entry as it finishes.")
       .def("__iter__", [](py::object self) { return self; })

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -136,6 +137,20 @@ class OutputClaims {
 /// output, or an output that would overwrite an input. Throws
 /// imgflow::Error{usage} naming the first conflict.
 void check_plan(const std::vector<PlannedFile>& plan, const Options& options);
+
+/// One input of a dry run: the outputs it would get, or why it would fail.
+struct DryRunFile {
+  PlannedFile file;
+  /// As expected_outputs(); empty when the file is refused.
+  std::vector<std::optional<std::filesystem::path>> outputs;
+  std::string conflict;  ///< why its outputs are refused (output-conflict); empty if none
+};
+
+/// A dry run (--dry-run): lists the inputs and claims their outputs as run()
+/// would, reading no pixel and writing nothing, and hands each input to
+/// `visit` in listing order. Memory as for run(). Throws Error{usage} where
+/// InputLister does.
+void dry_run(const Options& options, const std::function<void(const DryRunFile&)>& visit);
 
 /// The output paths a planned file is expected to get, one per output spec.
 /// With `--format keep` the format is guessed from the input's extension (the

@@ -9,8 +9,8 @@ import imgflow
 
 STUB = Path(__file__).resolve().parents[1] / "imgflow.pyi"
 # Options of the command that are not keywords: what the command prints about
-# itself, and the dry run (a listing on stdout, not a run).
-NOT_KEYWORDS = {"help", "version", "dry_run"}
+# itself.
+NOT_KEYWORDS = {"help", "version"}
 
 
 def help_options(cli):

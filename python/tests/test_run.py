@@ -133,7 +133,42 @@ def test_log_json_prints_one_line_per_file(tmp_path, capsys):
                                                              key=lambda e: e["input"])
 
 
-def test_dry_run_is_refused(tmp_path):
+def test_dry_run_plans_as_the_command_does_and_writes_nothing(tmp_path, cli):
+    out = tmp_path / "out"
+    report = imgflow.run(SAMPLES, out, size=["100", "50%"], recursive=True, dry_run=True)
+    command = cli("-r", "-s", "100", "-s", "50%", "--dry-run", "-o", out, SAMPLES)
+    assert command.returncode == 0, command.stderr
+    # The command prints "INPUT -> OUT1, OUT2" per file, in listing order.
+    lines = [f["input"] + " -> " + ", ".join(o["path"] for o in f["outputs"])
+             for f in report["files"]]
+    assert lines == command.stdout.splitlines()
+    total = sum(1 for p in SAMPLES.rglob("*") if p.suffix in (".jpg", ".png", ".webp", ".tif"))
+    assert report["dry_run"] is True
+    assert report["summary"] == {"total": total, "planned": total, "failed": 0}
+    assert {f["status"] for f in report["files"]} == {"planned"}
+    assert str(out / "kite_100.jpg") in lines[1]
+    assert not out.exists()
+
+
+def test_dry_run_names_an_output_conflict(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(PHOTOS[0], tmp_path / folder / "same.jpg")
+    # Named files keep only their names: both would write out/same.jpg.
+    report = imgflow.run([tmp_path / "a" / "same.jpg", tmp_path / "b" / "same.jpg"],
+                         tmp_path / "out", size=40, dry_run=True)
+    assert report["summary"] == {"total": 2, "planned": 1, "failed": 1}
+    first, second = report["files"]
+    assert first["status"] == "planned" and first["outputs"] == [{"path": str(tmp_path / "out" / "same.jpg")}]
+    assert second["status"] == "failed" and second["outputs"] == []
+    assert second["error"]["code"] == "output-conflict"
+    assert not (tmp_path / "out").exists()
+
+
+def test_dry_run_checks_options_and_belongs_to_run_only(tmp_path):
     with pytest.raises(imgflow.Error) as raised:
-        imgflow.run(SAMPLES, tmp_path / "out", dry_run=True)
+        imgflow.run(SAMPLES, tmp_path / "out", quality=0, dry_run=True)
+    assert raised.value.code == "usage"
+    with pytest.raises(imgflow.Error) as raised:
+        imgflow.imap(SAMPLES, tmp_path / "out", dry_run=True)
     assert raised.value.code == "usage" and not (tmp_path / "out").exists()

@@ -335,4 +335,17 @@ void check_plan(const std::vector<PlannedFile>& plan, const Options& options) {
   }
 }
 
+void dry_run(const Options& options, const std::function<void(const DryRunFile&)>& visit) {
+  InputLister lister(options);
+  OutputClaims claims(options);
+  const OutputNaming naming(options);
+  while (auto file = lister.next()) {
+    claims.add_input(*file);
+    DryRunFile entry{std::move(*file), {}, {}};
+    entry.conflict = claims.claim(entry.file);
+    if (entry.conflict.empty()) entry.outputs = expected_outputs(entry.file, naming);
+    visit(entry);
+  }
+}
+
 }  // namespace imgflow

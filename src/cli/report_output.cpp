@@ -11,27 +11,24 @@ namespace imgflow::cli {
 
 // --dry-run: every planned input and its outputs, nothing written.
 int print_plan(const Options& options) {
-  InputLister lister(options);
-  OutputClaims claims(options);
-  const OutputNaming naming(options);
   std::size_t planned = 0, conflicts = 0;
-  while (const auto file = lister.next()) {
+  dry_run(options, [&](const DryRunFile& entry) {
     ++planned;
-    claims.add_input(*file);
-    if (const auto conflict = claims.claim(*file); !conflict.empty()) {
+    if (!entry.conflict.empty()) {
       ++conflicts;
       std::cout << std::flush;
-      std::cerr << "imgflow: " << file->input.string() << ": output-conflict: " << conflict << '\n';
-      continue;
+      std::cerr << "imgflow: " << entry.file.input.string()
+                << ": output-conflict: " << entry.conflict << '\n';
+      return;
     }
-    std::cout << file->input.string();
+    std::cout << entry.file.input.string();
     const char* separator = " -> ";
-    for (const auto& output : expected_outputs(*file, naming)) {
+    for (const auto& output : entry.outputs) {
       std::cout << separator << (output ? output->string() : "(named after its pixel size)");
       separator = ", ";
     }
     std::cout << '\n';
-  }
+  });
   std::cout << std::flush;
   std::cerr << "imgflow: dry run: " << planned << " files planned";
   if (conflicts) std::cerr << ", " << conflicts << " would fail (output-conflict)";
