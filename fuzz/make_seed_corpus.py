@@ -113,8 +113,9 @@ def main():
 
 
 def reference_tool_seeds():
-    """HEIC, AVIF (with alpha, with a thumbnail) and GIFs (transparent,
-    interlaced, animated) made by the reference encoders."""
+    """HEIC, AVIF (with alpha, with a thumbnail), JPEG XL (lossy, lossless
+    with alpha, a recompressed JPEG) and GIFs (transparent, interlaced,
+    animated) made by the reference encoders."""
     with tempfile.TemporaryDirectory() as tmp:
         def path(name):
             return os.path.join(tmp, name)
@@ -128,14 +129,19 @@ def reference_tool_seeds():
             ["heif-enc", "-q", "40", "-t", "8", "-o", path("thumb.heic"), path("src.png")],
             ["heif-enc", "-q", "40", "-o", path("seed.avif"), path("src.png")],
             ["heif-enc", "-q", "40", "-o", path("alpha.avif"), path("alpha.png")],
+            ["cjxl", "-d", "2", path("src.png"), path("lossy.jxl")],
+            ["cjxl", "-d", "0", path("alpha.png"), path("alpha.jxl")],
+            ["convert", path("src.png"), path("src.jpg")],
+            ["cjxl", path("src.jpg"), path("recompressed.jxl")],
             ["convert", path("alpha.png"), path("transparent.gif")],
             ["convert", path("src.png"), "-interlace", "GIF", path("interlaced.gif")],
             ["convert", "-delay", "5", path("src.png"), path("alpha.png"), path("anim.gif")],
         ]
         for run in runs:
             subprocess.run(run, check=True, stdout=subprocess.DEVNULL)
-        for name in ("seed.heic", "thumb.heic", "seed.avif", "alpha.avif", "transparent.gif",
-                     "interlaced.gif", "anim.gif"):
+        for name in ("seed.heic", "thumb.heic", "seed.avif", "alpha.avif", "lossy.jxl",
+                     "alpha.jxl", "recompressed.jxl", "transparent.gif", "interlaced.gif",
+                     "anim.gif"):
             with open(path(name), "rb") as f:
                 write(name, f.read())
 

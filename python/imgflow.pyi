@@ -96,4 +96,4 @@ def resize(pixels: numpy.ndarray, size: _Size, **options: Any) -> numpy.ndarray:
     """`pixels` resized to `size` with the batch's resampler."""
 
 def encode(pixels: numpy.ndarray, format: str, *, quality: int = 85, **options: Any) -> bytes:
-    """`pixels` encoded as "jpeg", "png", "webp" or "tiff"."""
+    """`pixels` encoded as "jpeg", "png", "webp", "tiff", "avif", "heic" or "jxl"."""

@@ -262,7 +262,8 @@ PYBIND11_MODULE(imgflow, m) {
         "filter, background. Returns a new array.");
   m.def("encode", &encode, py::arg("pixels"), py::arg("format"),
         "encode(pixels, format, *, quality=85, **options) -> bytes\n\n"
-        "`pixels` (as resize() takes them) encoded as `format`: \"jpeg\", \"png\", \"webp\" or\n"
-        "\"tiff\". Options: quality, progressive, chroma, png_compression, lossless,\n"
+        "`pixels` (as resize() takes them) encoded as `format`: \"jpeg\", \"png\", \"webp\",\n"
+        "\"tiff\", \"avif\", \"heic\" or \"jxl\". Options: quality, progressive, chroma,\n"
+        "png_compression, lossless,\n"
         "tiff_compression, background (what alpha is flattened onto for JPEG).");
 }

@@ -26,8 +26,8 @@ struct EncodeOptions {
   EncodeOptions() = default;
   EncodeOptions(Format f, int q, Color bg = {}) : format(f), quality(q), background(bg) {}
 
-  Format format = Format::jpeg;  ///< jpeg, png, webp, tiff, avif or heif (HEIC)
-  int quality = 85;              ///< 1..100 (JPEG, lossy WebP; libheif's scale for AVIF/HEIC)
+  Format format = Format::jpeg;  ///< jpeg, png, webp, tiff, avif, heif (HEIC) or jxl
+  int quality = 85;              ///< 1..100 (JPEG, lossy WebP; libheif's scale for AVIF/HEIC; JPEG XL: cjxl's)
   Color background;              ///< what alpha is flattened onto for JPEG (default white)
   bool progressive = false;      ///< JPEG: progressive scans
   bool chroma_444 = false;       ///< JPEG: full-resolution chroma (default 4:2:0)

@@ -18,9 +18,9 @@ namespace imgflow {
 
 /// What format to write. `keep` writes the input's format where it is writable
 /// (see `is_writable`) and JPEG otherwise.
-enum class OutputFormat { keep, jpeg, png, webp, tiff, avif, heic };
+enum class OutputFormat { keep, jpeg, png, webp, tiff, avif, heic, jxl };
 
-/// Parses "keep", "jpeg"/"jpg", "png", "webp", "tiff"/"tif", "avif", "heic"/"heif".
+/// Parses "keep", "jpeg"/"jpg", "png", "webp", "tiff"/"tif", "avif", "heic"/"heif", "jxl".
 /// Throws imgflow::Error{ErrorCode::usage}.
 OutputFormat parse_output_format(std::string_view text);
 

@@ -19,13 +19,14 @@ namespace imgflow {
 namespace {
 
 // Each OutputFormat but keep, and the format it writes.
-constexpr std::array<std::pair<OutputFormat, Format>, 6> kOutputFormats = {{
+constexpr std::array<std::pair<OutputFormat, Format>, 7> kOutputFormats = {{
     {OutputFormat::jpeg, Format::jpeg},
     {OutputFormat::png, Format::png},
     {OutputFormat::webp, Format::webp},
     {OutputFormat::tiff, Format::tiff},
     {OutputFormat::heic, Format::heif},
     {OutputFormat::avif, Format::avif},
+    {OutputFormat::jxl, Format::jxl},
 }};
 
 }  // namespace

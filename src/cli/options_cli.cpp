@@ -129,7 +129,9 @@ OptionsCli::OptionsCli(CLI::App& app)
   app.add_option(names_of("name"), o.name,
                  "Output file-name template: {stem} {ext} {width} {height} {size} {format}; "
                  "default {stem}.{ext}, or {stem}_{size}.{ext} with several sizes");
-  app.add_option(names_of("quality"), o.quality, "JPEG/WebP quality; AVIF/HEIC: libheif's quality")
+  app.add_option(
+         names_of("quality"), o.quality,
+         "JPEG/WebP quality; AVIF/HEIC: libheif's quality; JPEG XL: cjxl's (90 = distance 1)")
       ->capture_default_str();
   app.add_flag(names_of("progressive"), o.progressive, "JPEG: progressive scans");
   app.add_option(names_of("shrink_margin"), o.shrink_margin,
@@ -145,7 +147,7 @@ OptionsCli::OptionsCli(CLI::App& app)
       ->capture_default_str();
   app.add_option(names_of("png_compression"), o.png_compression, "PNG: zlib level 0-9")
       ->capture_default_str();
-  app.add_flag(names_of("lossless"), o.lossless, "WebP, AVIF, HEIC: lossless");
+  app.add_flag(names_of("lossless"), o.lossless, "WebP, AVIF, HEIC, JPEG XL: lossless");
   app.add_option(names_of("tiff_compression"), tiff_compression_,
                  "TIFF: " + choices_of(detail::tiff_compression_names()))
       ->capture_default_str();

@@ -117,6 +117,9 @@ Image detail::decode_with_header(std::span<const std::uint8_t> bytes, const Sour
     case Format::gif:
       image = detail::decode_gif(bytes, header, stored);
       break;
+    case Format::jxl:
+      image = detail::decode_jxl(bytes, stored);
+      break;
     default:
       image = detail::decode_with_opencv(bytes, header, stored);
       break;

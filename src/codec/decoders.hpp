@@ -57,6 +57,14 @@ SourceInfo read_heif_header(std::span<const std::uint8_t> bytes, Format format);
 Image decode_heif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                   const DecodeOptions& options);
 
+/// libjxl: the image's size after its orientation field, from the header only.
+SourceInfo read_jxl_header(std::span<const std::uint8_t> bytes);
+
+/// libjxl: the first frame, upright (libjxl's own orientation), in sRGB for
+/// lossy (XYB) files or else with the file's ICC profile; 8-bit gray, BGR or
+/// BGRA, or 16-bit with keep_16bit. Checks max_pixels before any pixel.
+Image decode_jxl(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
+
 /// The logical screen's size, from the first 10 bytes.
 SourceInfo read_gif_header(std::span<const std::uint8_t> bytes);
 

@@ -60,7 +60,8 @@ bool parse_chroma_444(std::string_view text) {
 std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& options) {
   if (pixels.empty()) throw Error(ErrorCode::encode_error, "nothing to encode (empty image)");
   cv::Mat eight_bit = pixels;
-  const bool keeps_16bit = options.format == Format::png || options.format == Format::tiff;
+  const bool keeps_16bit = options.format == Format::png || options.format == Format::tiff ||
+                           options.format == Format::jxl;
   if (pixels.depth() == CV_16U && !keeps_16bit) pixels.convertTo(eight_bit, CV_8U, 1.0 / 257.0);
 
   if (options.format == Format::jpeg) {
@@ -75,6 +76,9 @@ std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& opt
   }
   if (options.format == Format::avif || options.format == Format::heif) {
     return detail::encode_heif(eight_bit, options.format, options.quality, options.lossless);
+  }
+  if (options.format == Format::jxl) {
+    return detail::encode_jxl(pixels, options.quality, options.lossless);
   }
   std::string ext;
   std::vector<int> params;

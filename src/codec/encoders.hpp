@@ -26,4 +26,8 @@ std::vector<std::uint8_t> encode_webp(const cv::Mat& pixels, int quality, bool l
 std::vector<std::uint8_t> encode_heif(const cv::Mat& pixels, Format format, int quality,
                                       bool lossless);
 
+/// libjxl: 8- or 16-bit gray, BGR or BGRA, tagged sRGB; lossy at the
+/// distance `quality` maps to (cjxl's scale), or lossless.
+std::vector<std::uint8_t> encode_jxl(const cv::Mat& pixels, int quality, bool lossless);
+
 }  // namespace imgflow::detail

@@ -2,6 +2,7 @@
 
 #include <gif_lib.h>
 #include <jconfig.h>
+#include <jxl/decode.h>
 #include <lcms2.h>
 #include <libdeflate.h>
 #include <libheif/heif.h>
@@ -36,6 +37,12 @@ std::string webp_version(int packed) {
   return dotted({(packed >> 16) & 0xff, (packed >> 8) & 0xff, packed & 0xff});
 }
 
+// libjxl packs its version as major * 1000000 + minor * 1000 + patch.
+std::string jxl_version(std::uint32_t packed) {
+  return dotted({static_cast<int>(packed / 1000000), static_cast<int>(packed / 1000 % 1000),
+                 static_cast<int>(packed % 1000)});
+}
+
 // Little CMS encodes 2.14 as 2140 (and 2.16.1 would be 2161).
 std::string lcms_version(int encoded) {
   if (encoded % 10 != 0) return dotted({encoded / 1000, encoded % 1000 / 10, encoded % 10});
@@ -57,6 +64,7 @@ std::vector<LibraryVersion> library_versions() {
       {"oneTBB", TBB_runtime_version()},
       {"zlib", zlibVersion()},
       {"libheif", heif_get_version()},
+      {"libjxl", jxl_version(JxlDecoderVersion())},
       {"giflib", dotted({GIFLIB_MAJOR, GIFLIB_MINOR, GIFLIB_RELEASE})},  // header's
   };
 }

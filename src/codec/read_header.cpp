@@ -221,6 +221,8 @@ SourceInfo read_header(std::span<const std::uint8_t> b) {
       return detail::read_heif_header(b, format);
     case Format::gif:
       return detail::read_gif_header(b);
+    case Format::jxl:
+      return detail::read_jxl_header(b);
     default:
       return {format, 0, 0};  // size is read by the decoder (OpenCV checks its own limit)
   }

@@ -61,6 +61,10 @@ bool heif_magic(Bytes b) noexcept {
 bool avif_magic(Bytes b) noexcept {
   return ftyp_brand(b) == FtypBrand::avif;
 }
+// JPEG XL: a bare codestream, or the ISO BMFF container's signature box.
+bool jxl_magic(Bytes b) noexcept {
+  return starts_with(b, 0, "\xFF\x0A") || starts_with(b, 0, "\0\0\0\x0CJXL \r\n\x87\n");
+}
 // XML text whose first element is <svg (last: any file could contain it).
 bool svg_magic(Bytes b) noexcept {
   const std::string_view head(reinterpret_cast<const char*>(b.data()),
@@ -68,7 +72,7 @@ bool svg_magic(Bytes b) noexcept {
   return head.find("<svg") != std::string_view::npos;
 }
 
-constexpr std::array<FormatEntry, 11> kFormats = {{
+constexpr std::array<FormatEntry, 12> kFormats = {{
     {Format::jpeg, "jpeg", {"jpg", "jpeg", "jpe"}, jpeg_magic, true, true},
     {Format::png, "png", {"png"}, png_magic, true, true},
     {Format::webp, "webp", {"webp"}, webp_magic, true, true},
@@ -79,6 +83,7 @@ constexpr std::array<FormatEntry, 11> kFormats = {{
     {Format::gif, "gif", {"gif"}, gif_magic, true, false},
     {Format::heif, "heif", {"heic", "heif", "hif"}, heif_magic, true, true},
     {Format::avif, "avif", {"avif"}, avif_magic, true, true},
+    {Format::jxl, "jxl", {"jxl"}, jxl_magic, true, true},
     {Format::svg, "svg", {"svg"}, svg_magic, false, false},
 }};
 

@@ -115,7 +115,7 @@ TEST(CliDocs, BashCompletesOptionsChoicesFilesAndDirectories) {
   EXPECT_EQ(complete({"imgflow", "--fit", ""}, dir.path()),
             (Words{"contain", "cover", "fill", "inside", "outside"}));
   EXPECT_EQ(complete({"imgflow", "-s", "800", "--format", ""}, dir.path()),
-            (Words{"avif", "heif", "jpeg", "keep", "png", "tiff", "webp"}));
+            (Words{"avif", "heif", "jpeg", "jxl", "keep", "png", "tiff", "webp"}));
   EXPECT_EQ(complete({"imgflow", "--chroma", ""}, dir.path()), (Words{"420", "444"}));
   EXPECT_EQ(complete({"imgflow", "-o", ""}, dir.path()), (Words{"photos"}));
   EXPECT_EQ(complete({"imgflow", "-o", "out", ""}, dir.path()), (Words{"a.jpg", "photos"}));

@@ -1,5 +1,6 @@
-// HEIC, AVIF and GIF through the real binary: inputs made by the reference
-// tools (heif-enc, ImageMagick), outputs decoded back by heif-convert.
+// HEIC, AVIF, JPEG XL and GIF through the real binary: inputs made by the
+// reference tools (heif-enc, cjxl, ImageMagick), outputs decoded back by
+// heif-convert and djxl.
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -101,6 +102,42 @@ TEST(CliFormats, AlphaSurvivesIntoAvif) {
   ASSERT_EQ(decoded.size(), cv::Size(60, 40));
   EXPECT_GE(decoded.at<cv::Vec4b>(20, 10)[3], 250);
   EXPECT_LE(decoded.at<cv::Vec4b>(20, 50)[3], 5);
+}
+
+TEST(CliFormats, JpegXlInAndOutRoundTripsThroughTheReferenceTools) {
+  ScratchDir dir;
+  write_photo(dir / "src" / "photo.jpg");
+  fs::create_directories(dir / "in");
+  // cjxl's default for a JPEG: lossless recompression; -d 1: a lossy XYB file.
+  tool({"cjxl", "--num_threads=0", (dir / "src" / "photo.jpg").string(),
+        (dir / "in" / "recompressed.jxl").string()});
+  tool({"cjxl", "--num_threads=0", "--lossless_jpeg=0", "-d", "1",
+        (dir / "src" / "photo.jpg").string(), (dir / "in" / "lossy.jxl").string()});
+  const auto out = dir / "out";
+  const auto r = imgflow({"-s", "120", "-o", out.string(), (dir / "in").string()});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  // -f keep writes JPEG XL back; -f jxl makes one of the JPEG.
+  EXPECT_EQ(list_files(out), (std::vector<std::string>{"lossy.jxl", "recompressed.jxl"}));
+  const auto converted = dir / "converted";
+  const auto c = imgflow({"-s", "150x150", "-f", "jxl", "-q", "80", "-o", converted.string(),
+                          (dir / "src" / "photo.jpg").string()});
+  ASSERT_EQ(c.exit_code, 0) << describe(c);
+  cv::Mat expected;
+  cv::resize(cv::imread((dir / "src" / "photo.jpg").string()), expected, {150, 100}, 0, 0,
+             cv::INTER_AREA);
+  for (const fs::path& jxl :
+       {out / "lossy.jxl", out / "recompressed.jxl", converted / "photo.jxl"}) {
+    EXPECT_EQ(read_header(read_bytes(jxl)).format, Format::jxl) << jxl;
+    const fs::path png = jxl.string() + ".png";
+    tool({"djxl", "--num_threads=0", jxl.string(), png.string()});
+    const cv::Mat decoded = cv::imread(png.string(), cv::IMREAD_COLOR);
+    if (jxl.parent_path() == out) {
+      EXPECT_EQ(decoded.size(), cv::Size(120, 80)) << jxl;
+    } else {
+      ASSERT_EQ(decoded.size(), cv::Size(150, 100));
+      EXPECT_GT(cv::PSNR(decoded, expected), 32.0);  // a channel swap: < 25 dB
+    }
+  }
 }
 
 }  // namespace

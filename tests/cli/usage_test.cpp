@@ -65,12 +65,12 @@ TEST(CliUsage, VersionPrintsImgflowAndItsLibraries) {
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_EQ(r.err, "");
   const auto lines = lines_of(r.out);
-  ASSERT_EQ(lines.size(), 11u) << r.out;
+  ASSERT_EQ(lines.size(), 12u) << r.out;
   EXPECT_EQ(lines[0], "imgflow 0.1.0");
   EXPECT_EQ(lines[0], std::string("imgflow ") + imgflow::version);
   const std::vector<std::string> names = {"libjpeg-turbo", "libpng", "libdeflate", "libwebp",
                                           "Little CMS",    "OpenCV", "oneTBB",     "zlib",
-                                          "libheif",       "giflib"};
+                                          "libheif",       "libjxl", "giflib"};
   const std::regex version_number(R"(\d+\.\d+(\.\d+)?)");
   const auto libraries = imgflow::library_versions();
   ASSERT_EQ(libraries.size(), names.size());
@@ -277,7 +277,7 @@ TEST(CliUsage, UnknownFormatNameIsUsageError) {
         imgflow({"-o", (dir / "out").string(), "-f", format, (dir / "in" / "a.jpg").string()});
     EXPECT_EQ(r.exit_code, 2) << describe(r);
     EXPECT_EQ(r.err,
-              "imgflow: --format: expected keep, jpeg, png, webp, tiff, heif or avif, got \"" +
+              "imgflow: --format: expected keep, jpeg, png, webp, tiff, heif, avif or jxl, got \"" +
                   std::string(format) + "\"\n");
     EXPECT_FALSE(fs::exists(dir / "out"));
   }

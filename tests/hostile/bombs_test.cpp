@@ -105,6 +105,14 @@ TEST(HostileBomb, GifDeclaring65535x65535StaysUnder150MB) {
   }
 }
 
+TEST(HostileBomb, JxlDeclaring100000x100000StaysUnder150MB) {
+  const long rss = bomb_peak_rss_kb("bomb.jxl", jxl_declaring(100000, 100000));
+  std::printf("peak RSS: bomb.jxl (100000x100000 declared) %ld KB\n", rss);
+  if (!kSanitized) {
+    EXPECT_LT(rss, kMaxBombRssKb);
+  }
+}
+
 TEST(HostileBomb, TiffDeclaring20000x20000StaysUnder150MB) {
   const long rss = bomb_peak_rss_kb("bomb.tif", tiff_declaring(20000, 20000));
   std::printf("peak RSS: bomb.tif (20000x20000 declared) %ld KB\n", rss);

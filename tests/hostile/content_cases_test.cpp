@@ -49,7 +49,9 @@ std::ostream& operator<<(std::ostream& os, const ContentCase& c) {
 std::string would_be_output(const std::string& file_name) {
   const fs::path p(file_name);
   const auto ext = p.extension().string();
-  if (ext == ".jpg" || ext == ".png" || ext == ".heic" || ext == ".avif") return file_name;
+  if (ext == ".jpg" || ext == ".png" || ext == ".heic" || ext == ".avif" || ext == ".jxl") {
+    return file_name;
+  }
   return p.stem().string() + ".jpg";
 }
 
@@ -241,6 +243,17 @@ const ContentCase kContentCases[] = {
        heic.resize(100);
        return heic;
      },
+     "truncated-input"},
+    {"JxlCutInItsPixels", "cut.jxl",
+     [] {
+       Bytes jxl = jxl_by_cjxl();
+       jxl.resize(jxl.size() * 2 / 3);
+       return jxl;
+     },
+     "truncated-input"},
+    // A header that declares 300x200, then zeros where the frame should be:
+    // libjxl waits for the rest of the frame.
+    {"JxlWithAHeaderAndNoFrame", "headless.jxl", [] { return jxl_declaring(300, 200); },
      "truncated-input"},
 };
 

@@ -191,6 +191,43 @@ inline Bytes heic_declaring(std::uint32_t width, std::uint32_t height) {
   return heic;
 }
 
+inline Bytes jxl_by_cjxl() {
+  ScratchDir dir;
+  write_bytes(dir / "in.png", encoded_image(".png", 64, 48, 3, 24));
+  const auto r = run_command({"cjxl", "--num_threads=0", "-d", "2", (dir / "in.png").string(),
+                              (dir / "out.jxl").string()});
+  EXPECT_EQ(r.exit_code, 0) << "cjxl: " << r.err;
+  return read_bytes(dir / "out.jxl");
+}
+
+// A bare JPEG XL codestream whose header declares width x height (written
+// bit by bit, least significant first: SizeHeader with 30-bit sides, then
+// default image metadata), followed by zeros instead of a frame.
+inline Bytes jxl_declaring(std::uint32_t width, std::uint32_t height) {
+  Bytes out = {0xFF, 0x0A};
+  std::uint64_t bits = 0;
+  int count = 0;
+  const auto put = [&](std::uint64_t value, int n) {
+    for (int i = 0; i < n; ++i, ++count) {
+      bits |= ((value >> i) & 1u) << (count % 64);
+      if (count % 8 == 7) {
+        out.push_back(static_cast<std::uint8_t>(bits >> (count % 64 - 7)));
+      }
+      if (count % 64 == 63) bits = 0;
+    }
+  };
+  put(0, 1);  // div8: no
+  put(3, 2);  // height: 1 + a 30-bit number
+  put(height - 1, 30);
+  put(0, 3);  // ratio: none, the width follows
+  put(3, 2);
+  put(width - 1, 30);
+  put(1, 1);  // all_default image metadata
+  while (count % 8 != 0) put(0, 1);
+  out.resize(out.size() + 32, 0);
+  return out;
+}
+
 inline Bytes text_bytes(const std::string& s) {
   return Bytes(s.begin(), s.end());
 }

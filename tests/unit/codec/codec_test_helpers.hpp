@@ -35,6 +35,27 @@ inline cv::Mat small_photo(const std::filesystem::path& jpeg, int width, int hei
   return cv::imread(jpeg.string(), cv::IMREAD_COLOR);
 }
 
+/// `bytes` (an image of width x height) decodes at a pixel limit of exactly
+/// its size, and is too-many-pixels one pixel below it.
+inline void expect_exact_pixel_limit(const std::vector<std::uint8_t>& bytes, int width,
+                                     int height) {
+  DecodeOptions options;
+  options.max_pixels = static_cast<std::uint64_t>(width) * height - 1;
+  EXPECT_EQ(decode_error(bytes, options), ErrorCode::too_many_pixels);
+  options.max_pixels += 1;
+  EXPECT_EQ(decode_error(bytes, options), ErrorCode::ok);
+}
+
+// Four flat quadrants, red, blue / green, white: no two of the eight EXIF
+// orientations look alike, and flat areas survive HEVC's 4:2:0.
+inline cv::Mat quadrants() {
+  cv::Mat bgr(30, 50, CV_8UC3, cv::Scalar(0, 0, 255));
+  bgr(cv::Rect(25, 0, 25, 15)).setTo(cv::Scalar(255, 0, 0));
+  bgr(cv::Rect(0, 15, 25, 15)).setTo(cv::Scalar(0, 255, 0));
+  bgr(cv::Rect(25, 15, 25, 15)).setTo(cv::Scalar(255, 255, 255));
+  return bgr;
+}
+
 inline double psnr(const cv::Mat& a, const cv::Mat& b) {
   return cv::PSNR(a, b);
 }
