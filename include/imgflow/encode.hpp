@@ -27,12 +27,12 @@ struct EncodeOptions {
   EncodeOptions(Format f, int q, Color bg = {}) : format(f), quality(q), background(bg) {}
 
   Format format = Format::jpeg;  ///< jpeg, png, webp, tiff, avif, heif (HEIC) or jxl
-  int quality = 85;              ///< 1..100 (JPEG, lossy WebP; libheif's scale for AVIF/HEIC; JPEG XL: cjxl's)
-  Color background;              ///< what alpha is flattened onto for JPEG (default white)
-  bool progressive = false;      ///< JPEG: progressive scans
-  bool chroma_444 = false;       ///< JPEG: full-resolution chroma (default 4:2:0)
-  int png_compression = 6;       ///< PNG: zlib level 0..9
-  bool lossless = false;         ///< WebP, AVIF, HEIC: lossless
+  int quality = 85;          ///< 1..100 (lossy formats; AVIF/HEIC/JPEG XL mapped to match JPEG's)
+  Color background;          ///< what alpha is flattened onto for JPEG (default white)
+  bool progressive = false;  ///< JPEG: progressive scans
+  bool chroma_444 = false;   ///< JPEG: full-resolution chroma (default 4:2:0)
+  int png_compression = 6;   ///< PNG: zlib level 0..9
+  bool lossless = false;     ///< WebP, AVIF, HEIC: lossless
   TiffCompression tiff_compression = TiffCompression::lzw;
   /// JPEG: EXIF to embed (APP1 payload starting "Exif\0\0"), or empty.
   std::vector<std::uint8_t> exif;

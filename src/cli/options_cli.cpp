@@ -129,9 +129,9 @@ OptionsCli::OptionsCli(CLI::App& app)
   app.add_option(names_of("name"), o.name,
                  "Output file-name template: {stem} {ext} {width} {height} {size} {format}; "
                  "default {stem}.{ext}, or {stem}_{size}.{ext} with several sizes");
-  app.add_option(
-         names_of("quality"), o.quality,
-         "JPEG/WebP quality; AVIF/HEIC: libheif's quality; JPEG XL: cjxl's (90 = distance 1)")
+  app.add_option(names_of("quality"), o.quality,
+                 "quality of lossy outputs, the same in every format (AVIF/HEIC: mapped onto "
+                 "libheif's scale; JPEG XL: cjxl's distance)")
       ->capture_default_str();
   app.add_flag(names_of("progressive"), o.progressive, "JPEG: progressive scans");
   app.add_option(names_of("shrink_margin"), o.shrink_margin,

@@ -22,7 +22,8 @@ std::vector<std::uint8_t> encode_webp(const cv::Mat& pixels, int quality, bool l
 
 /// libheif: 8-bit gray (written as colour), BGR or BGRA as AVIF (`format`
 /// Format::avif, libaom) or HEIC (Format::heif, x265), tagged sRGB; lossy at
-/// libheif's `quality` (0..100) or lossless (4:4:4, RGB).
+/// `quality` (1..100, mapped onto libheif's scale to match JPEG's) or lossless
+/// (4:4:4, RGB).
 std::vector<std::uint8_t> encode_heif(const cv::Mat& pixels, Format format, int quality,
                                       bool lossless);
 
