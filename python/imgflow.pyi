@@ -79,6 +79,11 @@ def run(
 def imap(inputs: _Path | Sequence[_Path], output: _Path, **options: Any) -> RunIterator:
     """run() as an iterator of report entries; closing or dropping it cancels the run."""
 
+def merge_reports(
+    reports: Sequence[_Path | dict[str, Any]], output: _Path | None = None
+) -> dict[str, Any]:
+    """One report for a job's shards (paths or run() dicts), as `imgflow merge-reports` makes it."""
+
 def thumbnail(
     source: _Source,
     size: _Size | None,

@@ -3,8 +3,10 @@
 // released for all work in C++.
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "batch_run.hpp"
 #include "image_api.hpp"
@@ -161,6 +163,44 @@ class RunIterator {
   std::unique_ptr<BatchRun> batch_;
 };
 
+// merge_reports(): each report a path (read here) or a dict as run() returns
+// it (turned back into its JSON text), merged by the library's one merge.
+py::dict merge_reports(py::handle reports, py::handle output) {
+  if (!py::isinstance<py::list>(reports) && !py::isinstance<py::tuple>(reports)) {
+    throw Error(ErrorCode::usage, "reports: expected a list of report paths or dicts, got " +
+                                      std::string(py::str(py::repr(reports))));
+  }
+  const py::object dumps = py::module_::import("json").attr("dumps");
+  std::vector<ReportText> texts;
+  for (const auto report : reports) {
+    if (py::isinstance<py::dict>(report)) {
+      texts.push_back({"reports[" + std::to_string(texts.size()) + "]",
+                       py::str(dumps(report)).cast<std::string>()});
+      continue;
+    }
+    const std::string path = path_text(report, "reports");
+    std::vector<std::uint8_t> bytes;
+    try {
+      py::gil_scoped_release unlocked;
+      bytes = read_file(path);
+    } catch (const Error& e) {
+      throw Error(ErrorCode::usage, "merge_reports: " + path + ": " + e.what());
+    }
+    texts.push_back({path, std::string(bytes.begin(), bytes.end())});
+  }
+  const std::string out = output.is_none() ? std::string() : path_text(output, "output");
+  MergeResult merged;
+  {
+    py::gil_scoped_release unlocked;
+    merged = imgflow::merge_reports(texts);
+    const std::string& text = merged.merged_json;
+    if (!out.empty()) {
+      write_file_atomic(out, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+    }
+  }
+  return parse_json(merged.merged_json).cast<py::dict>();
+}
+
 void register_error(py::module_& m) {
   static py::handle error_type;
   error_type = PyErr_NewExceptionWithDoc(
@@ -239,6 +279,17 @@ PYBIND11_MODULE(imgflow, m) {
       "cancels the run as soon as the iterator is dropped or closed (`with imgflow.imap(...) as\n"
       "run:` closes it on any exit): no new file is read and the files in flight finish, so no\n"
       "output is left partial. Options are checked at the call, as run() checks them.");
+  m.def("merge_reports", &merge_reports, py::arg("reports"), py::arg("output") = py::none(),
+        "merge_reports(reports, output=None) -> dict\n\n"
+        "One report for a job split into shards (shard=(K, N) runs, on several machines or\n"
+        "Dask workers), as `imgflow merge-reports` makes it. `reports`: a list of report\n"
+        "paths (written with report=) and/or report dicts as run() returns them. Returns the\n"
+        "merged report dict: every file once (a shard run again: a file's best outcome wins),\n"
+        "the summary counted again, and a \"merge\" block: shards_present, shards_missing,\n"
+        "in_several_shards, complete, all_ok. With `output`, also written there (atomically).\n"
+        "A missing shard or a file done twice is stated there, not raised: check\n"
+        "report[\"merge\"][\"complete\"] and [\"all_ok\"]. A report of another job or split, or\n"
+        "one that is not an imgflow report, raises imgflow.Error with code \"usage\".");
   m.def("thumbnail", &thumbnail, py::arg("source"), py::arg("size"),
         "thumbnail(source, size, *, format=\"jpeg\", quality=85, **options) -> bytes\n\n"
         "`source` (a path, bytes, a memoryview or a binary file object) decoded with\n"

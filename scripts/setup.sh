@@ -30,6 +30,7 @@ packages=(
   python3-dev          # its headers
   python3-numpy        # its arrays
   python3-pytest       # its tests (python/tests/)
+  python3-distributed  # tests: a run spread over a dask.distributed LocalCluster (python/tests/)
   slurm-wlm            # tests: the README's job array under a real Slurm (tests/cluster/)
   munge                # its authentication daemon
   "$@"

@@ -93,6 +93,7 @@ struct MergeResult {
   Summary summary;      ///< over the merged files
   bool all_ok = false;  ///< every file written or up to date
   bool complete() const { return shards_missing.empty() && in_several_shards.empty(); }
+  std::string merged_json;  ///< the merged report, as merge_reports() writes it
 };
 
 /// One report for a whole job from its shards' reports (each written by a run
@@ -104,6 +105,16 @@ struct MergeResult {
 /// report, or belongs to another job or split.
 MergeResult merge_reports(const std::vector<std::filesystem::path>& reports,
                           const std::filesystem::path& out);
+
+/// A report in memory, for merge_reports() on texts.
+struct ReportText {
+  std::string name;  ///< what errors call it: its path, or e.g. "reports[2]"
+  std::string json;  ///< the report as --report writes it
+};
+/// merge_reports() on reports in memory (the Python module's merge_reports()):
+/// the same checks and errors; the merged report is only returned, in
+/// `merged_json`, not written.
+MergeResult merge_reports(const std::vector<ReportText>& reports);
 
 /// The report as JSON (schema version 1; see README).
 std::string to_json(const Report& report, int indent = 2);

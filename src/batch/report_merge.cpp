@@ -18,18 +18,13 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-[[noreturn]] void refuse(const std::filesystem::path& report, const std::string& why) {
-  throw Error(ErrorCode::usage, "merge_reports: " + report.string() + ": " + why);
+[[noreturn]] void refuse(const std::string& report, const std::string& why) {
+  throw Error(ErrorCode::usage, "merge_reports: " + report + ": " + why);
 }
 
-json read_report(const std::filesystem::path& path) {
-  std::vector<std::uint8_t> bytes;
-  try {
-    bytes = read_file(path);
-  } catch (const Error& e) {
-    refuse(path, e.what());
-  }
-  json doc = json::parse(bytes.begin(), bytes.end(), nullptr, false);
+json parse_report(const ReportText& report) {
+  const std::string& path = report.name;
+  json doc = json::parse(report.json, nullptr, false);
   if (doc.is_discarded() || !doc.is_object() || doc.value("version", 0) != 1 ||
       !doc.contains("files") || !doc["files"].is_array()) {
     refuse(path, "not an imgflow report (JSON with \"version\": 1 and \"files\")");
@@ -64,6 +59,23 @@ std::string key_of(const json& file) {
 
 MergeResult merge_reports(const std::vector<std::filesystem::path>& reports,
                           const std::filesystem::path& out) {
+  std::vector<ReportText> texts;
+  for (const auto& path : reports) {
+    std::vector<std::uint8_t> bytes;
+    try {
+      bytes = read_file(path);
+    } catch (const Error& e) {
+      refuse(path.string(), e.what());
+    }
+    texts.push_back({path.string(), std::string(bytes.begin(), bytes.end())});
+  }
+  MergeResult result = merge_reports(texts);
+  const std::string& text = result.merged_json;
+  write_file_atomic(out, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  return result;
+}
+
+MergeResult merge_reports(const std::vector<ReportText>& reports) {
   if (reports.empty()) throw Error(ErrorCode::usage, "merge_reports: no reports given");
   MergeResult result;
   json job;
@@ -78,8 +90,9 @@ MergeResult merge_reports(const std::vector<std::filesystem::path>& reports,
   double seconds = 0;
 
   std::vector<std::pair<int, json>> docs;
-  for (const auto& path : reports) {
-    json doc = read_report(path);
+  for (const auto& report : reports) {
+    const std::string& path = report.name;
+    json doc = parse_report(report);
     const json& this_job = doc["job"];
     const int count = this_job["shard"].is_object() ? this_job["shard"].value("count", 0) : 1;
     const int index = this_job["shard"].is_object() ? this_job["shard"].value("index", 0) : 1;
@@ -157,8 +170,7 @@ MergeResult merge_reports(const std::vector<std::filesystem::path>& reports,
                 {"in_several_shards", result.in_several_shards},
                 {"complete", result.complete()},
                 {"all_ok", result.all_ok}}}};
-  const std::string text = doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
-  write_file_atomic(out, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  result.merged_json = doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   return result;
 }
 

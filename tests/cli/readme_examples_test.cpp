@@ -10,6 +10,8 @@
 // Helpers: readme_helpers.hpp; the extractor's own tests: readme_extraction_test.cpp.
 #include <gtest/gtest.h>
 
+#include <numeric>
+
 #include "cli/readme_helpers.hpp"
 
 namespace imgflow::test::readme_tests {
@@ -336,9 +338,94 @@ void check_job_array(const std::vector<Input>& inputs, const fs::path& out_dir, 
   EXPECT_GE(busy_tasks, 2) << "one task did all the work: the shares are not split";
 }
 
-// The Slurm job-array script, run as Slurm runs it: the whole script by bash
-// in the submit directory, once per array task with the variables Slurm sets
-// (from the script's own #SBATCH --array and --cpus-per-task).
+// A shard's --report: every file it names is ok, was done by no other shard
+// (`reported` collects them across shards) and wrote exactly `written`.
+void check_shard_report(const fs::path& report_path, const fs::path& photos,
+                        const fs::path& out_dir, const std::set<std::string>& written,
+                        std::set<std::string>& reported) {
+  ASSERT_TRUE(fs::exists(report_path)) << report_path;
+  const json report = parse_json(read_text(report_path));
+  ASSERT_TRUE(report.is_object());
+  EXPECT_EQ(report.value("version", 0), 1);
+  EXPECT_EQ(report["summary"]["total"], written.size());
+  EXPECT_EQ(report["summary"]["ok"], written.size());
+  EXPECT_EQ(report["summary"]["failed"], 0);
+  ASSERT_TRUE(report["files"].is_array());
+  std::set<std::string> outputs;
+  for (const auto& f : report["files"]) {
+    EXPECT_EQ(f["status"], "ok") << f.dump();
+    const std::string input =
+        fs::path(f["input"].get<std::string>()).lexically_relative(photos).string();
+    EXPECT_TRUE(reported.insert(input).second) << input << " was done by two tasks";
+    for (const auto& o : f["outputs"]) {
+      outputs.insert(fs::path(o["path"].get<std::string>()).lexically_relative(out_dir).string());
+    }
+  }
+  EXPECT_EQ(outputs, written);
+}
+
+// `imgflow merge-reports` over every report in `reports`: exit 0, shards 1..N.
+void expect_merge_complete(const fs::path& root, const fs::path& reports, int shards,
+                           std::size_t inputs) {
+  std::string line = "imgflow merge-reports -o merged.json";
+  for (const auto& name : list_files(reports)) line += " '" + (reports / name).string() + "'";
+  const CommandResult r = run_shell(line, root);
+  ASSERT_EQ(r.exit_code, 0) << describe(line, r);
+  const json merged = parse_json(read_text(root / "merged.json"));
+  std::vector<int> all(static_cast<std::size_t>(shards));
+  std::iota(all.begin(), all.end(), 1);
+  EXPECT_EQ(merged["merge"]["shards_present"], json(all));
+  EXPECT_EQ(merged["merge"]["complete"], true);
+  EXPECT_EQ(merged["summary"]["ok"], inputs);
+}
+
+// The variables Slurm sets for task `id` of the array `first`-`last`.
+std::vector<std::string> slurm_task_env(int id, int first, int last, int cpus) {
+  return {"SLURM_ARRAY_TASK_ID=" + std::to_string(id),
+          "SLURM_ARRAY_TASK_MIN=" + std::to_string(first),
+          "SLURM_ARRAY_TASK_MAX=" + std::to_string(last),
+          "SLURM_ARRAY_TASK_COUNT=" + std::to_string(last - first + 1),
+          "SLURM_CPUS_PER_TASK=" + std::to_string(cpus)};
+}
+
+// One array task of a job-array script: its variables, the script's
+// arguments (sbatch SCRIPT ARGS), what to call it, and the number in the name
+// of its report (reports/<report>.json).
+struct SlurmTask {
+  std::vector<std::string> env;
+  std::string arguments;
+  std::string what;
+  int report = 0;
+};
+
+// Runs a job-array script (/data mapped) as Slurm runs it, the whole script
+// by bash in the submit directory, for each of `shards` tasks; checks each
+// task's report, that every input is named by exactly one, and that
+// merge-reports finds the job complete.
+void check_slurm_tasks(std::string script, int shards,
+                       const std::function<SlurmTask(int)>& task_of) {
+  Stage s;
+  script = map_absolute_paths(script, s.root);
+  const auto inputs = inputs_in(s.root / "data/photos", true);
+  const fs::path out_dir = s.root / "data/thumbs";
+  std::set<std::string> reported;
+  check_job_array(
+      inputs, out_dir, shards,
+      [&](int index) {
+        const SlurmTask t = task_of(index);
+        return TaskRun{
+            run_shell("set -- " + t.arguments + "\n" + script, s.root, t.env, "/bin/bash"), t.what};
+      },
+      [&](int index, const std::set<std::string>& written) {
+        check_shard_report(s.root / "reports" / (std::to_string(task_of(index).report) + ".json"),
+                           s.root / "data/photos", out_dir, written, reported);
+      });
+  EXPECT_EQ(reported.size(), inputs.size()) << "the reports together do not name every input";
+  expect_merge_complete(s.root, s.root / "reports", shards, inputs.size());
+}
+
+// The Slurm job-array script, once per array task with the variables Slurm
+// sets (from the script's own #SBATCH --array and --cpus-per-task).
 void check_slurm_array(const Example& e) {
   int first = -1, last = -1, cpus = 1;
   std::string script;
@@ -354,49 +441,41 @@ void check_slurm_array(const Example& e) {
   }
   ASSERT_GE(first, 0) << "no #SBATCH --array=A-B in the script";
   ASSERT_GT(last, first);
-  Stage s;
-  script = map_absolute_paths(script, s.root);
-  const auto inputs = inputs_in(s.root / "data/photos", true);
-  const fs::path out_dir = s.root / "data/thumbs";
-  std::set<std::string> reported;
-  check_job_array(
-      inputs, out_dir, last - first + 1,
-      [&](int index) {
-        const int id = first + index;
-        const std::vector<std::string> env = {
-            "SLURM_ARRAY_TASK_ID=" + std::to_string(id),
-            "SLURM_ARRAY_TASK_MIN=" + std::to_string(first),
-            "SLURM_ARRAY_TASK_MAX=" + std::to_string(last),
-            "SLURM_ARRAY_TASK_COUNT=" + std::to_string(last - first + 1),
-            "SLURM_CPUS_PER_TASK=" + std::to_string(cpus)};
-        return TaskRun{run_shell(script, s.root, env, "/bin/bash"),
-                       "array task " + std::to_string(id) + " of the job-array script"};
-      },
-      [&](int index, const std::set<std::string>& written) {
-        const fs::path report_path = s.root / "reports" / (std::to_string(first + index) + ".json");
-        ASSERT_TRUE(fs::exists(report_path)) << report_path;
-        const json report = parse_json(read_text(report_path));
-        ASSERT_TRUE(report.is_object());
-        EXPECT_EQ(report.value("version", 0), 1);
-        EXPECT_EQ(report["summary"]["total"], written.size());
-        EXPECT_EQ(report["summary"]["ok"], written.size());
-        EXPECT_EQ(report["summary"]["failed"], 0);
-        ASSERT_TRUE(report["files"].is_array());
-        std::set<std::string> outputs;
-        for (const auto& f : report["files"]) {
-          EXPECT_EQ(f["status"], "ok") << f.dump();
-          const std::string input = fs::path(f["input"].get<std::string>())
-                                        .lexically_relative(s.root / "data/photos")
-                                        .string();
-          EXPECT_TRUE(reported.insert(input).second) << input << " was done by two tasks";
-          for (const auto& o : f["outputs"]) {
-            outputs.insert(
-                fs::path(o["path"].get<std::string>()).lexically_relative(out_dir).string());
-          }
-        }
-        EXPECT_EQ(outputs, written);
-      });
-  EXPECT_EQ(reported.size(), inputs.size()) << "the reports together do not name every input";
+  check_slurm_tasks(script, last - first + 1, [&](int index) {
+    const int id = first + index;
+    return SlurmTask{slurm_task_env(id, first, last, cpus), "",
+                     "array task " + std::to_string(id) + " of the job-array script", id};
+  });
+}
+
+// The script for more shards than one array holds (N = submissions x array
+// size), for every task of every submission (sbatch SCRIPT OFFSET, OFFSET 0,
+// A, 2A, ...). Scaled by textual substitution to arrays of 4 tasks and 12
+// shards, so that it runs 12 times rather than 3,000; the script's
+// arithmetic is unchanged.
+void check_slurm_offset_arrays(const Example& e) {
+  std::string script;
+  for (const auto& l : e.block) script += l + "\n";
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(script, m, std::regex(R"(#SBATCH\s+--array=0-([0-9]+)\n)")));
+  const int array_size = std::stoi(m[1]) + 1;
+  ASSERT_TRUE(std::regex_search(script, m, std::regex(R"re(--shard "\$shard/([0-9]+)")re")));
+  const int shards = std::stoi(m[1]);
+  ASSERT_GT(shards, array_size) << "the script is for more shards than one array holds";
+  ASSERT_EQ(shards % array_size, 0) << "N is not a whole number of arrays";
+  const int submissions = shards / array_size;
+  constexpr int kTasks = 4;  // per array, in the scaled run
+  script = std::regex_replace(script, std::regex("--array=0-" + std::to_string(array_size - 1)),
+                              "--array=0-" + std::to_string(kTasks - 1));
+  script = std::regex_replace(script, std::regex("/" + std::to_string(shards) + "\""),
+                              "/" + std::to_string(submissions * kTasks) + "\"");
+  check_slurm_tasks(script, submissions * kTasks, [&](int index) {
+    const int offset = index / kTasks * kTasks, id = index % kTasks;
+    return SlurmTask{slurm_task_env(id, 0, kTasks - 1, 1), std::to_string(offset),
+                     "task " + std::to_string(id) + " of the array submitted with offset " +
+                         std::to_string(offset),
+                     index + 1};
+  });
 }
 
 // imgflow merge-reports -o report.json reports/*.json: after three shards
@@ -428,7 +507,8 @@ void check_merge_reports(const Example& e) {
 }
 
 // The Kubernetes Indexed Job: its exec-form command (no shell), once per
-// completion index 0..completions-1.
+// completion index 0..completions-1, with $(JOB_COMPLETION_INDEX) in an
+// argument replaced by the index as Kubernetes does; then the reports merged.
 void check_kubernetes_job(const Example& e) {
   int completions = 0;
   for (const auto& l : e.block) {
@@ -440,19 +520,27 @@ void check_kubernetes_job(const Example& e) {
   ASSERT_GT(completions, 1) << "no completions: N in the Job";
   ASSERT_FALSE(e.argv.empty());
   Stage s;
-  std::vector<std::string> args;
-  for (std::size_t i = 1; i < e.argv.size(); ++i) {
-    args.push_back(map_absolute_paths(e.argv[i], s.root));
-  }
+  const fs::path out_dir = s.root / "data/thumbs";
+  std::set<std::string> reported;
   check_job_array(
-      inputs_in(s.root / "data/photos", true), s.root / "data/thumbs", completions,
+      inputs_in(s.root / "data/photos", true), out_dir, completions,
       [&](int index) {
-        const auto r = run_imgflow(RunSpec(args).in_dir(s.root).with_env(
-            {"JOB_COMPLETION_INDEX=" + std::to_string(index)}));
+        const std::string value = std::to_string(index);
+        std::vector<std::string> args;
+        for (std::size_t i = 1; i < e.argv.size(); ++i) {
+          args.push_back(std::regex_replace(map_absolute_paths(e.argv[i], s.root),
+                                            std::regex(R"(\$\(JOB_COMPLETION_INDEX\))"), value));
+        }
+        const auto r =
+            run_imgflow(RunSpec(args).in_dir(s.root).with_env({"JOB_COMPLETION_INDEX=" + value}));
         return TaskRun{CommandResult{r.exit_code, r.out, r.err},
-                       "JOB_COMPLETION_INDEX=" + std::to_string(index) + " " + e.command};
+                       "JOB_COMPLETION_INDEX=" + value + " " + e.command};
       },
-      [](int, const std::set<std::string>&) {});
+      [&](int index, const std::set<std::string>& written) {
+        check_shard_report(s.root / "data/reports" / (std::to_string(index) + ".json"),
+                           s.root / "data/photos", out_dir, written, reported);
+      });
+  expect_merge_complete(s.root, s.root / "data/reports", completions, reported.size());
 }
 
 constexpr const char* kGallery = "imgflow -r -s 800x800 -o thumbs/ photos/";
@@ -472,8 +560,12 @@ constexpr const char* kSlurmArray =
     "imgflow -r -s 800x800 --shard auto --skip-existing -j \"$SLURM_CPUS_PER_TASK\" --report "
     "\"reports/$SLURM_ARRAY_TASK_ID.json\" -o /data/thumbs /data/photos";
 constexpr const char* kMergeReports = "imgflow merge-reports -o report.json reports/*.json";
+constexpr const char* kSlurmOffsetArrays =
+    "imgflow -r -s 800x800 --shard \"$shard/3000\" --skip-existing -j \"$SLURM_CPUS_PER_TASK\" "
+    "--report \"reports/$shard.json\" -o /data/thumbs /data/photos";
 constexpr const char* kKubernetesJob =
-    "imgflow -r -s 800x800 --shard auto/10 --skip-existing -o /data/thumbs /data/photos";
+    "imgflow -r -s 800x800 --shard auto/10 --skip-existing --report "
+    "'/data/reports/$(JOB_COMPLETION_INDEX).json' -o /data/thumbs /data/photos";
 
 struct SpecificCheck {
   const char* command;  ///< the example's exact text (comment dropped)
@@ -492,6 +584,7 @@ const SpecificCheck kSpecificChecks[] = {
     {kResume, check_resume},
     {kSlurmArray, check_slurm_array},
     {kMergeReports, check_merge_reports},
+    {kSlurmOffsetArrays, check_slurm_offset_arrays},
     {kKubernetesJob, check_kubernetes_job},
 };
 
@@ -573,6 +666,9 @@ TEST(Readme, SlurmJobArray) {
 }
 TEST(Readme, MergeReports) {
   run_specific_check(kMergeReports);
+}
+TEST(Readme, SlurmArraysBeyondMaxArraySize) {
+  run_specific_check(kSlurmOffsetArrays);
 }
 TEST(Readme, KubernetesIndexedJob) {
   run_specific_check(kKubernetesJob);

@@ -7,6 +7,8 @@
 # case: one array task cancelled part-way (scancel) and run again (scontrol
 # requeue keeps its index and the array's variables): with --skip-existing
 # the union is complete, nothing is partial, nothing is written twice.
+# Then the README's script for more shards than MaxArraySize allows (10
+# here): three arrays with offsets, every input once, merged as one job.
 # Every daemon started here is stopped by its pid on exit, also on failure.
 #
 # usage: slurm_array_test.sh IMGFLOW_BINARY README.md SAMPLE_IMAGES_DIR
@@ -93,6 +95,8 @@ SlurmdPidFile=$work/slurmd.pid
 SlurmctldLogFile=$work/slurmctld.log
 SlurmdLogFile=$work/slurmd.log
 KillWait=30
+# 1001 by default; 10 here, so that part 3 needs more than one array.
+MaxArraySize=10
 NodeName=$host CPUs=$cpus State=UNKNOWN
 PartitionName=batch Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
@@ -115,10 +119,13 @@ done
 log "slurmctld + slurmd up, node idle after $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $start }") s"
 
 # --- The README's script, with /data under our folder ---------------------------
+readme_script() { # readme_script REGEX: the README's first ```sh block matching REGEX
+  awk -v want="$1" '/^```sh$/ { block = ""; inside = 1; next }
+     inside && /^```$/ { if (block ~ want) { printf "%s", block; exit } inside = 0; next }
+     inside { block = block $0 "\n" }' "$readme" | sed "s#/data/#$work/data/#g"
+}
 script=$work/thumbnails.sbatch
-awk '/^```sh$/ { block = ""; inside = 1; next }
-     inside && /^```$/ { if (block ~ /#SBATCH --array/) { printf "%s", block; exit } inside = 0; next }
-     inside { block = block $0 "\n" }' "$readme" | sed "s#/data/#$work/data/#g" >"$script"
+readme_script '#SBATCH --array' >"$script"
 grep -q '^#SBATCH --array=' "$script" || fail "no job-array script found in $readme"
 grep -q -- '--shard auto' "$script" || fail "the README's script does not use --shard auto"
 
@@ -137,9 +144,9 @@ inputs=$(find "$photos" -type f | wc -l)
 # The node has $cpus CPUs: the script's --cpus-per-task=8 could never be
 # placed, so the command line asks for one (a command-line option overrides
 # the #SBATCH line; the script itself is unchanged).
-submit() {
+submit() { # submit [SBATCH OPTIONS] SCRIPT [ARGUMENTS]
   sbatch --parsable --cpus-per-task=1 --chdir="$work" --output="$work/logs/%A_%a.out" \
-    --export=ALL,PATH="$(dirname "$imgflow"):$PATH" "$@" "$script"
+    --export=ALL,PATH="$(dirname "$imgflow"):$PATH" "$@"
 }
 wait_for() { # wait_for JOBID: until no task of it is pending or running
   for _ in $(seq 1200); do
@@ -150,10 +157,10 @@ wait_for() { # wait_for JOBID: until no task of it is pending or running
 }
 
 # Outputs: exactly one per input, with the input's relative path; no temporaries.
-check_outputs() {
+check_outputs() { # check_outputs [INPUT FOLDER, default $photos]
   local outputs temporaries
   outputs=$(cd "$work/data/thumbs" && find . -type f ! -name '.*' | sed 's#^\./##; s#\.[^.]*$##' | sort)
-  [[ $outputs == $(cd "$photos" && find . -type f | sed 's#^\./##; s#\.[^.]*$##' | sort) ]] ||
+  [[ $outputs == $(cd "${1:-$photos}" && find . -type f | sed 's#^\./##; s#\.[^.]*$##' | sort) ]] ||
     fail "the outputs are not exactly one per input"
   temporaries=$(find "$work/data/thumbs" -name '.*imgflow-*' | wc -l)
   ((temporaries == 0)) || fail "$temporaries temporary files left behind"
@@ -161,7 +168,7 @@ check_outputs() {
 
 # --- 1. The array as written ----------------------------------------------------
 t0=$(date +%s.%N)
-job=$(submit)
+job=$(submit "$script")
 wait_for "$job"
 log "array of 10 tasks over $inputs photos: $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $t0 }") s"
 check_outputs
@@ -186,7 +193,7 @@ rm -rf "$work/data/thumbs" "$work/reports" "$work/all.json"
 mapfile -t share < <("$imgflow" --dry-run -r -s 800x800 --shard 4/10 -o "$work/data/thumbs" "$photos" 2>/dev/null |
   sed 's/.* -> //')
 ((${#share[@]} > 20)) || fail "task 3's share is only ${#share[@]} files"
-job=$(submit --hold)
+job=$(submit --hold "$script")
 scontrol release "${job}_3"  # task 3 alone first, so that it cannot finish before the cancel
 cancelled=""
 for _ in $(seq 3000); do
@@ -232,4 +239,42 @@ assert len(up_to_date) == before, (len(up_to_date), before)
 assert rerun["job"]["shard"] == {"index": 4, "count": 10}, rerun["job"]
 EOF
 log "requeued task 3 wrote the other $((${#share[@]} - written_before)) files; merge complete"
+
+# --- 3. More shards than one array holds ---------------------------------------------
+# The README's script for 3,000 shards in three arrays of 0-999, scaled to
+# three arrays of 0-9 over 30 shards for MaxArraySize=10 (its arithmetic
+# unchanged), over 150 of the photos (all 1,000 took 138 s at a load of 13):
+# Slurm refuses one array of 30, and the three submissions with offsets 0, 10
+# and 20 write every input once and merge as one job.
+rm -rf "$work/data/thumbs" "$work/reports" "$work/all.json"
+few=$work/data/few
+mkdir -p "$few/sub"
+for i in $(seq 0 149); do
+  for f in "$photos"/p$i.* "$photos"/sub/p$i.*; do
+    if [[ -f $f ]]; then ln "$f" "$few/${f#"$photos"/}"; fi
+  done
+done
+offsets=$work/thumbnails-offsets.sbatch
+readme_script '--shard "[$]shard/3000"' |
+  sed 's#--array=0-999$#--array=0-9#; s#/3000"#/30"#; s#/data/photos#/data/few#' >"$offsets"
+grep -q '^#SBATCH --array=0-9$' "$offsets" || fail "no offset script (--array=0-999, /3000) in $readme"
+if submit --array=0-29 "$offsets" 0 >"$work/refused.log" 2>&1; then
+  fail "Slurm took --array=0-29 with MaxArraySize=10"
+fi
+t0=$(date +%s.%N)
+jobs=()
+for offset in 0 10 20; do jobs+=("$(submit "$offsets" "$offset")"); done
+for j in "${jobs[@]}"; do wait_for "$j"; done
+few_inputs=$(find "$few" -type f | wc -l)
+log "3 arrays of 10 tasks over $few_inputs photos: $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $t0 }") s"
+check_outputs "$few"
+"$imgflow" merge-reports -o "$work/all.json" "$work"/reports/*.json ||
+  fail "merge-reports did not pass on the three arrays"
+python3 - "$work/all.json" "$few_inputs" <<'EOF'
+import json, sys
+merged = json.load(open(sys.argv[1]))
+assert merged["summary"]["ok"] == int(sys.argv[2]), merged["summary"]
+assert merged["merge"]["shards_present"] == list(range(1, 31)), merged["merge"]
+assert merged["merge"]["in_several_shards"] == [], merged["merge"]
+EOF
 log "PASS"
