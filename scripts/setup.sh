@@ -25,6 +25,9 @@ packages=(
   imagemagick          # tests: convert makes GIF fixtures
   libgtest-dev         # tests
   groff-base           # tests: the generated man page renders without warnings
+  man-db               # tests: man -w imgflow finds the installed page (tests/package/)
+  bash-completion      # tests: it loads the installed completion on demand
+  zsh                  # tests: compinit finds the installed completion, and completes
   libbenchmark-dev     # stage micro-benchmarks (bench/micro, -DIMGFLOW_BUILD_BENCHMARKS=ON)
   pybind11-dev         # the Python module (python/)
   python3-dev          # its headers

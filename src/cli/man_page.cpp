@@ -1,6 +1,7 @@
 #include "cli/man_page.hpp"
 
 #include "cli/command_help.hpp"
+#include "cli/merge_reports_cli.hpp"
 #include "imgflow/error.hpp"
 #include "imgflow/version.hpp"
 
@@ -41,15 +42,38 @@ std::string option_heading(const CLI::Option& option) {
   return out;
 }
 
+// A .TP entry per option: its names, its help text and its default.
+std::string option_entries(const std::vector<const CLI::Option*>& options) {
+  std::string out;
+  for (const CLI::Option* option : options) {
+    out += ".TP\n" + option_heading(*option) + "\n" + roff(option->get_description());
+    if (!option->get_default_str().empty()) {
+      out += " (default: " + roff(option->get_default_str()) + ")";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string exit_status_entries(const std::vector<ExitStatus>& statuses) {
+  std::string out;
+  for (const auto& status : statuses) {
+    out += ".TP\n.B " + roff(status.code) + "\n" + roff(status.meaning) + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
-std::string man_page(const CLI::App& app) {
+std::string man_page(const CLI::App& app, const CLI::App& merge_reports) {
   std::string out;
   out += ".TH IMGFLOW 1 \"\" \"imgflow " + std::string(version) + "\" \"User Commands\"\n";
   out +=
       ".SH NAME\nimgflow \\- resize whole directories of images on every core, with bounded "
       "memory\n";
-  out += ".SH SYNOPSIS\n.B imgflow\n[\\fIOPTIONS\\fR] \\fB\\-o\\fR \\fIDIR\\fR \\fIINPUT\\fR...\n";
+  out +=
+      ".SH SYNOPSIS\n.B imgflow\n[\\fIOPTIONS\\fR] \\fB\\-o\\fR \\fIDIR\\fR \\fIINPUT\\fR...\n"
+      ".br\n.B imgflow merge\\-reports\n\\fB\\-o\\fR \\fIFILE\\fR \\fIREPORT\\fR...\n";
   out +=
       ".SH DESCRIPTION\n"
       "Resizes image files, and the images in directories (with \\fB\\-r\\fR their "
@@ -63,19 +87,9 @@ std::string man_page(const CLI::App& app) {
       return option->get_group() == group && option->nonpositional();
     });
     if (group.empty() || options.empty()) continue;
-    out += ".SS " + roff(group) + "\n";
-    for (const CLI::Option* option : options) {
-      out += ".TP\n" + option_heading(*option) + "\n" + roff(option->get_description());
-      if (!option->get_default_str().empty()) {
-        out += " (default: " + roff(option->get_default_str()) + ")";
-      }
-      out += "\n";
-    }
+    out += ".SS " + roff(group) + "\n" + option_entries(options);
   }
-  out += ".SH EXIT STATUS\n";
-  for (const auto& status : exit_statuses()) {
-    out += ".TP\n.B " + roff(status.code) + "\n" + roff(status.meaning) + "\n";
-  }
+  out += ".SH EXIT STATUS\n" + exit_status_entries(exit_statuses());
   out +=
       ".SH ERROR CODES\n"
       "Each file that fails gets one line on standard error,\n"
@@ -98,6 +112,14 @@ std::string man_page(const CLI::App& app) {
       "\\fBoutputs\\fR (path, width, height, bytes) and the time each stage took. It is "
       "written beside \\fIFILE\\fR and renamed over it, so a reader never sees half a report. "
       "\\fB\\-\\-log\\-json\\fR prints the same entries one a line as the files finish.\n";
+  out += ".SH MERGE\\-REPORTS\n.B imgflow merge\\-reports\n" +
+         roff(merge_reports.get_description()) +
+         " Each shard of a job (\\fB\\-\\-shard\\fR \\fIK\\fR/\\fIN\\fR) writes its own "
+         "\\fB\\-\\-report\\fR; this writes one report of the whole job and says which shards are "
+         "missing and which files more than one shard processed.\n";
+  out += option_entries(
+      merge_reports.get_options([](const CLI::Option* option) { return option->nonpositional(); }));
+  out += ".PP\nExit status:\n" + exit_status_entries(merge_reports_exit_statuses());
   out +=
       ".SH EXAMPLES\n"
       "Fit every photo under photos/ into 800x800, into thumbs/:\n"
@@ -109,7 +131,10 @@ std::string man_page(const CLI::App& app) {
       ".PP\n"
       "A batch job with a machine-readable report, resumable after a kill:\n"
       ".PP\n.RS\n.EX\nimgflow \\-r \\-s x600 \\-\\-skip\\-existing \\-\\-report report.json "
-      "\\-o out/ in/\n.EE\n.RE\n";
+      "\\-o out/ in/\n.EE\n.RE\n"
+      ".PP\n"
+      "One report of a job array's shards, exit 0 only if every shard ran and every file is ok:\n"
+      ".PP\n.RS\n.EX\nimgflow merge\\-reports \\-o report.json reports/*.json\n.EE\n.RE\n";
   out +=
       ".SH SEE ALSO\nREADME.md in the imgflow sources: every option, error code and the "
       "report in full.\n";

@@ -8,7 +8,8 @@
 namespace imgflow::cli {
 
 /// The man page of the imgflow command described by `app` (its options with
-/// OptionsCli's help texts, in --help's groups), as roff for the man macros.
-std::string man_page(const CLI::App& app);
+/// OptionsCli's help texts, in --help's groups) and of its subcommand
+/// described by `merge_reports` (MergeReportsCli), as roff for the man macros.
+std::string man_page(const CLI::App& app, const CLI::App& merge_reports);
 
 }  // namespace imgflow::cli

@@ -1,11 +1,8 @@
 #include "cli/merge_reports_cli.hpp"
 
-#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "imgflow/error.hpp"
 #include "imgflow/report.hpp"
@@ -19,28 +16,52 @@ std::string joined(const std::vector<int>& numbers) {
   return text;
 }
 
+std::string exit_status_footer() {
+  std::string text = "Exit status:";
+  for (const auto& status : merge_reports_exit_statuses()) {
+    text += std::string("\n  ") + status.code + "  " + status.meaning;
+  }
+  return text;
+}
+
 }  // namespace
 
+MergeReportsCli::MergeReportsCli()
+    : app_{"Merges the --report files of a job's shards into one report.",
+           "imgflow merge-reports"} {
+  app_.add_option("-o,--output", args_.output, "The merged report (written atomically)")
+      ->required()
+      ->type_name("FILE");
+  app_.add_option("reports", args_.reports, "The shards' reports")
+      ->required()
+      ->check(CLI::ExistingFile)
+      ->type_name("REPORT");
+  app_.footer(exit_status_footer());
+}
+
+const std::vector<ExitStatus>& merge_reports_exit_statuses() {
+  static const std::vector<ExitStatus> statuses = {
+      {"0", "Every shard present, no file processed by two shards, every file ok."},
+      {"1",
+       "Otherwise: the missing shards, the files processed twice and the counts are "
+       "named on standard error."},
+      {"2", "A report of another job, an unreadable report, or bad arguments."},
+  };
+  return statuses;
+}
+
 int merge_reports_main(int argc, char** argv) {
-  CLI::App app{"Merges the --report files of a job's shards into one report.",
-               "imgflow merge-reports"};
-  std::filesystem::path out;
-  std::vector<std::filesystem::path> reports;
-  app.add_option("-o,--output", out, "The merged report (written atomically)")->required();
-  app.add_option("reports", reports, "The shards' reports")->required()->check(CLI::ExistingFile);
-  app.footer(
-      "Exit status: 0 every shard present, no file processed by two shards, every file ok;\n"
-      "1 otherwise; 2 a report of another job, an unreadable report, or bad arguments.");
+  MergeReportsCli cli;
   try {
-    app.parse(argc, argv);
+    cli.app().parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
+    const int rc = cli.app().exit(e);
     return rc == 0 ? 0 : 2;
   }
 
   MergeResult merged;
   try {
-    merged = merge_reports(reports, out);
+    merged = merge_reports(cli.args().reports, cli.args().output);
   } catch (const Error& e) {
     std::cerr << "imgflow merge-reports: " << e.what() << '\n';
     return 2;
