@@ -67,6 +67,10 @@ def main():
     write("interlaced.png", png(9, 9, 2, interlace=1))
     write("palette_trns.png", png(8, 4, 3, palette=b"\x00\x00\x00\xff\x00\x00\x00\xff\x00\x00\x00\xff"))
     write("text_chunk.png", png(4, 4, 2, extra=chunk(b"tEXt", b"Comment\x00seed")))
+    # Two ICC profiles (PNG allows one), each inflating to 64 KB: the fast
+    # path inflates the first only and leaves the file to libpng.
+    icc = chunk(b"iCCP", b"icc\x00\x00" + zlib.compress(bytes(64 * 1024), 9))
+    write("two_iccp.png", png(4, 4, 2, extra=icc + icc))
     write("bottom_up.bmp", bmp(5, 3))
     write("top_down.bmp", bmp(5, -3))
     write("p6.ppm", b"P6\n4 3\n255\n" + bytes(range(36)))

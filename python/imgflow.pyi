@@ -64,6 +64,7 @@ def run(
     max_pixels: int = 268402689,
     max_scans: int = 500,
     max_file_size: int = 0,
+    timeout: float = 120,
     allow_truncated: bool = False,
     fail_fast: bool = False,
     max_errors: int = 0,

@@ -225,6 +225,8 @@ const Keyword kKeywords[] = {
      [](Options& o, py::handle v, std::string_view k) { o.max_scans = as_count(v, k); }},
     {"max_file_size", "max_file_bytes", kBatch,
      [](Options& o, py::handle v, std::string_view k) { o.max_file_bytes = as_count(v, k); }},
+    {"timeout", "timeout", kBatch,
+     [](Options& o, py::handle v, std::string_view k) { o.timeout = as_double(v, k); }},
     {"allow_truncated", "allow_truncated", kBatch | kThumbnail | kDecode,
      [](Options& o, py::handle v, std::string_view k) { o.allow_truncated = as_bool(v, k); }},
     {"fail_fast", "", kBatch,

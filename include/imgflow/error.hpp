@@ -23,6 +23,7 @@ enum class ErrorCode {
   corrupt_input,       ///< the image data is damaged
   too_many_pixels,     ///< header declares more pixels than `Options::max_pixels`
   too_complex,         ///< valid but too costly to decode (e.g. more than `max_scans` scans)
+  timed_out,           ///< decoding, resizing and encoding it took longer than `Options::timeout`
   input_too_large,     ///< file is larger than `Options::max_file_bytes`
   decode_error,        ///< the decoder failed for another reason
   resize_error,        ///< resizing failed (e.g. out of memory)

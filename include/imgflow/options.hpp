@@ -101,6 +101,18 @@ struct Options {
   std::size_t max_scans = DecodeOptions{}.max_scans;
   /// Largest accepted input file in bytes; 0 = no limit.
   std::uint64_t max_file_bytes = 0;
+  /// Seconds one file's decode, resize and encode may take together (its
+  /// time queued between them not counted); past it the file fails with
+  /// timed-out, its work stopped inside the codecs' row and scan loops, and
+  /// the batch goes on. 0 = no limit. Wall-clock time: a machine running N
+  /// times more work than it has cores stretches every file N times. The
+  /// default is a wide margin over the slowest real photo: of the bench's
+  /// JPEG, PNG and WebP photos re-encoded at full size (no -s), the slowest
+  /// took 7.6 s (a 5120x2880 JPEG, on 2 cores loaded 4 to 5 times over: 0.7 s
+  /// CPU); the same photo as HEIC, whose x265 encode cannot be stopped, 18 s
+  /// of CPU (141 s on that loaded machine), as AVIF 3.3 s.
+  double timeout = 120;
+  static constexpr double kMaxTimeout = 604800;  ///< a week: the largest timeout accepted
   /// Turn images upright by their EXIF orientation (outputs carry no
   /// orientation tag). false keeps pixels as stored.
   bool auto_orient = DecodeOptions{}.auto_orient;

@@ -138,6 +138,10 @@ std::vector<std::string> Options::validate() const {
   const auto written = std::to_chars(margin, margin + sizeof margin, shrink_margin).ptr;
   expect(shrink_margin >= 1.0 && shrink_margin <= 8.0, "shrink_margin", "1 to 8",
          std::string(margin, written));
+  const auto timeout_written = std::to_chars(margin, margin + sizeof margin, timeout).ptr;
+  // Up to a week: a finite limit a steady_clock deadline can hold.
+  expect(timeout >= 0 && timeout <= kMaxTimeout, "timeout", "0 (none) to 604800 seconds",
+         std::string(margin, timeout_written));
   expect(progressive_bits >= -1 && progressive_bits <= 13, "progressive_bits", "-1 to 13",
          std::to_string(progressive_bits));
   expect(!formats.empty(), "formats", "at least one format", "none");

@@ -57,7 +57,8 @@ const std::vector<OptionGroup>& option_groups() {
       {"Batch jobs",
        {"--files-from", "--null", "--shard", "--skip-existing", "--dry-run", "--fail-fast",
         "--max-errors", "--report", "--log-json", "--quiet"}},
-      {"Limits", {"--max-pixels", "--max-scans", "--max-file-size", "--allow-truncated"}},
+      {"Limits",
+       {"--max-pixels", "--max-scans", "--max-file-size", "--timeout", "--allow-truncated"}},
   };
   return groups;
 }

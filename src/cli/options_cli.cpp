@@ -57,6 +57,7 @@ constexpr FieldOption kFieldOptions[] = {
     {"max_pixels", "--max-pixels"},
     {"max_scans", "--max-scans"},
     {"max_file_bytes", "--max-file-size"},
+    {"timeout", "--timeout"},
     {"allow_truncated", "--allow-truncated"},
     {"max_errors", "--max-errors"},
     {"keep_icc", "--keep-icc"},
@@ -187,6 +188,10 @@ OptionsCli::OptionsCli(CLI::App& app)
       ->capture_default_str();
   app.add_option(names_of("max_file_bytes"), o.max_file_bytes,
                  "Refuse input files larger than this many bytes (0 = no limit)")
+      ->capture_default_str();
+  app.add_option(names_of("timeout"), o.timeout,
+                 "Seconds one file's decode, resize and encode may take; past it the file "
+                 "fails with timed-out and the batch goes on (0 = no limit)")
       ->capture_default_str();
   app.add_flag(names_of("allow_truncated"), o.allow_truncated,
                "Accept truncated JPEGs (grey-padded) with a warning instead of failing them");

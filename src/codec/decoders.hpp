@@ -14,13 +14,16 @@ namespace imgflow::detail {
 Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                   const DecodeOptions& options);
 
-/// A progressive YCbCr or gray JPEG at scale `scale_num`/`scale_denom` (< 1),
-/// reading scans only until every coefficient the scaled IDCT uses is within
-/// `max_missing_bits` of full precision (see decode_jpeg_progressive.cpp).
-/// false (and `pixels` empty) when the file is not such a JPEG, or libjpeg
-/// found anything wrong: the caller then decodes it in full.
-bool decode_progressive_early(std::span<const std::uint8_t> bytes, int scale_num, int scale_denom,
-                              int max_missing_bits, cv::Mat& pixels);
+/// A progressive YCbCr or gray JPEG at scale `scale_num`/`scale_denom`
+/// through libjpeg's API, which lets us stop it: below full scale, reading
+/// scans only until every coefficient the scaled IDCT uses is within
+/// `max_missing_bits` of full precision (-1, or at full scale: every scan;
+/// see jpeg_decode_progressive.cpp). false (and `pixels` empty) when the
+/// file is not such a JPEG, or libjpeg found anything wrong: the caller then
+/// decodes it with TurboJPEG, which tells truncation from corruption. Throws
+/// timed-out once the calling thread's deadline (core/deadline.hpp) passes.
+bool decode_progressive(std::span<const std::uint8_t> bytes, int scale_num, int scale_denom,
+                        int max_missing_bits, cv::Mat& pixels);
 
 /// The common PNG (8-bit gray/RGB/RGBA, not interlaced, no tRNS) inflated
 /// whole with libdeflate; false for anything else or anything unexpected (the

@@ -16,6 +16,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "codec/decoders.hpp"
+#include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow::detail {
@@ -72,7 +73,11 @@ void draw_frame(GifFileType* gif, int transparent, cv::Mat& canvas) {
     throw Error(ErrorCode::corrupt_input, "gif: the first frame has no size");
   }
   std::vector<GifPixelType> row(static_cast<std::size_t>(frame.Width));
+  // A frame may declare up to 65535x65535 pixels over a screen of one: every
+  // row is still read, so the file's deadline (--timeout) is checked.
+  DeadlineCheck<16> deadline;
   const auto draw_row = [&](int y) {
+    if (deadline.passed()) throw timed_out_error("gif decode");
     check(DGifGetLine(gif, row.data(), frame.Width), gif);
     const int screen_y = frame.Top + y;
     if (screen_y < 0 || screen_y >= canvas.rows) return;  // frames may overhang the screen

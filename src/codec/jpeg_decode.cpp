@@ -124,11 +124,23 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                          pixels.data, out_w, static_cast<int>(pixels.step), out_h, pixel_format,
                          0) == 0;
   };
-  // A truncated file (no end-of-image marker) always takes the full decoder,
-  // which tells a missing marker from missing data.
+  // A progressive file goes through libjpeg's API, which --timeout can stop
+  // (TurboJPEG cannot), stopping early at a reduced scale. One without its
+  // end-of-image marker reads every scan: libjpeg then warns of the missing
+  // data, and TurboJPEG decodes it again to tell a missing marker from
+  // missing data. That second decode is no longer than the first, which
+  // finished within the limit. On the bench's 37 progressive JPEGs at full
+  // scale libjpeg's API gave the same bytes as TurboJPEG, in CPU time within
+  // the noise of a loaded machine (two passes each: 13.9 s against 14.1 s
+  // run second, 15.5 s against 13.5 s run first). Baseline files stay with
+  // TurboJPEG, since one scan is bounded by --max-pixels: random noise at q100
+  // 4:4:4, the costliest to decode, ran at 59 MP/s, so 4.5 s of CPU at the
+  // 268 MP limit (a photo upscaled to 168 MP: 0.4 s). So do CMYK progressive
+  // files, rare enough to leave to --max-scans.
   const bool early =
-      progressive && pixel_format != TJPF_CMYK && ends_with_eoi(bytes) &&
-      decode_progressive_early(bytes, scale.num, scale.denom, options.progressive_bits, pixels) &&
+      progressive && pixel_format != TJPF_CMYK &&
+      decode_progressive(bytes, scale.num, scale.denom,
+                         ends_with_eoi(bytes) ? options.progressive_bits : -1, pixels) &&
       pixels.cols == out_w && pixels.rows == out_h && pixels.type() == cv_type;
   if (!early) pixels.create(out_h, out_w, cv_type);
   if (!early &&

@@ -6,6 +6,7 @@
 
 #include "codec/encoders.hpp"
 #include "codec/libjpeg_errors.hpp"
+#include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow::detail {
@@ -25,8 +26,12 @@ struct Compressor {
   }
 };
 
-bool compress(Compressor* c, const cv::Mat* pixels, const EncodeOptions* s) {
-  if (setjmp(c->err.jump)) return false;
+enum class Compressed { done, failed, timed_out };
+
+// `deadline` is trivially destructible, so a longjmp may cross it.
+Compressed compress(Compressor* c, const cv::Mat* pixels, const EncodeOptions* s,
+                    DeadlineCheck<16>* deadline) {
+  if (setjmp(c->err.jump)) return Compressed::failed;
   jpeg_create_compress(&c->cinfo);
   c->created = true;
   jpeg_mem_dest(&c->cinfo, &c->buffer, &c->size);
@@ -57,13 +62,16 @@ bool compress(Compressor* c, const cv::Mat* pixels, const EncodeOptions* s) {
   if (!s->icc.empty()) {
     jpeg_write_icc_profile(&c->cinfo, s->icc.data(), static_cast<unsigned int>(s->icc.size()));
   }
+  // jpeg_finish_compress is left undone on a timeout: the encoder is
+  // destroyed with its half-written buffer.
   while (c->cinfo.next_scanline < c->cinfo.image_height) {
+    if (deadline->passed()) return Compressed::timed_out;
     JSAMPROW row =
         const_cast<JSAMPROW>(pixels->ptr<JSAMPLE>(static_cast<int>(c->cinfo.next_scanline)));
     jpeg_write_scanlines(&c->cinfo, &row, 1);
   }
   jpeg_finish_compress(&c->cinfo);
-  return true;
+  return Compressed::done;
 }
 
 }  // namespace
@@ -74,7 +82,10 @@ std::vector<std::uint8_t> encode_jpeg(const cv::Mat& pixels, const EncodeOptions
   }
   Compressor c;
   c.err.attach(*reinterpret_cast<jpeg_common_struct*>(&c.cinfo));
-  if (!compress(&c, &pixels, &settings)) {
+  DeadlineCheck<16> deadline;
+  const Compressed result = compress(&c, &pixels, &settings, &deadline);
+  if (result == Compressed::timed_out) throw timed_out_error("jpeg encode");
+  if (result == Compressed::failed) {
     throw Error(ErrorCode::encode_error, std::string("jpeg: ") + c.err.message);
   }
   return {c.buffer, c.buffer + c.size};

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "codec/decoders.hpp"
+#include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow::detail {
@@ -31,6 +32,7 @@ struct PngReader {
   png_bytep icc = nullptr;  ///< out: the iCCP profile (owned by libpng)
   png_uint_32 icc_size = 0;
   int bit_depth = 8;  ///< out: 8 or 16
+  int passes = 1;     ///< out: 7 for an interlaced image
 
   ~PngReader() {
     if (png) png_destroy_read_struct(&png, info ? &info : nullptr, nullptr);
@@ -94,30 +96,40 @@ bool read_info(PngReader* r) {
       (color_type & PNG_COLOR_MASK_ALPHA) || png_get_valid(r->png, r->info, PNG_INFO_tRNS);
   if (!(color_type & PNG_COLOR_MASK_COLOR) && has_alpha) png_set_gray_to_rgb(r->png);
   png_set_bgr(r->png);
-  png_set_interlace_handling(r->png);
+  r->passes = png_set_interlace_handling(r->png);
   png_read_update_info(r->png, r->info);
   r->channels = png_get_channels(r->png, r->info);
   r->bit_depth = png_get_bit_depth(r->png, r->info);
   return true;
 }
 
-bool read_rows(PngReader* r, png_bytepp rows) {
-  if (setjmp(png_jmpbuf(r->png))) return false;
-  png_read_image(r->png, rows);
+enum class RowsRead { done, failed, timed_out };
+
+// png_read_image's loop, with the file's deadline (--timeout) checked every
+// 16 rows. `deadline` is trivially destructible, so a longjmp may cross it.
+RowsRead read_rows(PngReader* r, png_bytepp rows, DeadlineCheck<16>* deadline) {
+  if (setjmp(png_jmpbuf(r->png))) return RowsRead::failed;
+  for (int pass = 0; pass < r->passes; ++pass) {
+    for (png_uint_32 y = 0; y < r->height; ++y) {
+      if (deadline->passed()) return RowsRead::timed_out;
+      png_read_row(r->png, rows[y], nullptr);
+    }
+  }
   png_read_end(r->png, nullptr);
-  return true;
+  return RowsRead::done;
 }
 
 // One row at a time into `sink`, reusing one buffer. A longjmp comes only out
 // of libpng's calls; the sink's frames are never crossed by one.
-bool read_rows_into(PngReader* r, RowSink* sink, png_bytep row) {
-  if (setjmp(png_jmpbuf(r->png))) return false;
+RowsRead read_rows_into(PngReader* r, RowSink* sink, png_bytep row, DeadlineCheck<16>* deadline) {
+  if (setjmp(png_jmpbuf(r->png))) return RowsRead::failed;
   for (png_uint_32 y = 0; y < r->height; ++y) {
+    if (deadline->passed()) return RowsRead::timed_out;
     png_read_row(r->png, row, nullptr);
     sink->take_row(row);
   }
   png_read_end(r->png, nullptr);
-  return true;
+  return RowsRead::done;
 }
 
 [[noreturn]] void throw_png_error(const std::string& message) {
@@ -149,6 +161,11 @@ void open_reader(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
   if (reader.icc && reader.icc_size > 0) image.icc.assign(reader.icc, reader.icc + reader.icc_size);
 }
 
+void check_rows_read(RowsRead result, const PngReader& reader) {
+  if (result == RowsRead::failed) throw_png_error(reader.error);
+  if (result == RowsRead::timed_out) throw timed_out_error("png decode");
+}
+
 int pixel_type(const PngReader& reader) {
   return CV_MAKETYPE(reader.bit_depth == 16 ? CV_16U : CV_8U, reader.channels);
 }
@@ -170,7 +187,8 @@ Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
   std::vector<png_bytep> rows(static_cast<std::size_t>(image.source.height));
   for (int y = 0; y < image.source.height; ++y)
     rows[static_cast<std::size_t>(y)] = image.pixels.ptr(y);
-  if (!read_rows(&reader, rows.data())) throw_png_error(reader.error);
+  DeadlineCheck<16> deadline;
+  check_rows_read(read_rows(&reader, rows.data(), &deadline), reader);
   add_warnings(reader, image);
   return image;
 }
@@ -191,7 +209,8 @@ void decode_png_rows(std::span<const std::uint8_t> bytes, const DecodeOptions& o
   std::vector<std::uint8_t> row(static_cast<std::size_t>(image.source.width) *
                                 static_cast<std::size_t>(CV_ELEM_SIZE(type)));
   sink.start(image.source.width, image.source.height, type);
-  if (!read_rows_into(&reader, &sink, row.data())) throw_png_error(reader.error);
+  DeadlineCheck<16> deadline;
+  check_rows_read(read_rows_into(&reader, &sink, row.data(), &deadline), reader);
   add_warnings(reader, image);
 }
 

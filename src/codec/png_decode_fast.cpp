@@ -237,7 +237,12 @@ bool decode_png_whole(std::span<const std::uint8_t> bytes, const DecodeOptions& 
     } else {
       if (compressed_size > 0) idat_ended = true;
       if (c.type == tag("tRNS")) return false;  // transparency by colour key: libpng's job
-      if (c.type == tag("iCCP") && !inflate_icc(c.data, image.icc)) return false;
+      // One profile at most, as PNG allows: each inflates to up to 64 MiB in
+      // several tries, so a file repeating a compressed bomb of a profile
+      // would cost that much time per copy. A second one is libpng's to judge.
+      if (c.type == tag("iCCP") && (!image.icc.empty() || !inflate_icc(c.data, image.icc))) {
+        return false;
+      }
       // Unknown critical chunks (upper-case first letter) other than these: give up.
       const bool critical = (c.type & 0x20000000u) == 0;
       if (critical && c.type != tag("IEND") && c.type != tag("PLTE")) return false;

@@ -14,6 +14,7 @@
 #include "codec/encoders.hpp"
 #include "codec/png_filter.hpp"
 #include "codec/thread_handle_cache.hpp"
+#include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow::detail {
@@ -113,7 +114,11 @@ std::vector<std::uint8_t> encode_png(const cv::Mat& pixels, int compression_leve
   // Filtered rows, each led by its filter type, as deflate's input.
   std::vector<std::uint8_t> filtered(rows * (row_bytes + 1));
   std::vector<std::uint8_t> row(row_bytes), prior(row_bytes, 0), trial(row_bytes);
+  // Filtering is most of the time; libdeflate's one call after it cannot be
+  // stopped, but is bounded by the pixels (the pipeline checks when it returns).
+  DeadlineCheck<16> deadline;
   for (std::size_t y = 0; y < rows; ++y) {
+    if (deadline.passed()) throw timed_out_error("png encode");
     png_row(pixels, static_cast<int>(y), row.data());
     std::uint8_t* line = &filtered[y * (row_bytes + 1)];
     std::uint64_t best = UINT64_MAX;

@@ -1,10 +1,11 @@
-// WebP encoding with libwebp's simple API: lossy at a quality, or lossless;
-// gray is written as BGR (WebP has no gray), alpha kept.
+// WebP encoding with libwebp: lossy at a quality, or lossless, stopped by the
+// file's deadline through its progress hook; gray is written as BGR (WebP has no gray), alpha kept.
 #include <webp/encode.h>
 
 #include <opencv2/imgproc.hpp>
 
 #include "codec/encoders.hpp"
+#include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow::detail {
@@ -15,24 +16,44 @@ std::vector<std::uint8_t> encode_webp(const cv::Mat& pixels, int quality, bool l
   }
   cv::Mat colour = pixels;
   if (pixels.channels() == 1) cv::cvtColor(pixels, colour, cv::COLOR_GRAY2BGR);
-  const int stride = static_cast<int>(colour.step);
-  const bool alpha = colour.channels() == 4;
-  const auto q = static_cast<float>(quality);
-  std::uint8_t* data = nullptr;
-  std::size_t size = 0;
-  if (lossless) {
-    size = alpha ? WebPEncodeLosslessBGRA(colour.data, colour.cols, colour.rows, stride, &data)
-                 : WebPEncodeLosslessBGR(colour.data, colour.cols, colour.rows, stride, &data);
-  } else {
-    size = alpha ? WebPEncodeBGRA(colour.data, colour.cols, colour.rows, stride, q, &data)
-                 : WebPEncodeBGR(colour.data, colour.cols, colour.rows, stride, q, &data);
+  // The settings of libwebp's simple API (WebPEncodeBGR and
+  // WebPEncodeLosslessBGR, which use quality 70), so outputs are unchanged;
+  // its advanced API is used for the progress hook, which stops the encode.
+  WebPConfig config;
+  if (!WebPConfigPreset(&config, WEBP_PRESET_DEFAULT,
+                        lossless ? 70.0F : static_cast<float>(quality))) {
+    throw Error(ErrorCode::encode_error, "webp: cannot set up the encoder");
   }
-  if (size == 0 || !data) {
-    WebPFree(data);
+  config.lossless = lossless ? 1 : 0;
+  WebPMemoryWriter writer;
+  WebPMemoryWriterInit(&writer);
+  WebPPicture picture;
+  WebPPictureInit(&picture);
+  picture.use_argb = lossless ? 1 : 0;
+  picture.width = colour.cols;
+  picture.height = colour.rows;
+  picture.writer = WebPMemoryWrite;
+  picture.custom_ptr = &writer;
+  // libwebp calls the hook as it goes; returning 0 stops the encode.
+  DeadlineCheck<1> deadline;
+  picture.user_data = &deadline;
+  picture.progress_hook = [](int, const WebPPicture* p) {
+    return static_cast<DeadlineCheck<1>*>(p->user_data)->passed() ? 0 : 1;
+  };
+  const int stride = static_cast<int>(colour.step);
+  const bool imported = colour.channels() == 4
+                            ? WebPPictureImportBGRA(&picture, colour.data, stride)
+                            : WebPPictureImportBGR(&picture, colour.data, stride);
+  const bool encoded = imported && WebPEncode(&config, &picture);
+  const WebPEncodingError error = picture.error_code;
+  WebPPictureFree(&picture);
+  std::vector<std::uint8_t> out;
+  if (encoded) out.assign(writer.mem, writer.mem + writer.size);
+  WebPMemoryWriterClear(&writer);
+  if (error == VP8_ENC_ERROR_USER_ABORT) throw timed_out_error("webp encode");
+  if (!encoded || out.empty()) {
     throw Error(ErrorCode::encode_error, "webp encoder failed (image too large?)");
   }
-  std::vector<std::uint8_t> out(data, data + size);
-  WebPFree(data);
   return out;
 }
 

@@ -30,6 +30,8 @@ std::string_view error_code_name(ErrorCode code) noexcept {
       return "too-many-pixels";
     case ErrorCode::too_complex:
       return "too-complex";
+    case ErrorCode::timed_out:
+      return "timed-out";
     case ErrorCode::input_too_large:
       return "input-too-large";
     case ErrorCode::decode_error:

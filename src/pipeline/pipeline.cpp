@@ -14,6 +14,9 @@
 // decode node, its rows going from libpng straight into the resizer
 // (decode_resize_stage), so its full-size image never exists; the resize node
 // passes it on, and its report counts the resize in the decode time.
+#include <algorithm>
+#include <chrono>
+
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
@@ -21,6 +24,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 
+#include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 #include "imgflow/pipeline.hpp"
 #include "imgflow/plan.hpp"
@@ -37,17 +41,38 @@ namespace {
 using detail::FileJobPtr;
 namespace flow = oneapi::tbb::flow;
 
+// The deadline of a file's next stage: what is left of its --timeout after
+// the stages it has been through (the time it waited between them does not
+// count, so a busy machine does not fail files that were only queued).
+detail::Deadline stage_deadline(const StageTimings& spent, double timeout) {
+  detail::Deadline deadline;
+  if (timeout <= 0) return deadline;
+  deadline.limit_seconds = timeout;
+  const double left = timeout - (spent.decode + spent.resize + spent.encode);
+  deadline.at =
+      detail::DeadlineClock::now() + std::chrono::duration_cast<detail::DeadlineClock::duration>(
+                                         std::chrono::duration<double>(std::max(left, 0.0)));
+  return deadline;
+}
+
 // Runs one stage on a job: skips failed jobs, and turns any exception into a
 // failed file so that nothing ever leaves a graph node. An exception that is
 // not an imgflow::Error (OpenCV's, out of memory) fails the file with the
-// stage's own code.
+// stage's own code. The stage runs under the file's deadline (--timeout): the
+// codecs stop inside their loops once it passes, and a stage with no loop of
+// ours inside (cv::resize, libheif's encoders) is checked when it returns.
 template <typename Stage>
 FileJobPtr guarded(const FileJobPtr& job, double StageTimings::*timing, ErrorCode stage_error,
-                   Stage&& stage) {
+                   const char* stage_name, double timeout, Stage&& stage) {
   if (job->failed()) return job;
   try {
-    detail::StageTimer timer(job->report.timings.*timing);
-    stage(*job);
+    const detail::Deadline deadline = stage_deadline(job->report.timings, timeout);
+    const detail::DeadlineScope scope(deadline);
+    {
+      detail::StageTimer timer(job->report.timings.*timing);
+      stage(*job);
+    }
+    if (deadline.passed()) throw detail::timed_out_error(stage_name, true);
   } catch (const Error& e) {
     job->fail(e.code(), e.what());
   } catch (const cv::Exception& e) {
@@ -137,8 +162,8 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
     flow::graph graph;
     flow::function_node<FileJobPtr, FileJobPtr> decode(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
-          return guarded(job, &StageTimings::decode, ErrorCode::decode_error,
-                         [&](detail::FileJob& j) {
+          return guarded(job, &StageTimings::decode, ErrorCode::decode_error, "decode",
+                         settings.timeout, [&](detail::FileJob& j) {
                            if (detail::streams_rows(j.encoded_input, settings.decode)) {
                              j.resized = detail::decode_resize_stage(
                                  j.encoded_input, settings.decode, settings.resize, j.decoded);
@@ -154,19 +179,20 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
     flow::function_node<FileJobPtr, FileJobPtr> resize(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
           if (job->streamed) return job;
-          return guarded(job, &StageTimings::resize, ErrorCode::resize_error,
-                         [&](detail::FileJob& j) {
+          return guarded(job, &StageTimings::resize, ErrorCode::resize_error, "resize",
+                         settings.timeout, [&](detail::FileJob& j) {
                            j.resized = detail::resize_stage(j.decoded, settings.resize);
                            j.decoded.pixels.release();
                          });
         });
     flow::function_node<FileJobPtr, FileJobPtr> encode(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
-          return guarded(
-              job, &StageTimings::encode, ErrorCode::encode_error, [&](detail::FileJob& j) {
-                j.outputs = detail::encode_stage(j.resized, j.planned, j.decoded, settings.outputs);
-                j.resized.clear();
-              });
+          return guarded(job, &StageTimings::encode, ErrorCode::encode_error, "encode",
+                         settings.timeout, [&](detail::FileJob& j) {
+                           j.outputs = detail::encode_stage(j.resized, j.planned, j.decoded,
+                                                            settings.outputs);
+                           j.resized.clear();
+                         });
         });
     flow::function_node<FileJobPtr> to_writers(graph, flow::unlimited,
                                                [&](const FileJobPtr& job) { writers.push(job); });

@@ -76,12 +76,17 @@ struct ReadSettings {
 /// Every stage's settings of one run.
 struct RunSettings {
   explicit RunSettings(const Options& options)
-      : read(options), decode(options), resize(options), outputs(options) {}
+      : read(options),
+        decode(options),
+        resize(options),
+        outputs(options),
+        timeout(options.timeout) {}
 
   ReadSettings read;
   DecodePolicy decode;
   ResizeSettings resize;
   OutputRecipes outputs;
+  double timeout = 0;  ///< seconds each file's decode, resize and encode may take; 0: no limit
 };
 
 }  // namespace imgflow::detail

@@ -1,6 +1,7 @@
 #include "pipeline/stages.hpp"
 
 #include "codec/decoders.hpp"
+#include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 #include "pipeline/decode_policy.hpp"
 #include "pipeline/row_handoff.hpp"
@@ -31,6 +32,8 @@ std::vector<cv::Mat> resize_stage(const Image& image, const ResizeSettings& sett
   out.reserve(settings.sizes.size());
   const Size source{image.source.width, image.source.height};
   for (const auto& box : settings.sizes) {
+    // Between sizes: cv::resize (most filters) has no loop of ours inside.
+    check_deadline("resize");
     out.push_back(resize(image.pixels, box, settings.resizing, source));
   }
   return out;
@@ -62,6 +65,7 @@ std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
     encoded.claimed = listed && *listed == encoded.path;
     encoded.width = image.cols;
     encoded.height = image.rows;
+    check_deadline("encode");  // between outputs: libheif's encoders cannot be stopped
     encoded.bytes = encode(image, encoding);
     out.push_back(std::move(encoded));
   }

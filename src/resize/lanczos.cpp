@@ -8,6 +8,8 @@
 #include <numbers>
 #include <vector>
 
+#include "core/deadline.hpp"
+
 namespace imgflow::detail {
 namespace {
 
@@ -151,7 +153,11 @@ cv::Mat lanczos3(const cv::Mat& pixels, cv::Size size) {
   // intermediate image is made, and the working row stays in cache.
   LanczosRows rows(pixels.size(), size, pixels.type());
   cv::Mat out(size, CV_MAKETYPE(CV_32F, pixels.channels()));
-  for (int y = 0; y < size.height; ++y) rows.output_row(pixels, y, out.ptr<float>(y));
+  DeadlineCheck<16> deadline;  // the file's --timeout
+  for (int y = 0; y < size.height; ++y) {
+    if (deadline.passed()) throw timed_out_error("resize");
+    rows.output_row(pixels, y, out.ptr<float>(y));
+  }
   return out;
 }
 

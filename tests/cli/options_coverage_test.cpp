@@ -135,6 +135,9 @@ const std::vector<Coverage> kCoverage = {
     {"--max-file-size", {"ErrorCodes.InputTooLargeAboveMaxFileSize"}},
     {"--max-scans",
      {"hostile_tests:HostileTimeBomb.JpegWithMoreScansThanMaxScansIsTooComplexAndTheBatchGoesOn"}},
+    {"--timeout",
+     {"hostile_tests:HostileTimeBomb."
+      "ScanBombPastTimeoutIsTimedOutWithinTheLimitAndTheBatchGoesOn"}},
     {"--allow-truncated", {"Options.AllowTruncatedAcceptsAHalfJpegGreyPadded"}},
     {"--no-fsync", {"Options.NoFsyncWritesTheSameBytes"}},
 
@@ -196,6 +199,9 @@ const std::vector<Coverage> kCoverage = {
       "Options.DefaultMaxPixelsIsCheckedFromTheHeaderAlone"}},
     {"too-complex",
      {"hostile_tests:HostileTimeBomb.JpegWithMoreScansThanMaxScansIsTooComplexAndTheBatchGoesOn"}},
+    {"timed-out",
+     {"hostile_tests:HostileTimeBomb."
+      "ScanBombPastTimeoutIsTimedOutWithinTheLimitAndTheBatchGoesOn"}},
     {"disk-full", {"hostile_tests:HostileOutput.FullDiskStopsTheRunAndReportsTheRestAsSkipped"}},
     {"output-unavailable", {"pipeline_tests:Pipeline.OutputFolderRemovedDuringTheRunStopsIt"}},
     {"decode-error", {"ErrorCodes.DecodeErrorWhenTheDecoderRunsOutOfMemory"}},

@@ -170,7 +170,8 @@ TEST(CliUsage, DecodeTuningOutOfRangeIsUsageError) {
   };
   for (const Case& c : {Case{"--progressive-bits", {"-2", "14", "all"}, {"-1", "0", "2"}},
                         Case{"--shrink-margin", {"0.5", "9", "x"}, {"1", "1.6", "8"}},
-                        Case{"--max-memory", {"-1", "lots", "1.5G"}, {"0", "1", "512M"}}}) {
+                        Case{"--max-memory", {"-1", "lots", "1.5G"}, {"0", "1", "512M"}},
+                        Case{"--timeout", {"-1", "604801", "inf", "soon"}, {"0", "0.5", "30"}}}) {
     for (const auto& value : c.bad) {
       SCOPED_TRACE(c.option + " " + value);
       const auto r =

@@ -259,5 +259,76 @@ TEST(HostileTimeBomb, JpegWithMoreScansThanMaxScansIsTooComplexAndTheBatchGoesOn
   EXPECT_EQ(list_files(dir / "out"), std::vector<std::string>{"ok.jpg"});
 }
 
+// The scan bomb let through the scan cap (--max-scans 0) is stopped by
+// --timeout instead: at -s 3000 it is decoded at full scale, where it took
+// 23 s of CPU before, and is now abandoned inside libjpeg's scan loop once its
+// limit is up, while the real photos of the batch (JPEG, PNG, WebP, decoded
+// and encoded under the same limit) complete.
+TEST(HostileTimeBomb, ScanBombPastTimeoutIsTimedOutWithinTheLimitAndTheBatchGoesOn) {
+  // The photos need room on a loaded machine: with 1 s, the 1600x1000 WebP
+  // (decode 0.15 s, encode 0.93 s with 2 cores loaded 5 times over) timed
+  // out. Sanitized builds run our code 3 to 10 times slower (libjpeg, a
+  // system library, is not instrumented).
+  const double limit = kSanitized ? 8 : 3;
+  ScratchDir dir;
+  const fs::path bomb = dir / "scans.jpg";
+  // 500,000 repeats: 23 s of CPU in TurboJPEG. (50,000, 2.4 s of CPU there,
+  // can finish within the limit on an idle machine: libjpeg warns of the
+  // inconsistent repeats, and TurboJPEG decodes the file again to judge them,
+  // which the stage's own check then catches after the fact.)
+  write_bytes(bomb, jpeg_with_repeated_scan(progressive_photo(), 500000));
+  const fs::path photos[] = {sample_dir() / "kite.jpg", sample_dir() / "summer_1am_portrait.jpg",
+                             sample_dir() / "more" / "colorful_cups.png",
+                             sample_dir() / "more" / "evening_glow.webp"};
+  char limit_text[16];
+  std::snprintf(limit_text, sizeof limit_text, "%g", limit);
+  const fs::path report = dir / "report.json";
+  const auto start = std::chrono::steady_clock::now();
+  const RunResult r = run_imgflow(
+      RunSpec({"-s", "3000", "--max-scans", "0", "--timeout", limit_text, "--report",
+               report.string(), "-o", (dir / "out").string(), photos[0].string(), bomb.string(),
+               photos[1].string(), photos[2].string(), photos[3].string()})
+          .with_timeout(std::chrono::seconds(300)));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_FALSE(r.timed_out) << describe(r);
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  expect_failure_lines(r, {{bomb.string(), "timed-out"}}, 5);
+  EXPECT_TRUE(contains(r.err, "jpeg decode stopped: the file ran past its " +
+                                  std::string(limit_text) + " s limit (--timeout)"))
+      << describe(r);
+  // The whole batch in far less than the bomb's 31 s.
+  EXPECT_LT(seconds, kSanitized ? 90.0 : 15.0);
+
+  const json doc = json::parse(read_text(report));
+  ASSERT_EQ(doc["files"].size(), 5u);
+  const json& failed = doc["files"][1];
+  EXPECT_EQ(failed["input"], bomb.string());
+  EXPECT_EQ(failed["status"], "failed");
+  EXPECT_EQ(failed["error"]["code"], "timed-out");
+  // Stopped within the limit: its decode ran for the limit and a few
+  // milliseconds more (the clock is read every 64 rows of blocks).
+  const double decode_ms = failed["timings_ms"]["decode"].get<double>();
+  EXPECT_GE(decode_ms, limit * 1000) << failed.dump();
+  EXPECT_LT(decode_ms, limit * 1000 + 500) << failed.dump();
+  std::printf(
+      "scan bomb (500,000 extra scans) stopped after %.0f ms of decoding (--timeout %s); "
+      "the batch of 5 took %.2f s\n",
+      decode_ms, limit_text, seconds);
+
+  // Every photo done, at its own size (-s 3000 never enlarges); nothing else.
+  EXPECT_EQ(list_files(dir / "out"),
+            (std::vector<std::string>{"colorful_cups.png", "evening_glow.webp", "kite.jpg",
+                                      "summer_1am_portrait.jpg"}));
+  EXPECT_EQ(decoded_size(dir / "out" / "kite.jpg"), cv::Size(2000, 1250));
+  EXPECT_EQ(decoded_size(dir / "out" / "summer_1am_portrait.jpg"), cv::Size(1000, 1600));
+  EXPECT_EQ(decoded_size(dir / "out" / "colorful_cups.png"), cv::Size(1200, 750));
+  EXPECT_EQ(decoded_size(dir / "out" / "evening_glow.webp"), cv::Size(1600, 1000));
+  for (const std::size_t i : {0u, 2u, 3u, 4u}) {
+    EXPECT_EQ(doc["files"][i]["status"], "ok") << doc["files"][i].dump();
+  }
+  EXPECT_EQ(temporaries_in(dir.path()), std::vector<std::string>{});
+}
+
 }  // namespace
 }  // namespace imgflow::test::hostile
