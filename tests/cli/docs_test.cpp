@@ -201,7 +201,7 @@ TEST(CliDocs, ZshCompletesOptionsChoicesFilesAndMergeReports) {
   EXPECT_EQ(zsh_complete("imgflow --fit ", dir.path(), dump),
             (Words{"contain", "cover", "fill", "inside", "outside"}));
   EXPECT_EQ(zsh_complete("imgflow -s 800 -f ", dir.path(), dump),
-            (Words{"avif", "heif", "jpeg", "keep", "png", "tiff", "webp"}));
+            (Words{"avif", "heif", "jpeg", "jxl", "keep", "png", "tiff", "webp"}));
   EXPECT_EQ(zsh_complete("imgflow -o ", dir.path(), dump), Words{"photos"});
   EXPECT_EQ(zsh_complete("imgflow -o out ", dir.path(), dump),
             (Words{"1.json", "a.jpg", "photos"}));
