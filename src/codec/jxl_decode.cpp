@@ -97,10 +97,10 @@ cv::Mat to_opencv_order(cv::Mat pixels) {
   cv::Mat out;
   switch (pixels.channels()) {
     case 2:
-      cv::cvtColor(pixels, out, cv::COLOR_GRAY2BGRA);
-      // cvtColor takes the first channel as gray and sets alpha opaque: put the
-      // file's alpha back.
-      cv::mixChannels(std::vector<cv::Mat>{pixels}, std::vector<cv::Mat>{out}, {1, 3});
+      // Gray + alpha: the gray into B, G and R, the alpha into A.
+      out.create(pixels.size(), CV_MAKETYPE(pixels.depth(), 4));
+      cv::mixChannels(std::vector<cv::Mat>{pixels}, std::vector<cv::Mat>{out},
+                      {0, 0, 0, 1, 0, 2, 1, 3});
       return out;
     case 3:
       cv::cvtColor(pixels, pixels, cv::COLOR_RGB2BGR);

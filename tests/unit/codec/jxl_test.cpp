@@ -128,6 +128,20 @@ TEST(JxlDecode, AlphaAndSixteenBitSamplesAreExactFromLosslessFiles) {
   ASSERT_EQ(alpha.pixels.type(), CV_8UC4);
   EXPECT_EQ(cv::norm(alpha.pixels, bgra, cv::NORM_INF), 0.0);
 
+  // Gray + alpha comes out as BGRA with the gray in all three colours.
+  cv::Mat gray_bgra(40, 60, CV_8UC4, cv::Scalar(70, 70, 70, 255));
+  gray_bgra(cv::Rect(0, 0, 20, 40)).setTo(cv::Scalar(210, 210, 210, 40));
+  ASSERT_TRUE(cv::imwrite((dir / "bgra.png").string(), gray_bgra));
+  // OpenCV cannot write gray + alpha; ImageMagick can.
+  ASSERT_EQ(test::run_command({"convert", (dir / "bgra.png").string(), "-type", "GrayscaleAlpha",
+                               (dir / "gray_alpha.png").string()})
+                .exit_code,
+            0);
+  const Image ga = decode(cjxl(dir / "gray_alpha.png", dir / "gray_alpha.jxl", {"-d", "0"}));
+  ASSERT_EQ(ga.pixels.type(), CV_8UC4);
+  EXPECT_EQ(ga.pixels.at<cv::Vec4b>(10, 5), cv::Vec4b(210, 210, 210, 40));
+  EXPECT_EQ(ga.pixels.at<cv::Vec4b>(10, 50), cv::Vec4b(70, 70, 70, 255));
+
   const fs::path gray16 = fs::path(IMGFLOW_FIXTURE_DIR) / "gray16.png";
   const cv::Mat deep = cv::imread(gray16.string(), cv::IMREAD_UNCHANGED);
   ASSERT_EQ(deep.type(), CV_16UC1);
