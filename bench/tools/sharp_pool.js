@@ -13,8 +13,10 @@
 // recommend). Each file: sharp(file) (sequential read and shrink-on-load are
 // sharp's defaults), .rotate() (EXIF auto-orient), .resize({fit: 'inside',
 // withoutEnlargement: true}), .jpeg({quality: 85}) (libjpeg-turbo, no
-// mozjpeg). Output names are OUTPUT_DIR/<stem>.jpg. Exits 1 if any file
-// failed, after trying all of them.
+// mozjpeg). Output names are OUTPUT_DIR/<stem>.jpg. SHARP_POOL_FORMAT=avif
+// writes OUTPUT_DIR/<stem>.avif with sharp's AVIF defaults instead (.avif():
+// quality 50, effort 4, 4:4:4), as bench/formats.sh compares. Exits 1 if any
+// file failed, after trying all of them.
 'use strict';
 
 const fs = require('fs');
@@ -31,6 +33,7 @@ async function main() {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const inFlight = inFlightArg ? Number(inFlightArg) : cores;
   const box = Number(process.env.SHARP_POOL_BOX || 800);
+  const avif = process.env.SHARP_POOL_FORMAT === 'avif';
   if (process.env.SHARP_CONCURRENCY) sharp.concurrency(Number(process.env.SHARP_CONCURRENCY));
   if (process.env.SHARP_POOL_VERBOSE) {
     console.error(`sharp_pool: concurrency ${sharp.concurrency()}, in flight ${inFlight}, ` +
@@ -47,13 +50,12 @@ async function main() {
     while (next < files.length) {
       const name = files[next++];
       const src = path.join(inDir, name);
-      const dst = path.join(outDir, path.parse(name).name + '.jpg');
+      const dst = path.join(outDir, path.parse(name).name + (avif ? '.avif' : '.jpg'));
       try {
-        await sharp(src)
+        const resized = sharp(src)
           .rotate()
-          .resize({ width: box, height: box, fit: 'inside', withoutEnlargement: true })
-          .jpeg({ quality: 85 })
-          .toFile(dst);
+          .resize({ width: box, height: box, fit: 'inside', withoutEnlargement: true });
+        await (avif ? resized.avif() : resized.jpeg({ quality: 85 })).toFile(dst);
       } catch (err) {
         failures += 1;
         console.error(`sharp_pool: ${src}: ${err.message}`);
