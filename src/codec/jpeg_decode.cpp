@@ -2,6 +2,7 @@
 // truncation detected from libjpeg's warnings (which we capture, not print).
 #include <turbojpeg.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "codec/decoders.hpp"
 #include "codec/jpeg_metadata.hpp"
 #include "codec/thread_handle_cache.hpp"
+#include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow::detail {
@@ -71,6 +73,22 @@ cv::Mat naive_cmyk_to_bgr(const cv::Mat& cmyk, bool inverted) {
   return bgr;
 }
 
+// TurboJPEG cannot be stopped, so a decode that must run again in it (a
+// progressive file libjpeg warned about, or a file tried once more with its
+// end-of-image marker restored) is refused, timed-out, when it would end past
+// the file's limit: a second pass costs about what the pass before it did.
+void check_time_for_another_pass(DeadlineClock::time_point last_pass_started, const char* pass) {
+  const Deadline& deadline = thread_deadline();
+  if (deadline.none()) return;
+  const auto now = DeadlineClock::now();
+  if (now + (now - last_pass_started) <= deadline.at) return;
+  char limit[32];
+  std::snprintf(limit, sizeof limit, "%g", deadline.limit_seconds);
+  throw Error(ErrorCode::timed_out, std::string("jpeg decode stopped: ") + pass +
+                                        " would run past the file's " + limit +
+                                        " s limit (--timeout)");
+}
+
 bool ends_with_eoi(std::span<const std::uint8_t> bytes) {
   return bytes.size() >= 2 && bytes[bytes.size() - 2] == 0xFF && bytes.back() == 0xD9;
 }
@@ -116,7 +134,9 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
   cv::Mat pixels;
   // Many writers drop only the final end-of-image marker while all pixels are
   // there: decoding again with the marker restored tells that from truncation.
+  auto pass_started = DeadlineClock::now();
   auto decodes_with_eoi_restored = [&] {
+    check_time_for_another_pass(pass_started, "decoding again with the end marker restored");
     std::vector<std::uint8_t> repaired(bytes.begin(), bytes.end());
     repaired.push_back(0xFF);
     repaired.push_back(0xD9);
@@ -128,8 +148,9 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
   // (TurboJPEG cannot), stopping early at a reduced scale. One without its
   // end-of-image marker reads every scan: libjpeg then warns of the missing
   // data, and TurboJPEG decodes it again to tell a missing marker from
-  // missing data. That second decode is no longer than the first, which
-  // finished within the limit. On the bench's 37 progressive JPEGs at full
+  // missing data. That second decode takes about as long as the first, and
+  // is refused when it would end past the limit (check_time_for_another_pass).
+  // On the bench's 37 progressive JPEGs at full
   // scale libjpeg's API gave the same bytes as TurboJPEG, in CPU time within
   // the noise of a loaded machine (two passes each: 13.9 s against 14.1 s
   // run second, 15.5 s against 13.5 s run first). Baseline files stay with
@@ -142,7 +163,11 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
       decode_progressive(bytes, scale.num, scale.denom,
                          ends_with_eoi(bytes) ? options.progressive_bits : -1, pixels) &&
       pixels.cols == out_w && pixels.rows == out_h && pixels.type() == cv_type;
-  if (!early) pixels.create(out_h, out_w, cv_type);
+  if (!early) {
+    if (progressive) check_time_for_another_pass(pass_started, "decoding again in TurboJPEG");
+    pass_started = DeadlineClock::now();
+    pixels.create(out_h, out_w, cv_type);
+  }
   if (!early &&
       tjDecompress2(tj, bytes.data(), static_cast<unsigned long>(bytes.size()), pixels.data, out_w,
                     static_cast<int>(pixels.step), out_h, pixel_format, 0) != 0) {

@@ -272,10 +272,9 @@ TEST(HostileTimeBomb, ScanBombPastTimeoutIsTimedOutWithinTheLimitAndTheBatchGoes
   const double limit = kSanitized ? 8 : 3;
   ScratchDir dir;
   const fs::path bomb = dir / "scans.jpg";
-  // 500,000 repeats: 23 s of CPU in TurboJPEG. (50,000, 2.4 s of CPU there,
-  // can finish within the limit on an idle machine: libjpeg warns of the
-  // inconsistent repeats, and TurboJPEG decodes the file again to judge them,
-  // which the stage's own check then catches after the fact.)
+  // 500,000 repeats: 23 s of CPU in TurboJPEG, stopped inside libjpeg's
+  // pass. (50,000, 2.4 s of CPU there, can finish within the limit on an idle
+  // machine: the next test.)
   write_bytes(bomb, jpeg_with_repeated_scan(progressive_photo(), 500000));
   const fs::path photos[] = {sample_dir() / "kite.jpg", sample_dir() / "summer_1am_portrait.jpg",
                              sample_dir() / "more" / "colorful_cups.png",
@@ -326,6 +325,43 @@ TEST(HostileTimeBomb, ScanBombPastTimeoutIsTimedOutWithinTheLimitAndTheBatchGoes
   EXPECT_EQ(decoded_size(dir / "out" / "evening_glow.webp"), cv::Size(1600, 1000));
   for (const std::size_t i : {0u, 2u, 3u, 4u}) {
     EXPECT_EQ(doc["files"][i]["status"], "ok") << doc["files"][i].dump();
+  }
+  EXPECT_EQ(temporaries_in(dir.path()), std::vector<std::string>{});
+}
+
+TEST(HostileTimeBomb, ScanBombLibjpegFinishesIsNotDecodedAgainPastTheLimit) {
+  // 50,000 repeats: about 2.4 s of CPU per pass on the idle machine, so
+  // libjpeg's stoppable pass can finish within a 3 s limit; it warns of the
+  // repeats, and TurboJPEG (which cannot be stopped) would decode the file
+  // again for another 2.4 s, ending near 5 s. Refused instead: the file is
+  // timed-out before the limit (or inside the first pass, on a slow machine),
+  // never well past it.
+  const double limit = 3;
+  ScratchDir dir;
+  const fs::path bomb = dir / "scans.jpg";
+  write_bytes(bomb, jpeg_with_repeated_scan(progressive_photo(), 50000));
+  const fs::path report = dir / "report.json";
+  const RunResult r =
+      run_imgflow(RunSpec({"-s", "3000", "--max-scans", "0", "--timeout", "3", "--report",
+                           report.string(), "-o", (dir / "out").string(), bomb.string()})
+                      .with_timeout(std::chrono::seconds(120)));
+  ASSERT_FALSE(r.timed_out) << describe(r);
+  const json doc = json::parse(read_text(report));
+  ASSERT_EQ(doc["files"].size(), 1u);
+  const json& file = doc["files"][0];
+  const double decode_ms = file["timings_ms"]["decode"].get<double>();
+  std::printf("scan bomb (50,000 extra scans): %s after %.0f ms of decoding (--timeout 3)\n",
+              file["status"].get<std::string>().c_str(), decode_ms);
+  // Two passes fitting in 3 s would need a machine twice as fast as this one;
+  // then the file may succeed, within the limit.
+  EXPECT_LT(decode_ms, limit * 1000 + 500) << file.dump();
+  if (file["status"] == "failed") {
+    EXPECT_EQ(r.exit_code, 1) << describe(r);
+    EXPECT_EQ(file["error"]["code"], "timed-out") << file.dump();
+    EXPECT_TRUE(contains(r.err, "jpeg decode stopped: ")) << describe(r);
+    EXPECT_EQ(list_files(dir / "out"), std::vector<std::string>{});
+  } else {
+    EXPECT_EQ(file["status"], "ok") << file.dump();
   }
   EXPECT_EQ(temporaries_in(dir.path()), std::vector<std::string>{});
 }
