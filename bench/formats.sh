@@ -77,7 +77,7 @@ timed() {
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 bytes_of() { find "$1" -type f -printf '%s\n' | awk '{s+=$1} END{print s+0}'; }
 
-sharp_avif() { env LD_PRELOAD=$JEMALLOC_LIB SHARP_POOL_FORMAT=avif node "$BENCH_DIR/tools/sharp_pool.js" "$src" "$1" "$cores"; }
+sharp_avif() { env LD_PRELOAD=$JEMALLOC_LIB NODE_PATH=$WORK/node/node_modules SHARP_POOL_FORMAT=avif node "$BENCH_DIR/tools/sharp_pool.js" "$src" "$1" "$cores"; }
 imgflow_avif() { "$imgflow" -s 800x800 -f avif -q "$2" --quiet -o "$1" "$src"; }
 imgflow_heic_in() { "$imgflow" -s 800x800 -f jpeg -q 85 --quiet -o "$1" "$heic"; }
 vips_heic_in() {

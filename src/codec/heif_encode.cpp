@@ -16,8 +16,15 @@
 //   AVIF speed 7: 631078 B, 41.79 dB,  2.69 s    HEIC fast:     1302161 B, 49.83 dB,  5.52 s
 //   AVIF speed 8: 672508 B, 41.33 dB,  1.52 s    HEIC veryfast: 1302161 B, 49.83 dB,  5.72 s
 //   AVIF speed 9: 613602 B, 40.75 dB,  1.03 s
-// AVIF speed 7 costs 30% less than libheif's default 6 for 3% fewer bytes
-// and 0.55 dB; 8 is both larger and worse than 7. HEIC medium (x265's own
+// AVIF: libheif's default speed 6. Against sharp's .avif() defaults (aom
+// cpu-used 5) on 24 bench photos at 800 px (bench/formats.sh; the -q giving
+// sharp's bytes within 5%; wall at load 14, sharp 76-95 s):
+//   speed 7, libheif q 57: +2.3% bytes, -0.90 dB, 13-15 s (misses the 0.3 dB goal)
+//   speed 6, libheif q 56: +2.2% bytes, -0.28 dB, 24-28 s
+//   speed 5, libheif q 56: +0.6% bytes, +0.17 dB, 53-55 s
+// (The -q table below was measured again at speed 6: AVIF's PSNR at each
+// point had risen 0.6-1.3 dB above the JPEG's.)
+// 8 is both larger and worse than 7. HEIC medium (x265's own
 // default) halves libheif's default slow for 0.17 dB and 1.8% more bytes;
 // fast and veryfast gave the same files as each other, no faster.
 #include <libheif/heif.h>
@@ -35,7 +42,7 @@ namespace imgflow::detail {
 namespace {
 
 /// libaom's cpu-used (0 slowest .. 9 fastest; libheif's default 6).
-constexpr int kAvifSpeed = 7;
+constexpr int kAvifSpeed = 6;
 /// x265's preset (libheif's default "slow").
 constexpr const char* kHeicPreset = "medium";
 
@@ -44,14 +51,14 @@ constexpr const char* kHeicPreset = "medium";
 // that -q (4 sample photos at 800 px, PSNR against the resized PNG):
 //   JPEG q50 36.99 dB, q70 38.80, q85 41.18, q95 44.81;
 //   HEIC at libheif q20 34.95 dB, 30 37.18, 40 39.61, 50 42.04, 60 44.59, 70 47.12;
-//   AVIF at libheif q30 33.84 dB, 50 37.57, 70 41.05, 85 43.47.
+//   AVIF (speed 6) at libheif q39 36.90 dB, 51 38.88, 67 41.20, 90 44.95.
 // Below 50 and above 95 the steps run to 1 and to 100.
 int libheif_quality(Format format, int quality) {
   struct Point {
     int q, libheif;
   };
   static constexpr Point kHeic[] = {{1, 1}, {50, 29}, {70, 37}, {85, 46}, {95, 61}, {100, 100}};
-  static constexpr Point kAvif[] = {{1, 1}, {50, 47}, {70, 57}, {85, 71}, {95, 93}, {100, 100}};
+  static constexpr Point kAvif[] = {{1, 1}, {50, 39}, {70, 51}, {85, 67}, {95, 90}, {100, 100}};
   const auto& table = format == Format::avif ? kAvif : kHeic;
   for (std::size_t i = 1; i < std::size(table); ++i) {
     const Point a = table[i - 1], b = table[i];
