@@ -4,6 +4,7 @@
 // encode however small it is), and GIF frames far larger than their screen.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -122,6 +123,30 @@ Bytes gif_with_large_frame(int screen, int frame_width, int frame_height, bool i
   return b;
 }
 
+// Frames of white pixels on a 16x16 screen, each cleared to transparent after
+// it shows (disposal 2): {width, height, top} each.
+Bytes gif_of_large_frames(const std::vector<std::array<int, 3>>& frames) {
+  Bytes b = gif_screen(16, 16);
+  for (const auto& [width, height, top] : frames) {
+    b.insert(b.end(), {0x21, 0xF9, 4, 2 << 2, 10, 0, 0, 0});
+    b.insert(b.end(), {',', 0, 0});
+    put_le16(b, top);
+    put_le16(b, width);
+    put_le16(b, height);
+    b.insert(b.end(), {0, 2});
+    const Bytes data = lzw_of_zeros(static_cast<std::uint64_t>(width) * height);
+    for (std::size_t i = 0; i < data.size(); i += 255) {
+      const std::size_t n = std::min<std::size_t>(255, data.size() - i);
+      b.push_back(static_cast<std::uint8_t>(n));
+      b.insert(b.end(), data.begin() + static_cast<std::ptrdiff_t>(i),
+               data.begin() + static_cast<std::ptrdiff_t>(i + n));
+    }
+    b.push_back(0);
+  }
+  b.push_back(';');
+  return b;
+}
+
 // An animated GIF of four 96x64 frames made by ImageMagick.
 Bytes animated_gif(const fs::path& dir) {
   std::vector<std::string> argv = {"convert", "-delay", "10"};
@@ -224,6 +249,16 @@ TEST(HostileBomb, GifFrameFarLargerThanItsScreenDecodesOnlyTheScreen) {
   EXPECT_LT(seconds, kSanitized ? 60.0 : 10.0);
   std::printf("65535x65535 GIF frames on 1x1 and 16x16 screens: %.2f s, peak RSS %ld KB\n", seconds,
               r.max_rss_kb);
+  // An animation of such frames: each is read down to the screen's edge, the
+  // rest of its data skipped unread, and the next frame found after it.
+  write_bytes(dir / "in" / "tall.gif",
+              gif_of_large_frames({{4000, 4000, 0}, {8, 60000, 4}, {16, 16, 0}, {20, 9, 20}}));
+  const RunResult t = run_imgflow(
+      RunSpec({"--animated", "-o", (dir / "tall").string(), (dir / "in" / "tall.gif").string()}));
+  EXPECT_EQ(t.exit_code, 0) << describe(t);
+  ASSERT_EQ(list_files(dir / "tall"), std::vector<std::string>{"tall.webp"});
+  const auto mux = run_command({"webpmux", "-info", (dir / "tall" / "tall.webp").string()});
+  EXPECT_TRUE(contains(mux.out, "Number of frames: 4")) << mux.out << mux.err;
   // The same with --animated (the one frame: the still path).
   const RunResult a = run_imgflow(
       RunSpec({"--animated", "-o", (dir / "anim").string(), (dir / "in" / "wide.gif").string()}));
