@@ -103,6 +103,17 @@ Bytes lzw_of_zeros(std::uint64_t pixels) {
   return out;
 }
 
+// `data` as GIF sub-blocks of up to 255 bytes, then the terminator.
+void put_sub_blocks(Bytes& b, const Bytes& data) {
+  for (std::size_t i = 0; i < data.size(); i += 255) {
+    const std::size_t n = std::min<std::size_t>(255, data.size() - i);
+    b.push_back(static_cast<std::uint8_t>(n));
+    b.insert(b.end(), data.begin() + static_cast<std::ptrdiff_t>(i),
+             data.begin() + static_cast<std::ptrdiff_t>(i + n));
+  }
+  b.push_back(0);
+}
+
 // One frame of `frame_width` x `frame_height` white pixels at (0, 0) on a
 // screen of `screen` x `screen`.
 Bytes gif_with_large_frame(int screen, int frame_width, int frame_height, bool interlaced) {
@@ -112,14 +123,8 @@ Bytes gif_with_large_frame(int screen, int frame_width, int frame_height, bool i
   put_le16(b, frame_height);
   b.push_back(interlaced ? 0x40 : 0);
   b.push_back(2);
-  const Bytes data = lzw_of_zeros(static_cast<std::uint64_t>(frame_width) * frame_height);
-  for (std::size_t i = 0; i < data.size(); i += 255) {
-    const std::size_t n = std::min<std::size_t>(255, data.size() - i);
-    b.push_back(static_cast<std::uint8_t>(n));
-    b.insert(b.end(), data.begin() + static_cast<std::ptrdiff_t>(i),
-             data.begin() + static_cast<std::ptrdiff_t>(i + n));
-  }
-  b.insert(b.end(), {0, ';'});
+  put_sub_blocks(b, lzw_of_zeros(static_cast<std::uint64_t>(frame_width) * frame_height));
+  b.push_back(';');
   return b;
 }
 
@@ -134,14 +139,7 @@ Bytes gif_of_large_frames(const std::vector<std::array<int, 3>>& frames) {
     put_le16(b, width);
     put_le16(b, height);
     b.insert(b.end(), {0, 2});
-    const Bytes data = lzw_of_zeros(static_cast<std::uint64_t>(width) * height);
-    for (std::size_t i = 0; i < data.size(); i += 255) {
-      const std::size_t n = std::min<std::size_t>(255, data.size() - i);
-      b.push_back(static_cast<std::uint8_t>(n));
-      b.insert(b.end(), data.begin() + static_cast<std::ptrdiff_t>(i),
-               data.begin() + static_cast<std::ptrdiff_t>(i + n));
-    }
-    b.push_back(0);
+    put_sub_blocks(b, lzw_of_zeros(static_cast<std::uint64_t>(width) * height));
   }
   b.push_back(';');
   return b;
