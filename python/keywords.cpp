@@ -223,6 +223,8 @@ const Keyword kKeywords[] = {
      [](Options& o, py::handle v, std::string_view k) { o.max_pixels = as_count(v, k); }},
     {"max_scans", "max_scans", kBatch | kThumbnail | kDecode,
      [](Options& o, py::handle v, std::string_view k) { o.max_scans = as_count(v, k); }},
+    {"max_frames", "max_frames", kBatch,
+     [](Options& o, py::handle v, std::string_view k) { o.max_frames = as_count(v, k); }},
     {"max_file_size", "max_file_bytes", kBatch,
      [](Options& o, py::handle v, std::string_view k) { o.max_file_bytes = as_count(v, k); }},
     {"timeout", "timeout", kBatch,
@@ -241,6 +243,8 @@ const Keyword kKeywords[] = {
      [](Options& o, py::handle v, std::string_view k) { o.keep_icc = as_bool(v, k); }},
     {"keep_metadata", "keep_metadata", kBatch | kThumbnail,
      [](Options& o, py::handle v, std::string_view k) { o.keep_metadata = as_bool(v, k); }},
+    {"animated", "animated", kBatch,
+     [](Options& o, py::handle v, std::string_view k) { o.animated = as_bool(v, k); }},
     {"no_fsync", "fsync", kBatch,
      [](Options& o, py::handle v, std::string_view k) { o.fsync = !as_bool(v, k); }},
 };

@@ -14,12 +14,13 @@ packages=(
   libpng-dev           # PNG decode with captured warnings
   libdeflate-dev       # PNG: whole-buffer inflate for the common case
   libjpeg62-turbo-dev  # JPEG encode with optimised Huffman tables
-  libwebp-dev          # WebP decode with shrink-on-load, WebP ICC profiles
+  libwebp-dev          # WebP decode with shrink-on-load, WebP ICC profiles; animated WebP (demux, mux)
+  webp                 # tests: webpmux -info reads animated outputs' frames, durations and loops
   liblcms2-dev         # ICC profiles → sRGB
   libheif-dev          # HEIC (libde265, x265) and AVIF (dav1d/aom) decode and encode
   libheif-examples     # tests: heif-enc makes HEIC/AVIF fixtures, heif-convert decodes outputs
   libavif-bin          # tests: avifenc makes AVIFs with nclx colour and 10-bit samples
-  libgif-dev           # GIF decode (the first frame)
+  libgif-dev           # GIF decode (the first frame; every frame with --animated)
   libjxl-dev           # JPEG XL decode and encode
   libjxl-tools         # tests: cjxl makes JPEG XL fixtures, djxl decodes outputs
   imagemagick          # tests: convert makes GIF fixtures

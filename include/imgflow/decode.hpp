@@ -80,6 +80,11 @@ struct DecodeOptions {
   /// limit. Each scan costs a pass over the whole image: a crafted file can
   /// take minutes. The bench's 1,540 real JPEGs have at most 12.
   std::size_t max_scans = 500;
+  /// Most frames an animation decoded whole (Options::animated) may have
+  /// (too-complex beyond); 0 = no limit. Each frame costs a resize and an
+  /// encode however small it is: a crafted GIF of 1x1 frames holds 45,000 in a
+  /// megabyte.
+  std::size_t max_frames = 10'000;
 };
 
 /// Reads the header only: format, full stored size and EXIF orientation. Throws imgflow::Error

@@ -27,6 +27,10 @@ OutputFormat parse_output_format(std::string_view text);
 /// The output format for an input of `source` format under `requested`.
 Format choose_output_format(OutputFormat requested, Format source) noexcept;
 
+/// The same, for a run with Options::animated when `animated`: `keep` writes
+/// GIF inputs as WebP, which holds their animation (and alpha), not JPEG.
+Format choose_output_format(OutputFormat requested, Format source, bool animated) noexcept;
+
 /// A deterministic share of the inputs for job arrays: shard `index` of
 /// `count` (1-based), chosen by a stable hash of each input's relative path.
 struct Shard {
@@ -99,6 +103,8 @@ struct Options {
   std::uint64_t max_pixels = DecodeOptions{}.max_pixels;
   /// Most scans a progressive JPEG may have (too-complex beyond); 0 = no limit.
   std::size_t max_scans = DecodeOptions{}.max_scans;
+  /// Most frames an animation may have with `animated` (too-complex beyond); 0 = no limit.
+  std::size_t max_frames = DecodeOptions{}.max_frames;
   /// Largest accepted input file in bytes; 0 = no limit.
   std::uint64_t max_file_bytes = 0;
   /// Seconds one file's decode, resize and encode may take together (its
@@ -122,6 +128,12 @@ struct Options {
   /// Copy EXIF (orientation reset to 1) and the ICC profile into JPEG outputs;
   /// by default all metadata is stripped.
   bool keep_metadata = false;
+  /// Animated GIF and WebP inputs: resize every frame into an animated WebP
+  /// (frame durations and loop count kept; `keep` then writes GIF inputs as
+  /// WebP; other output formats get the first frame, with a warning).
+  /// false (default): the first frame, like a still image. max_pixels counts
+  /// every frame's canvas.
+  bool animated = false;
   bool fsync = true;  ///< fsync each output before renaming it into place
   /// Skip inputs whose outputs all exist and are newer than the input
   /// (reported as skipped), so a killed run can be completed.

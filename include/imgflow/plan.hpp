@@ -44,6 +44,7 @@ struct OutputNaming {
   std::vector<std::string> size_names;  ///< {size} of each size index ("original" when none)
   std::vector<OutputSpec> specs;        ///< output_specs()
   bool needs_pixel_size = false;        ///< the template uses {width} or {height}
+  bool animated = false;                ///< Options::animated (`keep` writes GIFs as WebP)
 };
 
 /// Where one output goes: output_dir / the input's relative folder / the

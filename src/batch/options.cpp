@@ -49,6 +49,11 @@ Format choose_output_format(OutputFormat requested, Format source) noexcept {
   return is_writable(source) ? source : Format::jpeg;
 }
 
+Format choose_output_format(OutputFormat requested, Format source, bool animated) noexcept {
+  if (animated && requested == OutputFormat::keep && source == Format::gif) return Format::webp;
+  return choose_output_format(requested, source);
+}
+
 namespace {
 
 [[noreturn]] void bad_shard(std::string_view text, const std::string& why) {

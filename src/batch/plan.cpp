@@ -110,7 +110,8 @@ std::string name_template(const Options& options) {
 OutputNaming::OutputNaming(const Options& options)
     : output_dir(options.output_dir),
       pattern(name_template(options)),
-      specs(output_specs(options)) {
+      specs(output_specs(options)),
+      animated(options.animated) {
   for (const auto& size : options.sizes) size_names.push_back(size_for_name(size.text));
   if (size_names.empty()) size_names.push_back("original");
   needs_pixel_size =
@@ -136,7 +137,8 @@ std::vector<std::optional<fs::path>> expected_outputs(const PlannedFile& file,
       out.push_back(std::nullopt);
     } else {
       const Format format = choose_output_format(
-          spec.format, detail::format_from_extension(file.input.extension().string()));
+          spec.format, detail::format_from_extension(file.input.extension().string()),
+          naming.animated);
       out.push_back(output_path(file, naming, spec, format, {}));
     }
   }

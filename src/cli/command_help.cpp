@@ -51,14 +51,15 @@ const std::vector<OptionGroup>& option_groups() {
       {"Formats and encoding",
        {"--format", "--name", "--quality", "--progressive", "--chroma", "--png-compression",
         "--lossless", "--tiff-compression", "--keep-icc", "--keep-metadata"}},
-      {"Decoding", {"--shrink-margin", "--progressive-bits", "--no-rotate"}},
+      {"Decoding", {"--shrink-margin", "--progressive-bits", "--no-rotate", "--animated"}},
       {"Performance",
        {"--threads", "--readers", "--writers", "--max-in-flight", "--max-memory", "--no-fsync"}},
       {"Batch jobs",
        {"--files-from", "--null", "--shard", "--skip-existing", "--dry-run", "--fail-fast",
         "--max-errors", "--report", "--log-json", "--quiet"}},
       {"Limits",
-       {"--max-pixels", "--max-scans", "--max-file-size", "--timeout", "--allow-truncated"}},
+       {"--max-pixels", "--max-scans", "--max-frames", "--max-file-size", "--timeout",
+        "--allow-truncated"}},
   };
   return groups;
 }

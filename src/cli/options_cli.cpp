@@ -56,12 +56,14 @@ constexpr FieldOption kFieldOptions[] = {
     {"skip_existing", "--skip-existing"},
     {"max_pixels", "--max-pixels"},
     {"max_scans", "--max-scans"},
+    {"max_frames", "--max-frames"},
     {"max_file_bytes", "--max-file-size"},
     {"timeout", "--timeout"},
     {"allow_truncated", "--allow-truncated"},
     {"max_errors", "--max-errors"},
     {"keep_icc", "--keep-icc"},
     {"keep_metadata", "--keep-metadata"},
+    {"animated", "--animated"},
 };
 
 // The command-line names of an Options field's option ("-q,--quality").
@@ -186,6 +188,9 @@ OptionsCli::OptionsCli(CLI::App& app)
   app.add_option(names_of("max_scans"), o.max_scans,
                  "Refuse progressive JPEGs with more scans, a decode time bomb (0 = no limit)")
       ->capture_default_str();
+  app.add_option(names_of("max_frames"), o.max_frames,
+                 "With --animated, refuse animations of more frames (0 = no limit)")
+      ->capture_default_str();
   app.add_option(names_of("max_file_bytes"), o.max_file_bytes,
                  "Refuse input files larger than this many bytes (0 = no limit)")
       ->capture_default_str();
@@ -205,6 +210,9 @@ OptionsCli::OptionsCli(CLI::App& app)
                "Keep the original ICC profile in JPEG outputs instead of converting to sRGB");
   app.add_flag(names_of("keep_metadata"), o.keep_metadata,
                "Copy EXIF (orientation reset) and ICC into JPEG outputs (default: strip)");
+  app.add_flag(names_of("animated"), o.animated,
+               "Animated GIF and WebP: resize every frame into an animated WebP "
+               "(default: the first frame)");
   app.add_flag("--no-fsync", no_fsync_, "Do not fsync outputs before renaming them into place");
 
   app.add_option("--report", line_.report_path,

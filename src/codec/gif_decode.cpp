@@ -4,32 +4,25 @@
 // screen's size is checked against max_pixels from the header, and the frame
 // is read a row at a time, so no frame of an animation but the first is ever
 // decompressed. Output: BGRA if any pixel is transparent, else BGR.
-#include <gif_lib.h>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
 
 #include "codec/decoders.hpp"
+#include "codec/gif_reading.hpp"
 #include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow::detail {
+namespace gif {
 namespace {
 
-struct Reader {
-  std::span<const std::uint8_t> bytes;
-  std::size_t at = 0;
-  bool ran_out = false;  ///< giflib asked for bytes past the end
-};
-
-int read_bytes(GifFileType* gif, GifByteType* out, int wanted) {
-  auto* reader = static_cast<Reader*>(gif->UserData);
+int read_bytes(GifFileType* file, GifByteType* out, int wanted) {
+  auto* reader = static_cast<Reader*>(file->UserData);
   const std::size_t n =
       std::min(static_cast<std::size_t>(std::max(wanted, 0)), reader->bytes.size() - reader->at);
   std::memcpy(out, reader->bytes.data() + reader->at, n);
@@ -50,35 +43,63 @@ int read_bytes(GifFileType* gif, GifByteType* out, int wanted) {
   throw Error(ErrorCode::corrupt_input, what);
 }
 
-void check(int result, GifFileType* gif) {
-  if (result == GIF_ERROR) throw_gif_error(gif->Error, *static_cast<Reader*>(gif->UserData));
-}
-
-struct GifCloser {
-  void operator()(GifFileType* gif) const { DGifCloseFile(gif, nullptr); }
-};
-
 // The interlaced row order: four passes, each starting at `first` every `step` rows.
 constexpr std::array<int, 4> kPassFirst = {0, 4, 2, 1};
 constexpr std::array<int, 4> kPassStep = {8, 8, 4, 2};
 
-// Reads the first frame's rows onto `canvas` (BGRA, the screen's size).
-void draw_frame(GifFileType* gif, int transparent, cv::Mat& canvas) {
-  const GifImageDesc& frame = gif->Image;
-  const ColorMapObject* map = frame.ColorMap ? frame.ColorMap : gif->SColorMap;
+}  // namespace
+
+File open(Reader& reader) {
+  int error = 0;
+  File file(DGifOpen(&reader, read_bytes, &error));
+  if (!file) throw_gif_error(error, reader);
+  return file;
+}
+
+void check(int result, GifFileType* file) {
+  if (result == GIF_ERROR) throw_gif_error(file->Error, *static_cast<Reader*>(file->UserData));
+}
+
+void read_extension(GifFileType* file, FrameControl& control) {
+  int code = 0;
+  GifByteType* block = nullptr;
+  check(DGifGetExtension(file, &code, &block), file);
+  if (code == GRAPHICS_EXT_FUNC_CODE && block) {
+    GraphicsControlBlock gcb;
+    if (DGifExtensionToGCB(block[0], block + 1, &gcb) == GIF_OK) {
+      control.transparent = gcb.TransparentColor;
+      control.disposal = gcb.DisposalMode;
+      control.delay_cs = gcb.DelayTime;
+    }
+  }
+  while (block) {
+    check(DGifGetExtensionNext(file, &block), file);
+  }
+}
+
+std::uint64_t frame_cost(const GifImageDesc& frame, int screen_height) {
+  const auto width = static_cast<std::uint64_t>(std::max(frame.Width, 0));
+  const int rows =
+      frame.Interlace ? frame.Height : std::clamp(screen_height - frame.Top, 0, frame.Height);
+  return width * static_cast<std::uint64_t>(std::max(rows, 0));
+}
+
+bool draw_frame(GifFileType* file, int transparent, cv::Mat& canvas) {
+  const GifImageDesc& frame = file->Image;
+  const ColorMapObject* map = frame.ColorMap ? frame.ColorMap : file->SColorMap;
   if (!map || !map->Colors || map->ColorCount <= 0) {
-    throw Error(ErrorCode::corrupt_input, "gif: the first frame has no colour table");
+    throw Error(ErrorCode::corrupt_input, "gif: a frame has no colour table");
   }
   if (frame.Width <= 0 || frame.Height <= 0) {
-    throw Error(ErrorCode::corrupt_input, "gif: the first frame has no size");
+    throw Error(ErrorCode::corrupt_input, "gif: a frame has no size");
   }
   std::vector<GifPixelType> row(static_cast<std::size_t>(frame.Width));
-  // A frame may declare up to 65535x65535 pixels over a screen of one: every
-  // row is still read, so the file's deadline (--timeout) is checked.
+  // A frame may declare up to 65535x65535 pixels over a screen of one: the
+  // rows that are read are checked against the file's deadline (--timeout).
   DeadlineCheck<16> deadline;
   const auto draw_row = [&](int y) {
     if (deadline.passed()) throw timed_out_error("gif decode");
-    check(DGifGetLine(gif, row.data(), frame.Width), gif);
+    check(DGifGetLine(file, row.data(), frame.Width), file);
     const int screen_y = frame.Top + y;
     if (screen_y < 0 || screen_y >= canvas.rows) return;  // frames may overhang the screen
     auto* out = canvas.ptr<cv::Vec4b>(screen_y);
@@ -96,30 +117,40 @@ void draw_frame(GifFileType* gif, int transparent, cv::Mat& canvas) {
     for (std::size_t pass = 0; pass < kPassFirst.size(); ++pass) {
       for (int y = kPassFirst[pass]; y < frame.Height; y += kPassStep[pass]) draw_row(y);
     }
-  } else {
-    for (int y = 0; y < frame.Height; ++y) draw_row(y);
+    return true;
   }
+  // Rows below the screen are never shown: a frame taller than the screen
+  // costs no more than the screen's rows.
+  const int rows = std::clamp(canvas.rows - frame.Top, 0, frame.Height);
+  for (int y = 0; y < rows; ++y) draw_row(y);
+  return rows == frame.Height;
 }
 
-// The transparent index of a Graphic Control Extension, or -1.
-int transparent_index(GifFileType* gif) {
-  int code = 0;
-  GifByteType* block = nullptr;
-  check(DGifGetExtension(gif, &code, &block), gif);
-  int transparent = NO_TRANSPARENT_COLOR;
-  if (code == GRAPHICS_EXT_FUNC_CODE && block) {
-    GraphicsControlBlock gcb;
-    if (DGifExtensionToGCB(block[0], block + 1, &gcb) == GIF_OK) {
-      transparent = gcb.TransparentColor;
+void skip_frame_data(Reader& reader) {
+  while (true) {
+    if (reader.at >= reader.bytes.size()) {
+      throw Error(ErrorCode::truncated_input, "gif data ends inside a frame");
     }
+    const std::size_t length = reader.bytes[reader.at++];
+    if (length == 0) return;
+    if (reader.bytes.size() - reader.at < length) {
+      throw Error(ErrorCode::truncated_input, "gif data ends inside a frame");
+    }
+    reader.at += length;
   }
-  while (block) {
-    check(DGifGetExtensionNext(gif, &block), gif);
-  }
-  return transparent;
 }
 
-}  // namespace
+void check_frame_cost(const GifImageDesc& frame, int screen_height, std::uint64_t max_pixels) {
+  const std::uint64_t cost = frame_cost(frame, screen_height);
+  if (max_pixels != 0 && cost > max_pixels) {
+    throw Error(ErrorCode::too_many_pixels,
+                "gif: a frame of " + std::to_string(frame.Width) + "x" +
+                    std::to_string(frame.Height) + " decodes " + std::to_string(cost) +
+                    " pixels, over the limit of " + std::to_string(max_pixels));
+  }
+}
+
+}  // namespace gif
 
 SourceInfo read_gif_header(std::span<const std::uint8_t> bytes) {
   // "GIF8?a", then the logical screen's width and height (little-endian).
@@ -136,20 +167,19 @@ SourceInfo read_gif_header(std::span<const std::uint8_t> bytes) {
 Image decode_gif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                  const DecodeOptions& options) {
   check_pixel_limit(header, options.max_pixels);
-  Reader reader{bytes};
-  int error = 0;
-  const std::unique_ptr<GifFileType, GifCloser> gif(DGifOpen(&reader, read_bytes, &error));
-  if (!gif) throw_gif_error(error, reader);
-  cv::Mat canvas(gif->SHeight, gif->SWidth, CV_8UC4, cv::Scalar::all(0));
-  int transparent = NO_TRANSPARENT_COLOR;
+  gif::Reader reader{bytes};
+  const gif::File file = gif::open(reader);
+  cv::Mat canvas(file->SHeight, file->SWidth, CV_8UC4, cv::Scalar::all(0));
+  gif::FrameControl control;
   while (true) {
     GifRecordType record = UNDEFINED_RECORD_TYPE;
-    check(DGifGetRecordType(gif.get(), &record), gif.get());
+    gif::check(DGifGetRecordType(file.get(), &record), file.get());
     if (record == EXTENSION_RECORD_TYPE) {
-      transparent = transparent_index(gif.get());
+      gif::read_extension(file.get(), control);
     } else if (record == IMAGE_DESC_RECORD_TYPE) {
-      check(DGifGetImageDesc(gif.get()), gif.get());
-      draw_frame(gif.get(), transparent, canvas);
+      gif::check(DGifGetImageDesc(file.get()), file.get());
+      gif::check_frame_cost(file->Image, canvas.rows, options.max_pixels);
+      gif::draw_frame(file.get(), control.transparent, canvas);
       break;
     } else {
       throw Error(ErrorCode::corrupt_input, "gif has no image");

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <string>
 
+#include "codec/animation.hpp"
 #include "codec/decoders.hpp"
 #include "imgflow/error.hpp"
 
@@ -75,12 +76,14 @@ Image decode_webp(std::span<const std::uint8_t> bytes, const SourceInfo& header,
   }
   VP8StatusCode status = WebPGetFeatures(bytes.data(), bytes.size(), &config.input);
   if (status != VP8_STATUS_OK) throw_webp_error(status);
-  if (config.input.has_animation) {
-    throw Error(ErrorCode::unsupported_format, "webp: animated images are not supported");
-  }
   Image image;
   image.source = {Format::webp, config.input.width, config.input.height};
   check_pixel_limit(image.source, options.max_pixels);
+  if (config.input.has_animation) {
+    image = decode_webp_first_frame(bytes, options);
+    image.icc = read_icc(bytes);
+    return image;
+  }
 
   config.options.bypass_filtering =
       shrinks_enough(config.input.width, config.input.height, options.at_least) ? 1 : 0;

@@ -34,6 +34,9 @@ struct FileJob {
   Image decoded;                            ///< decode → resize
   std::vector<cv::Mat> resized;             ///< resize → encode, one per output
   bool streamed = false;  ///< decode resized it too, row by row (a large PNG): no pixels
+  /// decode → encode, an animation (animation_stage.hpp): per output recipe,
+  /// its animated WebP, or empty for a still output (made from `resized`).
+  std::vector<std::vector<std::uint8_t>> animated;
   std::vector<EncodedOutput> outputs;  ///< encode → writer
 
   FileReport report;
@@ -58,6 +61,7 @@ struct FileJob {
     encoded_input = {};
     decoded.pixels.release();
     resized.clear();
+    animated.clear();
     outputs.clear();
   }
 };

@@ -14,6 +14,9 @@
 // decode node, its rows going from libpng straight into the resizer
 // (decode_resize_stage), so its full-size image never exists; the resize node
 // passes it on, and its report counts the resize in the decode time.
+// An animation with --animated is decoded, resized and encoded frame by frame
+// in the decode node the same way (animation_stage), and the encode node
+// only names its outputs (and encodes any still ones from its first frame).
 #include <algorithm>
 #include <chrono>
 
@@ -28,6 +31,7 @@
 #include "imgflow/error.hpp"
 #include "imgflow/pipeline.hpp"
 #include "imgflow/plan.hpp"
+#include "pipeline/animation_stage.hpp"
 #include "pipeline/decode_policy.hpp"
 #include "pipeline/plan_feed.hpp"
 #include "pipeline/reader_pool.hpp"
@@ -162,19 +166,27 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
     flow::graph graph;
     flow::function_node<FileJobPtr, FileJobPtr> decode(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
-          return guarded(job, &StageTimings::decode, ErrorCode::decode_error, "decode",
-                         settings.timeout, [&](detail::FileJob& j) {
-                           if (detail::streams_rows(j.encoded_input, settings.decode)) {
-                             j.resized = detail::decode_resize_stage(
-                                 j.encoded_input, settings.decode, settings.resize, j.decoded);
-                             j.streamed = true;
-                           } else {
-                             j.decoded = detail::decode_stage(j.encoded_input, settings.decode);
-                           }
-                           j.report.source = j.decoded.source;
-                           j.report.warnings = j.decoded.warnings;
-                           j.encoded_input = {};
-                         });
+          return guarded(
+              job, &StageTimings::decode, ErrorCode::decode_error, "decode", settings.timeout,
+              [&](detail::FileJob& j) {
+                if (const auto animation = detail::animation_of(j.encoded_input, settings.decode)) {
+                  auto frames =
+                      detail::animation_stage(j.encoded_input, *animation, settings.decode,
+                                              settings.resize, settings.outputs, j.decoded);
+                  j.resized = std::move(frames.first_frame);
+                  j.animated = std::move(frames.webp);
+                  j.streamed = true;
+                } else if (detail::streams_rows(j.encoded_input, settings.decode)) {
+                  j.resized = detail::decode_resize_stage(j.encoded_input, settings.decode,
+                                                          settings.resize, j.decoded);
+                  j.streamed = true;
+                } else {
+                  j.decoded = detail::decode_stage(j.encoded_input, settings.decode);
+                }
+                j.report.source = j.decoded.source;
+                j.report.warnings = j.decoded.warnings;
+                j.encoded_input = {};
+              });
         });
     flow::function_node<FileJobPtr, FileJobPtr> resize(
         graph, flow::unlimited, [&](const FileJobPtr& job) {
@@ -190,8 +202,9 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
           return guarded(job, &StageTimings::encode, ErrorCode::encode_error, "encode",
                          settings.timeout, [&](detail::FileJob& j) {
                            j.outputs = detail::encode_stage(j.resized, j.planned, j.decoded,
-                                                            settings.outputs);
+                                                            settings.outputs, j.animated);
                            j.resized.clear();
+                           j.animated.clear();
                          });
         });
     flow::function_node<FileJobPtr> to_writers(graph, flow::unlimited,

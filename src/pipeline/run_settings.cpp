@@ -10,9 +10,11 @@ DecodePolicy::DecodePolicy(const Options& options)
       shrink_margin(options.shrink_margin),
       keep_icc(options.keep_icc),
       formats(options.formats),
-      filter(options.filter) {
+      filter(options.filter),
+      animated(options.animated) {
   shared.max_pixels = options.max_pixels;
   shared.max_scans = options.max_scans;
+  shared.max_frames = options.max_frames;
   shared.auto_orient = options.auto_orient;
   shared.allow_truncated = options.allow_truncated;
   shared.progressive_bits = options.progressive_bits;

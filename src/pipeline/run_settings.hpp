@@ -25,6 +25,7 @@ struct DecodePolicy {
   bool keep_icc = false;
   std::vector<OutputFormat> formats;
   Filter filter = Filter::automatic;
+  bool animated = false;  ///< animations decoded whole (see animation_stage.hpp)
   /// Non-interlaced PNGs of at least this many pixels are decoded row by row
   /// straight into the resizer (see streams_rows() in decode_policy.hpp).
   std::uint64_t stream_min_pixels = kStreamMinPixels;

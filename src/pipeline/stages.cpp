@@ -42,7 +42,8 @@ std::vector<cv::Mat> resize_stage(const Image& image, const ResizeSettings& sett
 EncodeOptions encoding_for(const OutputRecipe& recipe, const Image& decoded,
                            const OutputRecipes& outputs) {
   EncodeOptions encoding = recipe.encoding;
-  encoding.format = choose_output_format(recipe.spec.format, decoded.source.format);
+  encoding.format =
+      choose_output_format(recipe.spec.format, decoded.source.format, outputs.naming.animated);
   if (encoding.format == Format::jpeg) {
     if (outputs.embed_icc) encoding.icc = decoded.icc;
     if (outputs.embed_exif) encoding.exif = decoded.exif;
@@ -52,7 +53,8 @@ EncodeOptions encoding_for(const OutputRecipe& recipe, const Image& decoded,
 
 std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
                                         const PlannedFile& planned, const Image& decoded,
-                                        const OutputRecipes& outputs) {
+                                        const OutputRecipes& outputs,
+                                        std::span<std::vector<std::uint8_t>> animated) {
   std::vector<EncodedOutput> out;
   const auto expected = expected_outputs(planned, outputs.naming);  // claimed when listed
   for (const auto& recipe : outputs.recipes) {
@@ -65,8 +67,12 @@ std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
     encoded.claimed = listed && *listed == encoded.path;
     encoded.width = image.cols;
     encoded.height = image.rows;
-    check_deadline("encode");  // between outputs: libheif's encoders cannot be stopped
-    encoded.bytes = encode(image, encoding);
+    if (const std::size_t index = out.size(); index < animated.size() && !animated[index].empty()) {
+      encoded.bytes = std::move(animated[index]);
+    } else {
+      check_deadline("encode");  // between outputs: libheif's encoders cannot be stopped
+      encoded.bytes = encode(image, encoding);
+    }
     out.push_back(std::move(encoded));
   }
   return out;

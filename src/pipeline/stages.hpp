@@ -32,8 +32,11 @@ EncodeOptions encoding_for(const OutputRecipe& recipe, const Image& decoded,
 
 /// encode: each resized image to bytes, with its final output path; `decoded`
 /// supplies the source format and the metadata to keep (its pixels are not used).
+/// `animated` (an animation's, per recipe): bytes already encoded, moved into
+/// the outputs whose entry is not empty.
 std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
                                         const PlannedFile& planned, const Image& decoded,
-                                        const OutputRecipes& outputs);
+                                        const OutputRecipes& outputs,
+                                        std::span<std::vector<std::uint8_t>> animated = {});
 
 }  // namespace imgflow::detail
