@@ -71,6 +71,7 @@ def run(
     no_rotate: bool = False,
     keep_icc: bool = False,
     keep_metadata: bool = False,
+    strip_gps: bool = False,
     no_fsync: bool = False,
     log_json: bool = False,
     quiet: bool = False,
