@@ -40,7 +40,7 @@ void initialize_exiv2() {
         },
         &xmp_lock);
     Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute);
-    Exiv2::enableBMFF(true);  // HEIF, AVIF and JPEG XL: off unless asked for
+    // BMFF (HEIF, AVIF, JPEG XL) stays off: libheif and libjxl read those.
   });
 }
 
