@@ -163,8 +163,9 @@ py::bytes thumbnail(py::handle source, py::handle size, const py::kwargs& kwargs
     const Image image = detail::decode_stage(source_bytes.bytes(), settings.decode);
     const auto resized = detail::resize_stage(image, settings.resize);
     const auto& recipe = settings.outputs.recipes.at(0);
-    encoded = encode(resized.at(recipe.spec.size_index),
-                     detail::encoding_for(recipe, image, settings.outputs));
+    const cv::Mat& pixels = resized.at(recipe.spec.size_index);
+    encoded = encode(
+        pixels, detail::encoding_for(recipe, image, settings.outputs, {pixels.cols, pixels.rows}));
   }
   return py::bytes(reinterpret_cast<const char*>(encoded.data()), encoded.size());
 }

@@ -73,6 +73,7 @@ def run(
     keep_icc: bool = False,
     keep_metadata: bool = False,
     animated: bool = False,
+    strip_gps: bool = False,
     no_fsync: bool = False,
     log_json: bool = False,
     quiet: bool = False,

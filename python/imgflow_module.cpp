@@ -296,8 +296,9 @@ PYBIND11_MODULE(imgflow, m) {
         "shrink-on-load, turned upright, converted to sRGB, resized to `size` (\"200x200\",\n"
         "200, \"50%\", ...) and encoded, exactly as a batch run does it. Options: fit,\n"
         "gravity, enlarge, filter, background, shrink_margin, no_rotate, keep_icc,\n"
-        "keep_metadata, max_pixels, allow_truncated, progressive, chroma, png_compression,\n"
-        "lossless, tiff_compression. Raises imgflow.Error (e.g. code \"truncated-input\").");
+        "keep_metadata, strip_gps, max_pixels, allow_truncated, progressive, chroma,\n"
+        "png_compression, lossless, tiff_compression. Raises imgflow.Error (e.g. code "
+        "\"truncated-input\").");
   m.def("decode", &decode, py::arg("source"), py::kw_only(), py::arg("size") = py::none(),
         "decode(source, *, size=None, **options) -> numpy.ndarray\n\n"
         "The upright, sRGB pixels of `source` (a path, bytes or a file object) as an H×W×C\n"

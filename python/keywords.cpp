@@ -245,6 +245,8 @@ const Keyword kKeywords[] = {
      [](Options& o, py::handle v, std::string_view k) { o.keep_metadata = as_bool(v, k); }},
     {"animated", "animated", kBatch,
      [](Options& o, py::handle v, std::string_view k) { o.animated = as_bool(v, k); }},
+    {"strip_gps", "strip_gps", kBatch | kThumbnail,
+     [](Options& o, py::handle v, std::string_view k) { o.strip_gps = as_bool(v, k); }},
     {"no_fsync", "fsync", kBatch,
      [](Options& o, py::handle v, std::string_view k) { o.fsync = !as_bool(v, k); }},
 };

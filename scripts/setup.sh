@@ -23,6 +23,8 @@ packages=(
   libgif-dev           # GIF decode (the first frame; every frame with --animated)
   libjxl-dev           # JPEG XL decode and encode
   libjxl-tools         # tests: cjxl makes JPEG XL fixtures, djxl decodes outputs
+  libexiv2-dev         # --keep-metadata: EXIF and XMP read from every input, edited, re-written
+  exiv2                # tests: writes EXIF/XMP into fixtures, reads outputs' metadata back
   imagemagick          # tests: convert makes GIF fixtures
   libgtest-dev         # tests
   groff-base           # tests: the generated man page renders without warnings

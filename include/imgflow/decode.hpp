@@ -47,9 +47,12 @@ struct Image {
   /// The ICC profile describing `pixels`; empty once they are sRGB (the default:
   /// see DecodeOptions::to_srgb).
   std::vector<std::uint8_t> icc;
-  /// JPEG only: the EXIF segment (APP1 payload), its orientation reset to 1 if
-  /// the pixels were turned upright. Kept for --keep-metadata.
+  /// With DecodeOptions::read_metadata: the file's EXIF as a TIFF block
+  /// (starting "II*\0" or "MM\0*", as stored: its orientation is the
+  /// file's), or empty.
   std::vector<std::uint8_t> exif;
+  /// With DecodeOptions::read_metadata: the file's XMP packet, or empty.
+  std::vector<std::uint8_t> xmp;
 };
 
 struct DecodeOptions {
@@ -63,6 +66,10 @@ struct DecodeOptions {
   bool to_srgb = true;
   /// Keep 16-bit samples (PNG, TIFF) as CV_16U instead of reducing them to 8 bits.
   bool keep_16bit = false;
+  /// Read the EXIF and XMP into Image::exif and Image::xmp (libexiv2; JPEG,
+  /// PNG, WebP, HEIF/AVIF, JPEG XL; not TIFF). Off by default: it costs a
+  /// parse of the file's metadata.
+  bool read_metadata = false;
   /// Accept a truncated JPEG (the missing part is grey) with a warning,
   /// instead of failing with truncated-input.
   bool allow_truncated = false;

@@ -34,9 +34,15 @@ struct EncodeOptions {
   int png_compression = 6;   ///< PNG: zlib level 0..9
   bool lossless = false;     ///< WebP, AVIF, HEIC: lossless
   TiffCompression tiff_compression = TiffCompression::lzw;
-  /// JPEG: EXIF to embed (APP1 payload starting "Exif\0\0"), or empty.
+  /// EXIF to embed, as a TIFF block (starting "II*\0" or "MM\0*"), or empty:
+  /// JPEG (APP1), PNG (eXIf), WebP (EXIF), AVIF/HEIC (Exif item), JPEG XL
+  /// (Exif box). Not TIFF. Written as given: see Image::exif.
   std::vector<std::uint8_t> exif;
-  /// JPEG: ICC profile to embed, or empty.
+  /// XMP packet to embed, or empty: JPEG (APP1), PNG (iTXt
+  /// XML:com.adobe.xmp), WebP (XMP), AVIF/HEIC (XMP item), JPEG XL (xml box).
+  std::vector<std::uint8_t> xmp;
+  /// ICC profile to embed (the pixels are in its space), or empty: JPEG,
+  /// PNG (iCCP), WebP (ICCP), AVIF/HEIC (colr prof), JPEG XL. Not TIFF.
   std::vector<std::uint8_t> icc;
 };
 

@@ -122,11 +122,12 @@ struct Options {
   /// Turn images upright by their EXIF orientation (outputs carry no
   /// orientation tag). false keeps pixels as stored.
   bool auto_orient = DecodeOptions{}.auto_orient;
-  /// Keep the original ICC profile (embedded in JPEG outputs) instead of
-  /// converting pixels to sRGB. Other output formats are converted anyway.
+  /// Keep the original ICC profile (embedded in the outputs) instead of
+  /// converting pixels to sRGB. TIFF outputs are converted anyway.
   bool keep_icc = false;
-  /// Copy EXIF (orientation reset to 1) and the ICC profile into JPEG outputs;
-  /// by default all metadata is stripped.
+  /// Copy EXIF (orientation reset to 1, pixel dimensions set to the output's,
+  /// no thumbnail), XMP and the ICC profile into JPEG, PNG, WebP, AVIF, HEIC
+  /// and JPEG XL outputs; by default all metadata is stripped.
   bool keep_metadata = false;
   /// Animated GIF and WebP inputs: resize every frame into an animated WebP
   /// (frame durations and loop count kept; `keep` then writes GIF inputs as
@@ -134,6 +135,10 @@ struct Options {
   /// false (default): the first frame, like a still image. max_pixels counts
   /// every frame's canvas.
   bool animated = false;
+  /// keep_metadata without where the photo was taken: EXIF's GPS tags and
+  /// XMP's location fields (exif:GPS*, photoshop:City/State/Country,
+  /// Iptc4xmpCore:Location, ...) are removed. Implies keep_metadata.
+  bool strip_gps = false;
   bool fsync = true;  ///< fsync each output before renaming it into place
   /// Skip inputs whose outputs all exist and are newer than the input
   /// (reported as skipped), so a killed run can be completed.

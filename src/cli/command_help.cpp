@@ -50,7 +50,7 @@ const std::vector<OptionGroup>& option_groups() {
       {"Sizing", {"--size", "--fit", "--gravity", "--enlarge", "--filter", "--background"}},
       {"Formats and encoding",
        {"--format", "--name", "--quality", "--progressive", "--chroma", "--png-compression",
-        "--lossless", "--tiff-compression", "--keep-icc", "--keep-metadata"}},
+        "--lossless", "--tiff-compression", "--keep-icc", "--keep-metadata", "--strip-gps"}},
       {"Decoding", {"--shrink-margin", "--progressive-bits", "--no-rotate", "--animated"}},
       {"Performance",
        {"--threads", "--readers", "--writers", "--max-in-flight", "--max-memory", "--no-fsync"}},

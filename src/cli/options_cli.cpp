@@ -64,6 +64,7 @@ constexpr FieldOption kFieldOptions[] = {
     {"keep_icc", "--keep-icc"},
     {"keep_metadata", "--keep-metadata"},
     {"animated", "--animated"},
+    {"strip_gps", "--strip-gps"},
 };
 
 // The command-line names of an Options field's option ("-q,--quality").
@@ -207,9 +208,13 @@ OptionsCli::OptionsCli(CLI::App& app)
   app.add_flag("--no-rotate", no_rotate_,
                "Keep pixels as stored instead of turning them upright by their EXIF orientation");
   app.add_flag(names_of("keep_icc"), o.keep_icc,
-               "Keep the original ICC profile in JPEG outputs instead of converting to sRGB");
+               "Keep the original ICC profile in the outputs instead of converting to sRGB "
+               "(not TIFF)");
   app.add_flag(names_of("keep_metadata"), o.keep_metadata,
-               "Copy EXIF (orientation reset) and ICC into JPEG outputs (default: strip)");
+               "Copy EXIF (orientation reset), XMP and ICC into the outputs (not TIFF; default: "
+               "strip)");
+  app.add_flag(names_of("strip_gps"), o.strip_gps,
+               "--keep-metadata without location: GPS tags and XMP location fields removed");
   app.add_flag(names_of("animated"), o.animated,
                "Animated GIF and WebP: resize every frame into an animated WebP "
                "(default: the first frame)");

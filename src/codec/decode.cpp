@@ -7,6 +7,7 @@
 
 #include "codec/color_management.hpp"
 #include "codec/decoders.hpp"
+#include "codec/metadata.hpp"
 #include "imgflow/decode.hpp"
 #include "imgflow/error.hpp"
 #include "imgflow/file_io.hpp"
@@ -125,6 +126,7 @@ Image detail::decode_with_header(std::span<const std::uint8_t> bytes, const Sour
       break;
   }
   image.source.orientation = header.orientation;
+  if (options.read_metadata) detail::read_metadata(bytes, header.format, image);
   if (options.to_srgb && !image.icc.empty()) {
     std::string why;
     if (!detail::is_srgb_profile(image.icc) &&
@@ -159,6 +161,7 @@ Image detail::decode_rows(std::span<const std::uint8_t> bytes, const SourceInfo&
   decode_png_rows(bytes, options, colour, image);
   if (!colour.why().empty()) image.warnings.push_back(colour.why());
   image.source.orientation = header.orientation;
+  if (options.read_metadata) detail::read_metadata(bytes, header.format, image);
   return image;
 }
 

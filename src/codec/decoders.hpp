@@ -60,6 +60,20 @@ SourceInfo read_heif_header(std::span<const std::uint8_t> bytes, Format format);
 Image decode_heif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                   const DecodeOptions& options);
 
+/// libheif: the primary image's Exif (the TIFF block, without the item's
+/// offset field) and XMP into `image.exif` and `image.xmp`, each if at most
+/// kMaxMetadataBytes. Throws as decode_heif does for a file libheif cannot parse.
+void read_heif_metadata(std::span<const std::uint8_t> bytes, Format format, Image& image);
+
+/// The most EXIF or XMP carried from an input: a JPEG segment holds 64 kB, and
+/// real EXIF (maker notes included) and XMP stay well below this.
+constexpr std::size_t kMaxMetadataBytes = 4 * 1024 * 1024;
+
+/// libjxl: the Exif (the TIFF block, without the box's offset field) and xml
+/// boxes of a JPEG XL container, Brotli-compressed or not, into `image.exif`
+/// and `image.xmp`, each if at most kMaxMetadataBytes. Never throws for damage.
+void read_jxl_metadata(std::span<const std::uint8_t> bytes, Image& image);
+
 /// libjxl: the image's size after its orientation field, from the header only.
 SourceInfo read_jxl_header(std::span<const std::uint8_t> bytes);
 

@@ -70,16 +70,15 @@ std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& opt
     return detail::encode_jpeg(opaque, options);
   }
 
-  if (options.format == Format::png) return detail::encode_png(pixels, options.png_compression);
+  if (options.format == Format::png) return detail::encode_png(pixels, options);
   if (options.format == Format::webp) {
-    return detail::encode_webp(eight_bit, options.quality, options.lossless);
+    return detail::add_webp_metadata(
+        detail::encode_webp(eight_bit, options.quality, options.lossless), options);
   }
   if (options.format == Format::avif || options.format == Format::heif) {
-    return detail::encode_heif(eight_bit, options.format, options.quality, options.lossless);
+    return detail::encode_heif(eight_bit, options);
   }
-  if (options.format == Format::jxl) {
-    return detail::encode_jxl(pixels, options.quality, options.lossless);
-  }
+  if (options.format == Format::jxl) return detail::encode_jxl(pixels, options);
   std::string ext;
   std::vector<int> params;
   switch (options.format) {

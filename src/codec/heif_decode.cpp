@@ -222,6 +222,34 @@ void nclx_colour(const heif_image_handle* handle, Image& image) {
 
 }  // namespace
 
+void read_heif_metadata(std::span<const std::uint8_t> bytes, Format format, Image& image) {
+  const HeifFile file(bytes, format);
+  const heif_image_handle* handle = file.primary();
+  const int count = heif_image_handle_get_number_of_metadata_blocks(handle, nullptr);
+  if (count <= 0) return;
+  std::vector<heif_item_id> ids(static_cast<std::size_t>(count));
+  heif_image_handle_get_list_of_metadata_block_IDs(handle, nullptr, ids.data(), count);
+  for (const heif_item_id id : ids) {
+    const std::string type = heif_image_handle_get_metadata_type(handle, id);
+    const std::string content = heif_image_handle_get_metadata_content_type(handle, id);
+    const bool exif = type == "Exif" && image.exif.empty();
+    const bool xmp = type == "mime" && content == "application/rdf+xml" && image.xmp.empty();
+    const std::size_t size = heif_image_handle_get_metadata_size(handle, id);
+    if ((!exif && !xmp) || size == 0 || size > kMaxMetadataBytes) continue;
+    std::vector<std::uint8_t> data(size);
+    if (heif_image_handle_get_metadata(handle, id, data.data()).code != heif_error_Ok) continue;
+    if (xmp) {
+      image.xmp = std::move(data);
+      continue;
+    }
+    // An Exif item starts with the offset of the TIFF header after these 4 bytes.
+    if (size < 4) continue;
+    const std::uint32_t offset = (std::uint32_t{data[0]} << 24) | (std::uint32_t{data[1]} << 16) |
+                                 (std::uint32_t{data[2]} << 8) | data[3];
+    if (offset < size - 4) image.exif.assign(data.begin() + 4 + offset, data.end());
+  }
+}
+
 SourceInfo read_heif_header(std::span<const std::uint8_t> bytes, Format format) {
   const HeifFile file(bytes, format);
   const SourceInfo info = file.info(true);

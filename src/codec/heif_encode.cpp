@@ -88,6 +88,9 @@ struct ImageRelease {
 struct EncodingOptionsFree {
   void operator()(heif_encoding_options* options) const { heif_encoding_options_free(options); }
 };
+struct HandleRelease {
+  void operator()(heif_image_handle* handle) const { heif_image_handle_release(handle); }
+};
 struct NclxFree {
   void operator()(heif_color_profile_nclx* nclx) const { heif_nclx_color_profile_free(nclx); }
 };
@@ -123,8 +126,10 @@ std::unique_ptr<heif_image, ImageRelease> rgb_image(const cv::Mat& pixels, const
 
 }  // namespace
 
-std::vector<std::uint8_t> encode_heif(const cv::Mat& pixels, Format format, int quality,
-                                      bool lossless) {
+std::vector<std::uint8_t> encode_heif(const cv::Mat& pixels, const EncodeOptions& settings) {
+  const Format format = settings.format;
+  const int quality = settings.quality;
+  const bool lossless = settings.lossless;
   const bool avif = format == Format::avif;
   const char* what = avif ? "avif" : "heif";
   if (pixels.depth() != CV_8U || pixels.channels() == 2 || pixels.channels() > 4) {
@@ -167,7 +172,27 @@ std::vector<std::uint8_t> encode_heif(const cv::Mat& pixels, Format format, int 
   }
 
   const auto image = rgb_image(pixels, what);
-  check(heif_context_encode_image(context.get(), image.get(), found, options.get(), nullptr), what);
+  if (!settings.icc.empty()) {
+    check(heif_image_set_raw_color_profile(image.get(), "prof", settings.icc.data(),
+                                           settings.icc.size()),
+          what);
+  }
+  heif_image_handle* encoded = nullptr;
+  check(heif_context_encode_image(context.get(), image.get(), found, options.get(), &encoded),
+        what);
+  const std::unique_ptr<heif_image_handle, HandleRelease> handle(encoded);
+  // libheif finds the TIFF header in the block and writes the offset to it
+  // that HEIF's Exif item starts with.
+  if (!settings.exif.empty()) {
+    check(heif_context_add_exif_metadata(context.get(), encoded, settings.exif.data(),
+                                         static_cast<int>(settings.exif.size())),
+          what);
+  }
+  if (!settings.xmp.empty()) {
+    check(heif_context_add_XMP_metadata(context.get(), encoded, settings.xmp.data(),
+                                        static_cast<int>(settings.xmp.size())),
+          what);
+  }
   std::vector<std::uint8_t> out;
   heif_writer writer{1, append};
   check(heif_context_write(context.get(), &writer, &out), what);

@@ -185,7 +185,6 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
     }
   }
   const JpegMetadata meta = read_jpeg_metadata(bytes);
-  image.exif = options.auto_orient ? exif_with_orientation_reset(meta) : meta.exif;
   if (pixel_format == TJPF_CMYK) {
     // Through its CMYK profile when there is one; otherwise a naive conversion.
     if (meta.icc.empty() || !cmyk_to_srgb(pixels, meta.adobe, meta.icc, image.pixels)) {

@@ -28,6 +28,19 @@ struct Compressor {
 
 enum class Compressed { done, failed, timed_out };
 
+// An APP1 segment: `prefix` (with its NUL), then `data`. One segment holds
+// 65,533 bytes; larger EXIF or XMP (extended XMP spans several) is left out.
+void write_app1(jpeg_compress_struct* cinfo, const char* prefix, std::size_t prefix_size,
+                const std::vector<std::uint8_t>& data) {
+  if (data.empty() || prefix_size + data.size() > 65533) return;
+  jpeg_write_m_header(cinfo, JPEG_APP0 + 1, static_cast<unsigned int>(prefix_size + data.size()));
+  for (std::size_t i = 0; i < prefix_size; ++i) jpeg_write_m_byte(cinfo, prefix[i]);
+  for (const std::uint8_t byte : data) jpeg_write_m_byte(cinfo, byte);
+}
+
+constexpr char kExifPrefix[] = "Exif\0";                       // and the literal's NUL
+constexpr char kXmpPrefix[] = "http://ns.adobe.com/xap/1.0/";  // and the literal's NUL
+
 // `deadline` is trivially destructible, so a longjmp may cross it.
 Compressed compress(Compressor* c, const cv::Mat* pixels, const EncodeOptions* s,
                     DeadlineCheck<16>* deadline) {
@@ -55,10 +68,8 @@ Compressed compress(Compressor* c, const cv::Mat* pixels, const EncodeOptions* s
   }
   if (s->progressive) jpeg_simple_progression(&c->cinfo);
   jpeg_start_compress(&c->cinfo, TRUE);
-  if (!s->exif.empty()) {
-    jpeg_write_marker(&c->cinfo, JPEG_APP0 + 1, s->exif.data(),
-                      static_cast<unsigned int>(s->exif.size()));
-  }
+  write_app1(&c->cinfo, kExifPrefix, sizeof kExifPrefix, s->exif);
+  write_app1(&c->cinfo, kXmpPrefix, sizeof kXmpPrefix, s->xmp);
   if (!s->icc.empty()) {
     jpeg_write_icc_profile(&c->cinfo, s->icc.data(), static_cast<unsigned int>(s->icc.size()));
   }

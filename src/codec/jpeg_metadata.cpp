@@ -9,16 +9,12 @@
 namespace imgflow::detail {
 namespace {
 
-// Finds the orientation tag (0x0112) in IFD0 of an Exif TIFF block: its value
-// and where the value sits, relative to the TIFF block.
-void read_orientation(Bytes tiff, int& orientation, std::size_t& at) {
+// The orientation tag (0x0112) in IFD0 of an Exif TIFF block.
+void read_orientation(Bytes tiff, int& orientation) {
   walk_first_ifd(tiff, [&](const IfdEntry& entry, const ByteOrder& order) {
     if (entry.tag != 0x0112) return true;
     const std::uint32_t value = order.u16(tiff, entry.value_at);  // SHORT, stored left-justified
-    if (value >= 1 && value <= 8) {
-      orientation = static_cast<int>(value);
-      at = entry.value_at;
-    }
+    if (value >= 1 && value <= 8) orientation = static_cast<int>(value);
     return false;
   });
 }
@@ -46,9 +42,7 @@ JpegMetadata read_jpeg_metadata(Bytes jpeg) {
     if (marker == 0xE1 && meta.exif.empty() && payload.size() > 6 &&
         std::equal(kExif, kExif + 6, payload.begin())) {
       meta.exif.assign(payload.begin(), payload.end());
-      std::size_t at = 0;
-      read_orientation(payload.subspan(6), meta.orientation, at);
-      if (at != 0) meta.orientation_at = at + 6;
+      read_orientation(payload.subspan(6), meta.orientation);
     } else if (marker == 0xE2 && payload.size() > 14 &&
                std::memcmp(payload.data(), kIcc, sizeof kIcc) == 0) {
       icc_chunks.emplace(payload[12], payload.subspan(14));
@@ -118,16 +112,6 @@ std::size_t count_jpeg_scans(Bytes jpeg, std::size_t stop_at) {
 
 int jpeg_exif_orientation(Bytes jpeg) {
   return read_jpeg_metadata(jpeg).orientation;
-}
-
-std::vector<std::uint8_t> exif_with_orientation_reset(const JpegMetadata& metadata) {
-  std::vector<std::uint8_t> exif = metadata.exif;
-  if (metadata.orientation_at != 0 && metadata.orientation_at + 1 < exif.size()) {
-    const bool big_endian = exif[6] == 'M';
-    exif[metadata.orientation_at] = big_endian ? 0 : 1;
-    exif[metadata.orientation_at + 1] = big_endian ? 1 : 0;
-  }
-  return exif;
 }
 
 }  // namespace imgflow::detail

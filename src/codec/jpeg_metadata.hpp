@@ -1,5 +1,6 @@
-// Internal: the metadata segments of a JPEG that decoding and --keep-metadata
-// need: EXIF (APP1) with its orientation tag, and the ICC profile (APP2).
+// Internal: the metadata segments of a JPEG that decoding needs: the EXIF
+// orientation tag (APP1), the ICC profile (APP2) and Adobe's APP14. What
+// --keep-metadata carries is read with libexiv2 (metadata.hpp).
 #pragma once
 
 #include <cstdint>
@@ -11,7 +12,6 @@ namespace imgflow::detail {
 struct JpegMetadata {
   int orientation = 1;             ///< EXIF orientation 1..8 (1 when absent or malformed)
   std::vector<std::uint8_t> exif;  ///< APP1 payload, starting "Exif\0\0"; empty if none
-  std::size_t orientation_at = 0;  ///< offset of the orientation value in `exif`; 0 = none
   std::vector<std::uint8_t> icc;   ///< ICC profile reassembled from its APP2 chunks; empty if none
   bool adobe = false;              ///< an Adobe APP14 segment: CMYK is stored inverted
 };
@@ -27,8 +27,5 @@ std::size_t count_jpeg_scans(std::span<const std::uint8_t> jpeg, std::size_t sto
 
 /// Just the EXIF orientation (1..8).
 int jpeg_exif_orientation(std::span<const std::uint8_t> jpeg);
-
-/// `metadata.exif` with the orientation set to 1 (the pixels were turned upright).
-std::vector<std::uint8_t> exif_with_orientation_reset(const JpegMetadata& metadata);
 
 }  // namespace imgflow::detail

@@ -20,6 +20,7 @@
 #include <jxl/encode.h>
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <opencv2/imgproc.hpp>
@@ -114,6 +115,64 @@ cv::Mat to_opencv_order(cv::Mat pixels) {
 }
 
 }  // namespace
+
+void read_jxl_metadata(std::span<const std::uint8_t> bytes, Image& image) {
+  const JxlDecoderPtr decoder = open_decoder(bytes, JXL_DEC_BOX);
+  JxlDecoder* d = decoder.get();
+  JxlDecoderCloseInput(d);
+  // cjxl stores a JPEG's EXIF and XMP Brotli-compressed ("brob" boxes).
+  if (JxlDecoderSetDecompressBoxes(d, JXL_TRUE) != JXL_DEC_SUCCESS) return;
+  std::vector<std::uint8_t> box;
+  std::vector<std::uint8_t>* target = nullptr;  // image.exif or image.xmp while in their box
+  // Ends the box being read: its contents are box[0, size - unused).
+  const auto finish = [&] {
+    if (!target) return;
+    box.resize(box.size() - JxlDecoderReleaseBoxBuffer(d));
+    *target = std::move(box);
+    target = nullptr;
+  };
+  for (;;) {
+    const JxlDecoderStatus status = JxlDecoderProcessInput(d);
+    if (status == JXL_DEC_BOX) {
+      finish();
+      JxlBoxType type;
+      if (JxlDecoderGetBoxType(d, type, JXL_TRUE) != JXL_DEC_SUCCESS) break;
+      const std::string_view name(type, 4);
+      if (name == "Exif" && image.exif.empty()) target = &image.exif;
+      if (name == "xml " && image.xmp.empty()) target = &image.xmp;
+      if (target) {
+        box.assign(64 * 1024, 0);
+        JxlDecoderSetBoxBuffer(d, box.data(), box.size());
+      }
+    } else if (status == JXL_DEC_BOX_NEED_MORE_OUTPUT && target) {
+      const std::size_t used = box.size() - JxlDecoderReleaseBoxBuffer(d);
+      if (box.size() >= kMaxMetadataBytes) {  // too large: dropped
+        target = nullptr;
+        continue;
+      }
+      box.resize(box.size() * 2);
+      JxlDecoderSetBoxBuffer(d, box.data() + used, box.size() - used);
+    } else if (status == JXL_DEC_SUCCESS) {
+      finish();
+      break;
+    } else {
+      break;  // damage: what was read completely is kept
+    }
+  }
+  // An Exif box starts with the offset of the TIFF header after these 4 bytes.
+  if (image.exif.size() >= 4) {
+    const std::uint32_t offset = (std::uint32_t{image.exif[0]} << 24) |
+                                 (std::uint32_t{image.exif[1]} << 16) |
+                                 (std::uint32_t{image.exif[2]} << 8) | image.exif[3];
+    if (offset < image.exif.size() - 4) {
+      image.exif.erase(image.exif.begin(), image.exif.begin() + 4 + offset);
+    } else {
+      image.exif.clear();
+    }
+  } else {
+    image.exif.clear();
+  }
+}
 
 SourceInfo read_jxl_header(std::span<const std::uint8_t> bytes) {
   const JxlDecoderPtr decoder = open_decoder(bytes, JXL_DEC_BASIC_INFO);

@@ -46,9 +46,18 @@ void check(JxlEncoderStatus status, const char* step) {
   }
 }
 
+// An Exif box holds the offset of the TIFF header (0 here) before it.
+std::vector<std::uint8_t> exif_box(const std::vector<std::uint8_t>& tiff) {
+  std::vector<std::uint8_t> box(4, 0);
+  box.insert(box.end(), tiff.begin(), tiff.end());
+  return box;
+}
+
 }  // namespace
 
-std::vector<std::uint8_t> encode_jxl(const cv::Mat& pixels, int quality, bool lossless) {
+std::vector<std::uint8_t> encode_jxl(const cv::Mat& pixels, const EncodeOptions& settings) {
+  const int quality = settings.quality;
+  const bool lossless = settings.lossless;
   const bool deep = pixels.depth() == CV_16U;
   if ((pixels.depth() != CV_8U && !deep) || pixels.channels() == 2 || pixels.channels() > 4) {
     throw Error(ErrorCode::encode_error, "jxl: needs 8- or 16-bit gray, BGR or BGRA");
@@ -77,9 +86,26 @@ std::vector<std::uint8_t> encode_jxl(const cv::Mat& pixels, int quality, bool lo
   // Lossless keeps the samples as they are; lossy converts them to XYB.
   info.uses_original_profile = lossless ? JXL_TRUE : JXL_FALSE;
   check(JxlEncoderSetBasicInfo(e, &info), "basic info");
-  JxlColorEncoding srgb;
-  JxlColorEncodingSetToSRGB(&srgb, gray ? JXL_TRUE : JXL_FALSE);
-  check(JxlEncoderSetColorEncoding(e, &srgb), "colour encoding");
+  if (settings.icc.empty()) {
+    JxlColorEncoding srgb;
+    JxlColorEncodingSetToSRGB(&srgb, gray ? JXL_TRUE : JXL_FALSE);
+    check(JxlEncoderSetColorEncoding(e, &srgb), "colour encoding");
+  } else {
+    check(JxlEncoderSetICCProfile(e, settings.icc.data(), settings.icc.size()), "ICC profile");
+  }
+  // Metadata boxes go before the image, where readers look first.
+  if (!settings.exif.empty() || !settings.xmp.empty()) {
+    check(JxlEncoderUseBoxes(e), "boxes");
+    if (!settings.exif.empty()) {
+      const std::vector<std::uint8_t> box = exif_box(settings.exif);
+      check(JxlEncoderAddBox(e, "Exif", box.data(), box.size(), JXL_FALSE), "Exif box");
+    }
+    if (!settings.xmp.empty()) {
+      check(JxlEncoderAddBox(e, "xml ", settings.xmp.data(), settings.xmp.size(), JXL_FALSE),
+            "xml box");
+    }
+    JxlEncoderCloseBoxes(e);
+  }
 
   JxlEncoderFrameSettings* frame = JxlEncoderFrameSettingsCreate(e, nullptr);
   if (!frame) throw Error(ErrorCode::encode_error, "libjxl: out of memory");

@@ -96,9 +96,38 @@ libdeflate_compressor* thread_compressor(int level) {
   return compressor;
 }
 
+// The metadata chunks, all before the image data: iCCP (a name, compression
+// method 0, the zlib-compressed profile), eXIf (the TIFF block as it is) and
+// XMP as iTXt with the keyword Adobe's specification gives, uncompressed.
+void put_metadata(std::vector<std::uint8_t>& out, const EncodeOptions& settings) {
+  if (!settings.icc.empty()) {
+    libdeflate_compressor* compressor = thread_compressor(9);
+    static constexpr char kName[] = "ICC profile";  // and its NUL
+    std::vector<std::uint8_t> iccp(kName, kName + sizeof kName);
+    iccp.push_back(0);  // compression method: zlib
+    const std::size_t at = iccp.size();
+    iccp.resize(at + libdeflate_zlib_compress_bound(compressor, settings.icc.size()));
+    const std::size_t size = libdeflate_zlib_compress(
+        compressor, settings.icc.data(), settings.icc.size(), &iccp[at], iccp.size() - at);
+    if (size == 0) throw Error(ErrorCode::encode_error, "png: compression failed");
+    iccp.resize(at + size);
+    put_chunk(out, "iCCP", iccp.data(), iccp.size());
+  }
+  if (!settings.exif.empty()) put_chunk(out, "eXIf", settings.exif.data(), settings.exif.size());
+  if (!settings.xmp.empty()) {
+    // Keyword, NUL, compression flag 0 and method 0, empty language tag and
+    // translated keyword (each NUL-terminated), then the text.
+    static constexpr char kHeader[] = "XML:com.adobe.xmp\0\0\0\0";  // and the literal's NUL
+    std::vector<std::uint8_t> itxt(kHeader, kHeader + sizeof kHeader);
+    itxt.insert(itxt.end(), settings.xmp.begin(), settings.xmp.end());
+    put_chunk(out, "iTXt", itxt.data(), itxt.size());
+  }
+}
+
 }  // namespace
 
-std::vector<std::uint8_t> encode_png(const cv::Mat& pixels, int compression_level) {
+std::vector<std::uint8_t> encode_png(const cv::Mat& pixels, const EncodeOptions& settings) {
+  const int compression_level = settings.png_compression;
   const int channels = pixels.channels();
   if ((pixels.depth() != CV_8U && pixels.depth() != CV_16U) ||
       (channels != 1 && channels != 3 && channels != 4) || compression_level < 0 ||
@@ -149,6 +178,7 @@ std::vector<std::uint8_t> encode_png(const cv::Mat& pixels, int compression_leve
   const std::uint8_t colour_type = channels == 1 ? 0 : channels == 3 ? 2 : 6;
   ihdr.insert(ihdr.end(), {static_cast<std::uint8_t>(depth), colour_type, 0, 0, 0});
   put_chunk(out, "IHDR", ihdr.data(), ihdr.size());
+  put_metadata(out, settings);
   // Chunks hold at most 2^31 - 1 bytes.
   constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
   for (std::size_t at = 0; at < idat_size; at += kMaxChunk) {

@@ -18,6 +18,7 @@ DecodePolicy::DecodePolicy(const Options& options)
   shared.auto_orient = options.auto_orient;
   shared.allow_truncated = options.allow_truncated;
   shared.progressive_bits = options.progressive_bits;
+  shared.read_metadata = options.keep_metadata || options.strip_gps;
   // 16-bit samples survive only into formats that can hold them.
   shared.keep_16bit = std::any_of(formats.begin(), formats.end(), [](OutputFormat f) {
     return f == OutputFormat::keep || f == OutputFormat::png || f == OutputFormat::tiff;
@@ -30,9 +31,16 @@ ResizeSettings::ResizeSettings(const Options& options) : sizes(options.sizes) {
   resizing.background = options.background;
 }
 
+bool holds_metadata(Format format) {
+  return format == Format::jpeg || format == Format::png || format == Format::webp ||
+         format == Format::avif || format == Format::heif || format == Format::jxl;
+}
+
 OutputRecipes::OutputRecipes(const Options& options)
-    : embed_icc(options.keep_icc || options.keep_metadata),
-      embed_exif(options.keep_metadata),
+    : embed_icc(options.keep_icc || options.keep_metadata || options.strip_gps),
+      embed_metadata(options.keep_metadata || options.strip_gps),
+      strip_location(options.strip_gps),
+      auto_orient(options.auto_orient),
       naming(options) {
   EncodeOptions encoding;
   encoding.quality = options.quality;

@@ -54,14 +54,20 @@ struct OutputRecipe {
   EncodeOptions encoding;
 };
 
+/// True for the output formats imgflow embeds ICC, EXIF and XMP in (all it
+/// writes but TIFF).
+bool holds_metadata(Format format);
+
 /// What the encode stage writes for each file.
 struct OutputRecipes {
   explicit OutputRecipes(const Options& options);
 
   std::vector<OutputRecipe> recipes;
-  bool embed_icc = false;   ///< JPEG outputs carry the source's ICC profile
-  bool embed_exif = false;  ///< JPEG outputs carry the source's EXIF
-  OutputNaming naming;      ///< where each output goes
+  bool embed_icc = false;       ///< outputs carry the source's ICC profile (when kept)
+  bool embed_metadata = false;  ///< outputs carry the source's EXIF and XMP
+  bool strip_location = false;  ///< ... without GPS tags and XMP location fields
+  bool auto_orient = true;      ///< pixels are upright: EXIF orientation becomes 1
+  OutputNaming naming;          ///< where each output goes
 };
 
 /// What the readers need: the size limit, and for --skip-existing the

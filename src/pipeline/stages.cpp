@@ -1,6 +1,7 @@
 #include "pipeline/stages.hpp"
 
 #include "codec/decoders.hpp"
+#include "codec/metadata.hpp"
 #include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 #include "pipeline/decode_policy.hpp"
@@ -40,13 +41,19 @@ std::vector<cv::Mat> resize_stage(const Image& image, const ResizeSettings& sett
 }
 
 EncodeOptions encoding_for(const OutputRecipe& recipe, const Image& decoded,
-                           const OutputRecipes& outputs) {
+                           const OutputRecipes& outputs, Size output) {
   EncodeOptions encoding = recipe.encoding;
-  encoding.format =
-      choose_output_format(recipe.spec.format, decoded.source.format, outputs.naming.animated);
-  if (encoding.format == Format::jpeg) {
-    if (outputs.embed_icc) encoding.icc = decoded.icc;
-    if (outputs.embed_exif) encoding.exif = decoded.exif;
+  encoding.format = choose_output_format(recipe.spec.format, decoded.source.format,
+                                         outputs.naming.animated);
+  if (!holds_metadata(encoding.format)) return encoding;
+  if (outputs.embed_icc) encoding.icc = decoded.icc;
+  if (outputs.embed_metadata) {
+    // Upright pixels need no turning; kept as stored (--no-rotate), they
+    // still need the source's.
+    const MetadataEdit edit{outputs.auto_orient ? 1 : decoded.source.orientation, output.width,
+                            output.height, outputs.strip_location};
+    encoding.exif = exif_for_output(decoded.exif, edit);
+    encoding.xmp = xmp_for_output(decoded.xmp, edit);
   }
   return encoding;
 }
@@ -59,7 +66,7 @@ std::vector<EncodedOutput> encode_stage(const std::vector<cv::Mat>& images,
   const auto expected = expected_outputs(planned, outputs.naming);  // claimed when listed
   for (const auto& recipe : outputs.recipes) {
     const cv::Mat& image = images.at(recipe.spec.size_index);
-    const EncodeOptions encoding = encoding_for(recipe, decoded, outputs);
+    const EncodeOptions encoding = encoding_for(recipe, decoded, outputs, {image.cols, image.rows});
     EncodedOutput encoded;
     encoded.path = output_path(planned, outputs.naming, recipe.spec, encoding.format,
                                {image.cols, image.rows});

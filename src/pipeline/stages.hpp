@@ -25,10 +25,11 @@ std::vector<cv::Mat> decode_resize_stage(std::span<const std::uint8_t> bytes,
 /// resize: one image per requested size (or the image itself when no size).
 std::vector<cv::Mat> resize_stage(const Image& image, const ResizeSettings& settings);
 
-/// How `recipe`'s output of `decoded` is encoded: the recipe's settings, the
-/// format it asks for given the source's, and the metadata the run keeps.
+/// How `recipe`'s output of `decoded`, `output` pixels in size, is encoded:
+/// the recipe's settings, the format it asks for given the source's, and the
+/// metadata the run keeps (edited for that output).
 EncodeOptions encoding_for(const OutputRecipe& recipe, const Image& decoded,
-                           const OutputRecipes& outputs);
+                           const OutputRecipes& outputs, Size output);
 
 /// encode: each resized image to bytes, with its final output path; `decoded`
 /// supplies the source format and the metadata to keep (its pixels are not used).

@@ -207,7 +207,7 @@ TEST(CliDocs, ZshCompletesOptionsChoicesFilesAndMergeReports) {
             (Words{"1.json", "a.jpg", "photos"}));
   // -s may be given again, -o not.
   EXPECT_EQ(zsh_complete("imgflow -s 800 -o out --s", dir.path(), dump),
-            (Words{"--shard", "--shrink-margin", "--size", "--skip-existing"}));
+            (Words{"--shard", "--shrink-margin", "--size", "--skip-existing", "--strip-gps"}));
   EXPECT_EQ(zsh_complete("imgflow -o out --outp", dir.path(), dump), Words{});
   EXPECT_EQ(zsh_complete("imgflow mer", dir.path(), dump), Words{"merge-reports"});
   EXPECT_EQ(zsh_complete("imgflow merge-reports --", dir.path(), dump),

@@ -42,8 +42,8 @@ foreach(package ${packages})
 endforeach()
 
 set(imgflow_depends libopencv-core libopencv-imgproc libopencv-imgcodecs libturbojpeg0
-    libjpeg62-turbo libpng16-16 libdeflate0 libwebp7 libwebpdemux2 libwebpmux3 liblcms2-2 libtbb12 libheif1
-    libgif7)
+    libjpeg62-turbo libpng16-16 libdeflate0 libwebp7 libwebpdemux2 libwebpmux3 liblcms2-2 libtbb12
+    libheif1 libgif7 libexiv2-27)
 set(imgflow_files usr/bin/imgflow usr/lib/libimgflow.so.${VERSION} usr/lib/libimgflow.so.0
     usr/lib/libimgflow_opencv_codecs.so usr/share/man/man1/imgflow.1.gz
     usr/share/bash-completion/completions/imgflow usr/share/zsh/vendor-completions/_imgflow)

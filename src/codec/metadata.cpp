@@ -1,0 +1,173 @@
+// EXIF and XMP with libexiv2: read from any input it knows, edited for each
+// output (orientation, pixel dimensions, location) and written back as bytes
+// that the encoders embed.
+//
+// Cost, only with --keep-metadata or --strip-gps: one parse of the input's
+// metadata, and one parse and write of the few kB of EXIF and XMP per output.
+#include "codec/metadata.hpp"
+
+#include <array>
+#include <iterator>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+// libexiv2 0.27's API hands out std::auto_ptr, deprecated since C++11.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#include <exiv2/exiv2.hpp>
+
+#include "codec/decoders.hpp"
+
+namespace imgflow::detail {
+namespace {
+
+// XMP's toolkit keeps a global namespace registry: libexiv2 asks callers to
+// initialize it once with a lock before threads use it. Its warnings (on
+// stderr) are muted: a malformed block is dropped, never a reason to fail.
+void initialize_exiv2() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    static std::mutex xmp_lock;
+    Exiv2::XmpParser::initialize(
+        [](void* lock, bool take) {
+          auto* m = static_cast<std::mutex*>(lock);
+          if (take) {
+            m->lock();
+          } else {
+            m->unlock();
+          }
+        },
+        &xmp_lock);
+    Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute);
+    // BMFF (HEIF, AVIF, JPEG XL) stays off: libheif and libjxl read those.
+  });
+}
+
+// XMP properties (exiv2 keys, matched as prefixes) that say where a photo was taken.
+constexpr std::array<std::string_view, 8> kXmpLocation = {"Xmp.exif.GPS",
+                                                          "Xmp.photoshop.City",
+                                                          "Xmp.photoshop.State",
+                                                          "Xmp.photoshop.Country",
+                                                          "Xmp.iptc.Location",
+                                                          "Xmp.iptc.CountryCode",
+                                                          "Xmp.iptcExt.LocationCreated",
+                                                          "Xmp.iptcExt.LocationShown"};
+
+bool is_location(const std::string& key) {
+  for (const auto prefix : kXmpLocation) {
+    if (key.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+template <typename Data, typename Key, typename Value>
+void set_if_present(Data& data, const Key& key, const Value& value) {
+  const auto it = data.findKey(key);
+  if (it != data.end()) *it = value;
+}
+
+// Removes the entries of `data` (ExifData or XmpData) that `matches`.
+template <typename Data, typename Predicate>
+void erase_where(Data& data, Predicate matches) {
+  for (auto it = data.begin(); it != data.end();)
+    it = matches(*it) ? data.erase(it) : std::next(it);
+}
+
+}  // namespace
+
+void read_metadata(std::span<const std::uint8_t> bytes, Format format, Image& image) {
+  if (format == Format::tiff || bytes.empty()) return;
+  try {
+    if (format == Format::heif || format == Format::avif) {
+      // libexiv2 0.27 misreads the item locations libheif itself writes.
+      read_heif_metadata(bytes, format, image);
+      return;
+    }
+    if (format == Format::jxl) {
+      // libexiv2 0.27 cannot read the Brotli-compressed boxes cjxl writes.
+      read_jxl_metadata(bytes, image);
+      return;
+    }
+    initialize_exiv2();
+    auto file = Exiv2::ImageFactory::open(bytes.data(), static_cast<long>(bytes.size()));
+    if (file.get() == nullptr) return;
+    file->readMetadata();
+    const Exiv2::ExifData& exif = file->exifData();
+    if (!exif.empty()) {
+      Exiv2::Blob tiff;
+      Exiv2::ExifParser::encode(
+          tiff,
+          file->byteOrder() == Exiv2::invalidByteOrder ? Exiv2::littleEndian : file->byteOrder(),
+          exif);
+      if (tiff.size() <= kMaxMetadataBytes) image.exif.assign(tiff.begin(), tiff.end());
+    }
+    const std::string& xmp = file->xmpPacket();
+    if (!xmp.empty() && xmp.size() <= kMaxMetadataBytes) image.xmp.assign(xmp.begin(), xmp.end());
+  } catch (const std::exception&) {  // exiv2's, or an imgflow::Error from libheif
+    image.exif.clear();
+    image.xmp.clear();
+  }
+}
+
+std::vector<std::uint8_t> exif_for_output(std::span<const std::uint8_t> exif,
+                                          const MetadataEdit& edit) {
+  if (exif.empty()) return {};
+  initialize_exiv2();
+  try {
+    Exiv2::ExifData data;
+    const Exiv2::ByteOrder order =
+        Exiv2::ExifParser::decode(data, exif.data(), static_cast<std::uint32_t>(exif.size()));
+    if (data.empty()) return {};
+    set_if_present(data, Exiv2::ExifKey("Exif.Image.Orientation"),
+                   static_cast<std::uint16_t>(edit.orientation));
+    const auto width = static_cast<std::uint32_t>(edit.width);
+    const auto height = static_cast<std::uint32_t>(edit.height);
+    set_if_present(data, Exiv2::ExifKey("Exif.Photo.PixelXDimension"), width);
+    set_if_present(data, Exiv2::ExifKey("Exif.Photo.PixelYDimension"), height);
+    set_if_present(data, Exiv2::ExifKey("Exif.Image.ImageWidth"), width);
+    set_if_present(data, Exiv2::ExifKey("Exif.Image.ImageLength"), height);
+    Exiv2::ExifThumb(data).erase();
+    if (edit.strip_location) {
+      erase_where(data, [](const Exiv2::Exifdatum& d) {
+        return d.groupName() == "GPSInfo" || d.key() == "Exif.Image.GPSTag";
+      });
+    }
+    Exiv2::Blob out;
+    Exiv2::ExifParser::encode(out, order == Exiv2::invalidByteOrder ? Exiv2::littleEndian : order,
+                              data);
+    return {out.begin(), out.end()};
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+std::vector<std::uint8_t> xmp_for_output(std::span<const std::uint8_t> xmp,
+                                         const MetadataEdit& edit) {
+  if (xmp.empty()) return {};
+  initialize_exiv2();
+  try {
+    Exiv2::XmpData data;
+    if (Exiv2::XmpParser::decode(data, std::string(xmp.begin(), xmp.end())) != 0) return {};
+    set_if_present(data, Exiv2::XmpKey("Xmp.tiff.Orientation"), std::to_string(edit.orientation));
+    set_if_present(data, Exiv2::XmpKey("Xmp.exif.PixelXDimension"), std::to_string(edit.width));
+    set_if_present(data, Exiv2::XmpKey("Xmp.exif.PixelYDimension"), std::to_string(edit.height));
+    set_if_present(data, Exiv2::XmpKey("Xmp.tiff.ImageWidth"), std::to_string(edit.width));
+    set_if_present(data, Exiv2::XmpKey("Xmp.tiff.ImageLength"), std::to_string(edit.height));
+    if (edit.strip_location) {
+      erase_where(data, [](const Exiv2::Xmpdatum& d) { return is_location(d.key()); });
+    }
+    if (data.empty()) return {};
+    std::string packet;
+    if (Exiv2::XmpParser::encode(packet, data) != 0) {
+      return {};
+    }
+    return {packet.begin(), packet.end()};
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+}  // namespace imgflow::detail
+
+#pragma GCC diagnostic pop

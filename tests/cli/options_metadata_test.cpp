@@ -1,0 +1,263 @@
+// Options tests (part of option_tests; helpers in options_helpers.hpp).
+// This file: --keep-metadata and --strip-gps into and out of every format that
+// holds metadata, and --keep-icc beyond JPEG. Fixtures get their EXIF and XMP
+// from the exiv2 command, HEIC/AVIF/JPEG XL inputs are made by heif-enc and
+// cjxl, and every output's metadata is read back by exiv2.
+#include <cstring>
+#include <map>
+
+#include "cli/options_helpers.hpp"
+
+namespace imgflow::test::option_tests {
+namespace {
+
+void tool(const std::vector<std::string>& argv) {
+  const auto r = run_command(argv);
+  ASSERT_EQ(r.exit_code, 0) << argv[0] << " (scripts/setup.sh installs it): " << r.err;
+}
+
+// Every EXIF and XMP tag exiv2 finds in `file`, key -> value as exiv2 prints it.
+std::map<std::string, std::string> exiv2_tags(const fs::path& file) {
+  const auto r = run_command({"exiv2", "-q", "-Pkv", file.string()});
+  std::map<std::string, std::string> tags;
+  for (const auto& line : lines_of(r.out)) {
+    const auto space = line.find(' ');
+    if (space == std::string::npos) continue;
+    const auto value = line.find_first_not_of(' ', space);
+    tags[line.substr(0, space)] = value == std::string::npos ? "" : line.substr(value);
+  }
+  return tags;
+}
+
+// exiv2_tags() of an output; a HEIC's through heif-convert's JPEG (which
+// copies EXIF and XMP): libexiv2 0.27 misreads the item locations of the
+// HEICs libheif writes (it reads AVIFs).
+std::map<std::string, std::string> output_tags(const fs::path& file) {
+  if (file.extension() != ".heic") return exiv2_tags(file);
+  const fs::path jpeg = file.string() + ".jpg";
+  tool({"heif-convert", file.string(), jpeg.string()});
+  return exiv2_tags(jpeg);
+}
+
+// The number of tags of `tags` whose key starts with `prefix`.
+std::size_t count_prefix(const std::map<std::string, std::string>& tags,
+                         const std::string& prefix) {
+  std::size_t n = 0;
+  for (const auto& [key, value] : tags) n += key.starts_with(prefix) ? 1 : 0;
+  return n;
+}
+
+// The exiv2 commands that give the fixture a camera, a date and a location
+// (EXIF GPS and XMP).
+constexpr const char* kExiv2Commands =
+    "set Exif.Image.Make imgflow-camera\n"
+    "set Exif.Image.Model Model-7\n"
+    "set Exif.Photo.DateTimeOriginal 2021:05:06 07:08:09\n"
+    "set Exif.Photo.PixelXDimension 300\n"
+    "set Exif.Photo.PixelYDimension 200\n"
+    "set Exif.GPSInfo.GPSLatitudeRef N\n"
+    "set Exif.GPSInfo.GPSLatitude 48/1 51/1 24/1\n"
+    "set Exif.GPSInfo.GPSLongitudeRef E\n"
+    "set Exif.GPSInfo.GPSLongitude 2/1 17/1 40/1\n"
+    "set Xmp.dc.creator Jane Photographer\n"
+    "set Xmp.dc.rights Copyright Jane\n"
+    "set Xmp.exif.GPSLatitude 48,51.4N\n"
+    "set Xmp.photoshop.City Paris\n"
+    "set Xmp.photoshop.Country France\n"
+    "set Xmp.iptc.Location Champ de Mars\n";
+
+// Runs exiv2's commands above on `file`, and sets both orientation tags.
+void tag_with_exiv2(const fs::path& file, int orientation) {
+  std::string commands = kExiv2Commands;
+  for (const char* key : {"Exif.Image.Orientation", "Xmp.tiff.Orientation"}) {
+    commands += "set ";
+    commands += key;
+    commands += ' ';
+    commands += std::to_string(orientation);
+    commands += '\n';
+  }
+  const fs::path script = file.string() + ".exiv2";
+  write_bytes(script, Bytes(commands.begin(), commands.end()));
+  tool({"exiv2", "-m", script.string(), file.string()});
+  fs::remove(script);
+}
+
+// A 300x200 JPEG stored turned (orientation 6: 200x300 upright) with the
+// metadata above.
+void write_tagged_jpeg(const fs::path& jpeg) {
+  cv::Mat photo = cv::imread(photos().landscape.string(), cv::IMREAD_COLOR);
+  cv::resize(photo, photo, {300, 200}, 0, 0, cv::INTER_AREA);
+  write_pixels(jpeg, photo);
+  tag_with_exiv2(jpeg, 6);
+}
+
+constexpr const char* kFormats[] = {"jpeg", "png", "webp", "avif", "heic", "jxl"};
+constexpr const char* kExtensions[] = {"jpg", "png", "webp", "avif", "heic", "jxl"};
+
+std::vector<std::string> every_format(std::vector<std::string> args) {
+  for (const char* format : kFormats) {
+    args.push_back("-f");
+    args.push_back(format);
+  }
+  return args;
+}
+
+TEST(Options, KeepMetadataCarriesExifAndXmpIntoEveryFormat) {
+  ScratchDir dir;
+  write_tagged_jpeg(dir / "in" / "photo.jpg");
+  {
+    const auto source = exiv2_tags(dir / "in" / "photo.jpg");
+    ASSERT_EQ(source.count("Exif.Image.Make"), 1u) << "exiv2 did not tag the fixture";
+    ASSERT_EQ(source.at("Exif.Image.Orientation"), "6");
+    ASSERT_EQ(source.count("Exif.GPSInfo.GPSLatitude"), 1u);
+  }
+  const auto kept = dir / "kept";
+  const RunResult r = run(every_format(
+      {"--keep-metadata", "-s", "120", "-o", kept.string(), (dir / "in" / "photo.jpg").string()}));
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  for (const char* ext : kExtensions) {
+    const fs::path out = kept / (std::string("photo.") + ext);
+    auto tags = output_tags(out);
+    SCOPED_TRACE(out.filename().string());
+    EXPECT_EQ(tags["Exif.Image.Make"], "imgflow-camera");
+    EXPECT_EQ(tags["Exif.Image.Model"], "Model-7");
+    EXPECT_EQ(tags["Exif.Photo.DateTimeOriginal"], "2021:05:06 07:08:09");
+    // The pixels are upright (80x120): nothing may turn them again.
+    EXPECT_EQ(tags["Exif.Image.Orientation"], "1");
+    EXPECT_EQ(tags["Xmp.tiff.Orientation"], "1");
+    EXPECT_EQ(tags["Exif.Photo.PixelXDimension"], "80");
+    EXPECT_EQ(tags["Exif.Photo.PixelYDimension"], "120");
+    EXPECT_EQ(tags["Exif.GPSInfo.GPSLatitudeRef"], "N");
+    EXPECT_EQ(tags["Xmp.dc.creator"], "Jane Photographer");
+    EXPECT_EQ(tags["Xmp.photoshop.City"], "Paris");
+    EXPECT_EQ(tags["Xmp.iptc.Location"], "Champ de Mars");
+  }
+  // The pixels as the reference decoders see them: upright, 80x120.
+  EXPECT_EQ(read_image(kept / "photo.jpg").size(), cv::Size(80, 120));
+  EXPECT_EQ(read_image(kept / "photo.png").size(), cv::Size(80, 120));
+  tool({"heif-convert", (kept / "photo.heic").string(), (dir / "heic.png").string()});
+  EXPECT_EQ(read_image(dir / "heic.png").size(), cv::Size(80, 120));
+  tool({"djxl", (kept / "photo.jxl").string(), (dir / "jxl.png").string()});
+  EXPECT_EQ(read_image(dir / "jxl.png").size(), cv::Size(80, 120));
+
+  // Without the option: no metadata at all.
+  const auto plain = dir / "plain";
+  const RunResult p =
+      run(every_format({"-s", "120", "-o", plain.string(), (dir / "in" / "photo.jpg").string()}));
+  ASSERT_EQ(p.exit_code, 0) << describe(p);
+  for (const char* ext : kExtensions) {
+    const fs::path out = plain / (std::string("photo.") + ext);
+    EXPECT_EQ(output_tags(out).size(), 0u) << out.filename();
+  }
+}
+
+TEST(Options, StripGpsKeepsEverythingButTheLocation) {
+  ScratchDir dir;
+  write_tagged_jpeg(dir / "in" / "photo.jpg");
+  const auto out_dir = dir / "out";
+  const RunResult r = run(every_format(
+      {"--strip-gps", "-s", "120", "-o", out_dir.string(), (dir / "in" / "photo.jpg").string()}));
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  for (const char* ext : kExtensions) {
+    const fs::path out = out_dir / (std::string("photo.") + ext);
+    auto tags = output_tags(out);
+    SCOPED_TRACE(out.filename().string());
+    EXPECT_EQ(count_prefix(tags, "Exif.GPSInfo."), 0u);
+    EXPECT_EQ(tags.count("Exif.Image.GPSTag"), 0u);
+    EXPECT_EQ(count_prefix(tags, "Xmp.exif.GPS"), 0u);
+    EXPECT_EQ(tags.count("Xmp.photoshop.City"), 0u);
+    EXPECT_EQ(tags.count("Xmp.photoshop.Country"), 0u);
+    EXPECT_EQ(tags.count("Xmp.iptc.Location"), 0u);
+    // Everything else kept.
+    EXPECT_EQ(tags["Exif.Image.Make"], "imgflow-camera");
+    EXPECT_EQ(tags["Exif.Photo.DateTimeOriginal"], "2021:05:06 07:08:09");
+    EXPECT_EQ(tags["Exif.Image.Orientation"], "1");
+    EXPECT_EQ(tags["Xmp.dc.creator"], "Jane Photographer");
+    EXPECT_EQ(tags["Xmp.dc.rights"], "lang=\"x-default\" Copyright Jane");
+  }
+}
+
+TEST(Options, KeepMetadataReadsEveryInputFormat) {
+  ScratchDir dir;
+  const auto src = dir / "src";
+  const auto in = dir / "in";
+  write_tagged_jpeg(src / "photo.jpg");
+  fs::create_directories(in);
+  // The reference encoders copy a JPEG's EXIF and XMP themselves...
+  tool({"heif-enc", "-q", "80", "-o", (in / "phone.heic").string(), (src / "photo.jpg").string()});
+  tool({"heif-enc", "-q", "80", "-o", (in / "web.avif").string(), (src / "photo.jpg").string()});
+  // (cjxl 0.7 keeps them only when it recompresses the JPEG losslessly.)
+  tool({"cjxl", "--num_threads=0", (src / "photo.jpg").string(), (in / "modern.jxl").string()});
+  // ...PNG and WebP get theirs from exiv2 (on pixels written upright by OpenCV).
+  cv::Mat upright;
+  cv::rotate(cv::imread((src / "photo.jpg").string(), cv::IMREAD_UNCHANGED), upright,
+             cv::ROTATE_90_CLOCKWISE);
+  for (const char* name : {"lossless.png", "lossy.webp"}) {
+    write_pixels(in / name, upright);
+    tag_with_exiv2(in / name, 1);
+  }
+  const auto out = dir / "out";
+  const RunResult r =
+      run({"--keep-metadata", "-f", "jpeg", "-s", "100", "-o", out.string(), in.string()});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  // The reference encoders copy the JPEG's EXIF and XMP (heif-convert and
+  // exiv2 show them in their files; exiv2 cannot read cjxl's Brotli-compressed
+  // boxes): every output has the source's.
+  auto source = exiv2_tags(src / "photo.jpg");
+  for (const char* stem : {"phone", "web", "modern", "lossless", "lossy"}) {
+    SCOPED_TRACE(stem);
+    auto tags = exiv2_tags(out / (std::string(stem) + ".jpg"));
+    for (const char* key : {"Exif.Image.Make", "Exif.Image.Model", "Exif.Photo.DateTimeOriginal",
+                            "Exif.GPSInfo.GPSLatitude", "Xmp.dc.creator", "Xmp.photoshop.City"}) {
+      ASSERT_FALSE(source[key].empty()) << key;
+      EXPECT_EQ(tags[key], source[key]) << key;
+    }
+    EXPECT_EQ(tags["Exif.Image.Orientation"], "1");
+    EXPECT_EQ(tags["Xmp.tiff.Orientation"], "1");
+  }
+}
+
+// The ICC profile in `file`, as exiv2 finds it (djxl for JPEG XL, whose
+// profile is in the codestream, where exiv2 does not look).
+Bytes embedded_icc(const fs::path& file) {
+  if (file.extension() == ".jxl") {
+    const fs::path icc = file.string() + ".icc";
+    tool({"djxl", "--num_threads=0", "--orig_icc_out=" + icc.string(), file.string(),
+          (file.string() + ".png")});
+    return read_bytes(icc);
+  }
+  const auto r = run_command({"exiv2", "-q", "-pC", file.string()});
+  return Bytes(r.out.begin(), r.out.end());
+}
+
+TEST(Options, KeepIccEmbedsTheProfileInEveryFormatButTiff) {
+  ScratchDir dir;
+  const Bytes profile = wide_gamut_profile();
+  Bytes app2 = {'I', 'C', 'C', '_', 'P', 'R', 'O', 'F', 'I', 'L', 'E', 0, 1, 1};
+  app2.insert(app2.end(), profile.begin(), profile.end());
+  write_bytes(dir / "in" / "wide.jpg", with_segment(read_bytes(photos().landscape), 0xE2, app2));
+  const auto out = dir / "out";
+  const RunResult r =
+      run(every_format({"--keep-icc", "-s", "120", "-o", out.string(), (dir / "in").string()}));
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  for (const char* ext : kExtensions) {
+    const fs::path file = out / (std::string("wide.") + ext);
+    EXPECT_EQ(embedded_icc(file), profile) << file.filename();
+    // Pixels kept in the profile's space: the same as the untagged photo's
+    // (a conversion to sRGB moves them by more than 3 levels on average).
+  }
+  const cv::Mat untagged = read_image(photos().landscape);
+  cv::Mat expected;
+  const cv::Mat png = read_image(out / "wide.png");
+  cv::resize(untagged, expected, png.size(), 0, 0, cv::INTER_AREA);
+  EXPECT_LT(mean_abs_diff(png, expected), 1.5);
+  // With a TIFF among the outputs, every output is converted instead.
+  const auto mixed = dir / "mixed";
+  const RunResult m = run({"--keep-icc", "-f", "png", "-f", "tiff", "-s", "120", "-o",
+                           mixed.string(), (dir / "in").string()});
+  ASSERT_EQ(m.exit_code, 0) << describe(m);
+  EXPECT_EQ(embedded_icc(mixed / "wide.png"), Bytes{});
+}
+
+}  // namespace
+}  // namespace imgflow::test::option_tests
