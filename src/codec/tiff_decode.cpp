@@ -133,11 +133,18 @@ double max_expansion(std::uint16_t compression) {
   return 4096.0;
 }
 
-// Every strip or tile inside the file, none larger than the file, and all
-// together able to hold the declared image: a 200-byte file that declares
-// gigabytes of pixels is refused before any buffer is made for them.
+// Every strip or tile inside the file, and all together able to hold the
+// declared image: a 200-byte file that declares gigabytes of pixels is
+// refused before any buffer is made for them. One that runs past the end is
+// a cut file (truncated-input), unless it declares more bytes than its
+// pixels could ever take compressed (corrupt-input).
 void check_striles(TIFF* tif, const Source& s, double image_bytes, std::uint16_t compression) {
-  const std::uint32_t count = TIFFIsTiled(tif) ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
+  const bool tiled = TIFFIsTiled(tif);
+  const std::uint32_t count = tiled ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
+  // Compressed data a little larger than raw (noise through LZW or JPEG at
+  // high quality) is possible; twice as large is not.
+  const double most =
+      2.0 * static_cast<double>(tiled ? TIFFTileSize64(tif) : TIFFStripSize64(tif)) + 4096.0;
   const std::uint64_t size = s.bytes.size();
   double stored = 0;
   for (std::uint32_t i = 0; i < count; ++i) {
@@ -145,16 +152,17 @@ void check_striles(TIFF* tif, const Source& s, double image_bytes, std::uint16_t
     const std::uint64_t offset = TIFFGetStrileOffsetWithErr(tif, i, &err);
     const std::uint64_t length = TIFFGetStrileByteCountWithErr(tif, i, &err);
     if (err) fail(s, "cannot read the strip or tile offsets");
-    if (length > size) {
+    if (offset <= size && length <= size - offset) {
+      stored += static_cast<double>(length);
+      continue;
+    }
+    if (static_cast<double>(length) > most) {
       throw Error(ErrorCode::corrupt_input, "tiff: strip or tile " + std::to_string(i) +
                                                 " declares " + std::to_string(length) +
-                                                " bytes, more than the whole file");
+                                                " bytes, more than the file and its pixels");
     }
-    if (offset > size || length > size - offset) {
-      throw Error(ErrorCode::truncated_input,
-                  "tiff: data ends before strip or tile " + std::to_string(i) + " does");
-    }
-    stored += static_cast<double>(length);
+    throw Error(ErrorCode::truncated_input,
+                "tiff: data ends before strip or tile " + std::to_string(i) + " does");
   }
   if (image_bytes > stored * max_expansion(compression) + 1e6) {
     throw Error(ErrorCode::corrupt_input,
