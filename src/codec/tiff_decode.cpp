@@ -83,6 +83,17 @@ toff_t size_proc(thandle_t handle) {
   return static_cast<Source*>(handle)->bytes.size();
 }
 
+// The bytes are in memory already: libtiff decodes strips straight from them
+// (read-only) instead of copying each into a buffer of its own first.
+int map_proc(thandle_t handle, void** base, toff_t* size) {
+  auto* s = static_cast<Source*>(handle);
+  *base = const_cast<std::uint8_t*>(s->bytes.data());
+  *size = s->bytes.size();
+  return 1;
+}
+
+void unmap_proc(thandle_t, void*, toff_t) {}
+
 std::string format_message(const char* module, const char* fmt, va_list ap) {
   char text[512];
   std::vsnprintf(text, sizeof text, fmt, ap);
@@ -233,10 +244,14 @@ bool reads_directly(TIFF* tif, const Layout& l) {
   return l.bits == 8 || l.bits == 16;
 }
 
-// Copies strips or tiles (contiguous samples) into `out`, which has the
-// image's size and the file's samples per pixel.
-void read_striles(TIFF* tif, Source& s, cv::Mat& out) {
-  const std::size_t pixel = out.elemSize();
+// Decodes strips or tiles (contiguous samples, `stored_type`) one at a time
+// into a buffer that stays in cache, and hands each to `store(block, y, x)`
+// (a Mat over the decoded samples, clipped to the image), which writes it to
+// the output: one pass over the output's memory, not a decode and then a
+// conversion of the whole image.
+template <class Store>
+void read_striles(TIFF* tif, Source& s, int width, int height, int stored_type, Store&& store) {
+  const std::size_t pixel = CV_ELEM_SIZE(stored_type);
   DeadlineCheck<4> deadline;
   if (TIFFIsTiled(tif)) {
     std::uint32_t tw = 0, th = 0;
@@ -249,38 +264,38 @@ void read_striles(TIFF* tif, Source& s, cv::Mat& out) {
       fail(s, "tiles smaller than they declare");
     }
     std::vector<std::uint8_t> tile(static_cast<std::size_t>(tile_bytes));
-    for (std::uint32_t y = 0; y < static_cast<std::uint32_t>(out.rows); y += th) {
-      for (std::uint32_t x = 0; x < static_cast<std::uint32_t>(out.cols); x += tw) {
+    for (std::uint32_t y = 0; y < static_cast<std::uint32_t>(height); y += th) {
+      for (std::uint32_t x = 0; x < static_cast<std::uint32_t>(width); x += tw) {
         if (deadline.passed()) throw timed_out_error("tiff decode");
         if (TIFFReadEncodedTile(tif, TIFFComputeTile(tif, x, y, 0, 0), tile.data(), tile_bytes) <
             0) {
           fail(s, "cannot decode a tile");
         }
-        const std::uint32_t rows = std::min<std::uint32_t>(th, out.rows - y);
-        const std::size_t cols = std::min<std::uint32_t>(tw, out.cols - x);
-        for (std::uint32_t r = 0; r < rows; ++r) {
-          std::memcpy(out.ptr(static_cast<int>(y + r)) + x * pixel, tile.data() + r * tw * pixel,
-                      cols * pixel);
-        }
+        const int rows = static_cast<int>(std::min<std::uint32_t>(th, height - y));
+        const int cols = static_cast<int>(std::min<std::uint32_t>(tw, width - x));
+        store(cv::Mat(rows, cols, stored_type, tile.data(), tw * pixel), static_cast<int>(y),
+              static_cast<int>(x));
       }
     }
     return;
   }
-  const std::uint32_t per_strip =
-      std::min<std::uint32_t>(field<std::uint32_t>(tif, TIFFTAG_ROWSPERSTRIP, out.rows), out.rows);
-  const std::size_t row_bytes = out.cols * pixel;
+  const std::uint32_t per_strip = std::min<std::uint32_t>(
+      field<std::uint32_t>(tif, TIFFTAG_ROWSPERSTRIP, height), static_cast<std::uint32_t>(height));
+  const std::size_t row_bytes = static_cast<std::size_t>(width) * pixel;
   if (static_cast<std::uint64_t>(TIFFScanlineSize64(tif)) != row_bytes) {
     fail(s, "rows are not the size their samples make");
   }
-  for (std::uint32_t y = 0, strip = 0; y < static_cast<std::uint32_t>(out.rows);
+  std::vector<std::uint8_t> buffer(per_strip * row_bytes);
+  for (std::uint32_t y = 0, strip = 0; y < static_cast<std::uint32_t>(height);
        y += per_strip, ++strip) {
     if (deadline.passed()) throw timed_out_error("tiff decode");
-    const std::uint32_t rows = std::min<std::uint32_t>(per_strip, out.rows - y);
-    // Rows are contiguous in the output: decode straight into it.
-    if (TIFFReadEncodedStrip(tif, strip, out.ptr(static_cast<int>(y)),
-                             static_cast<tmsize_t>(rows * row_bytes)) < 0) {
+    const std::uint32_t rows = std::min<std::uint32_t>(per_strip, height - y);
+    if (TIFFReadEncodedStrip(tif, strip, buffer.data(), static_cast<tmsize_t>(rows * row_bytes)) <
+        0) {
       fail(s, "cannot decode a strip");
     }
+    store(cv::Mat(static_cast<int>(rows), width, stored_type, buffer.data(), row_bytes),
+          static_cast<int>(y), 0);
   }
 }
 
@@ -430,12 +445,13 @@ Image decode_tiff(std::span<const std::uint8_t> bytes, const SourceInfo& header,
   TIFFOpenOptionsSetMaxSingleMemAlloc(
       open_options.get(), static_cast<tmsize_t>(std::min<std::uint64_t>(image_bytes + (64u << 20),
                                                                         std::uint64_t{1} << 62)));
-  // "m": no memory mapping, so every read goes through read_proc, which
-  // notices a file that ends early; "c": no strip chopping, so the strips
-  // checked are the ones the file declares (we decode into the output).
+  // "c": no strip chopping, so the strips checked are the ones the file
+  // declares (we decode into the output). The bytes are "mapped": libtiff
+  // checks its reads of them against the size itself, and strips are checked
+  // against the file below.
   const std::unique_ptr<TIFF, TiffCloser> tiff(
-      TIFFClientOpenExt("memory", "rmc", &s, read_proc, write_proc, seek_proc, close_proc,
-                        size_proc, nullptr, nullptr, open_options.get()));
+      TIFFClientOpenExt("memory", "rc", &s, read_proc, write_proc, seek_proc, close_proc, size_proc,
+                        map_proc, unmap_proc, open_options.get()));
   if (!tiff) fail(s, "cannot read the first directory");
   TIFF* tif = tiff.get();
   Layout l = read_layout(tif);
@@ -476,12 +492,30 @@ Image decode_tiff(std::span<const std::uint8_t> bytes, const SourceInfo& header,
   if (reads_directly(tif, l)) {
     const int depth = l.bits == 8 ? CV_8U : l.bits == 16 ? CV_16U : CV_32F;
     if (l.samples > CV_CN_MAX) fail(s, "too many samples per pixel");
-    cv::Mat stored(static_cast<int>(l.height), static_cast<int>(l.width),
-                   CV_MAKETYPE(depth, l.samples));
-    read_striles(tif, s, stored);
-    bool used_icc = false;
-    image.pixels = to_opencv_order(std::move(stored), l, icc, used_icc);
-    if (!used_icc && l.photometric != PHOTOMETRIC_SEPARATED) image.icc = std::move(icc);
+    const int stored_type = CV_MAKETYPE(depth, l.samples);
+    const int width = static_cast<int>(l.width), height = static_cast<int>(l.height);
+    // The common case, RGB or RGBA with straight alpha, turned into BGR(A)
+    // block by block; everything else whole, afterwards.
+    const bool plain_rgb =
+        l.photometric == PHOTOMETRIC_RGB && depth != CV_32F &&
+        (l.samples == 3 || (l.samples == 4 && l.alpha >= 0 && l.alpha != EXTRASAMPLE_ASSOCALPHA));
+    if (plain_rgb) {
+      image.pixels.create(height, width, stored_type);
+      const int code = l.samples == 3 ? cv::COLOR_RGB2BGR : cv::COLOR_RGBA2BGRA;
+      read_striles(tif, s, width, height, stored_type, [&](const cv::Mat& block, int y, int x) {
+        cv::Mat target = image.pixels(cv::Rect(x, y, block.cols, block.rows));
+        cv::cvtColor(block, target, code);
+      });
+      image.icc = std::move(icc);
+    } else {
+      cv::Mat stored(height, width, stored_type);
+      read_striles(tif, s, width, height, stored_type, [&](const cv::Mat& block, int y, int x) {
+        block.copyTo(stored(cv::Rect(x, y, block.cols, block.rows)));
+      });
+      bool used_icc = false;
+      image.pixels = to_opencv_order(std::move(stored), l, icc, used_icc);
+      if (!used_icc && l.photometric != PHOTOMETRIC_SEPARATED) image.icc = std::move(icc);
+    }
   } else {
     image.pixels = read_through_rgba(tif, s, l);
     // TIFFRGBAImage gives RGB for every photometric it reads: a profile
