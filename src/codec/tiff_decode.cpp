@@ -210,6 +210,15 @@ Layout read_layout(TIFF* tif) {
   if (TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &extra, &kinds) == 1 && extra > 0 && kinds) {
     l.alpha = kinds[0];
   }
+  // A fourth sample of RGB (second of gray) without an ExtraSamples tag is
+  // taken as straight alpha, as OpenCV, which writes such files (our own -f
+  // tiff), means it.
+  const bool gray =
+      l.photometric == PHOTOMETRIC_MINISBLACK || l.photometric == PHOTOMETRIC_MINISWHITE;
+  if (l.alpha < 0 &&
+      ((l.photometric == PHOTOMETRIC_RGB && l.samples >= 4) || (gray && l.samples >= 2))) {
+    l.alpha = EXTRASAMPLE_UNSPECIFIED;
+  }
   return l;
 }
 
