@@ -2,7 +2,7 @@
 """Regenerates fuzz/corpus/decode/: tiny (< 2 KB) images of every format and
 variant imgflow decodes, plus a few broken ones. JPEG, WebP and TIFF come from
 the imgflow binary itself (its encoders); HEIC and AVIF from libheif's heif-enc
-and GIFs from ImageMagick's convert (scripts/setup.sh installs both), made
+and GIFs and TIFF variants from ImageMagick's convert (scripts/setup.sh installs both), made
 from a 24x15 image; the rest is written byte by byte.
 
 usage: fuzz/make_seed_corpus.py BUILD_DIR/imgflow
@@ -140,12 +140,25 @@ def reference_tool_seeds():
             ["convert", path("alpha.png"), path("transparent.gif")],
             ["convert", path("src.png"), "-interlace", "GIF", path("interlaced.gif")],
             ["convert", "-delay", "5", path("src.png"), path("alpha.png"), path("anim.gif")],
+            # TIFF kinds libtiff reads (src/codec/tiff_decode.cpp): tiles, JPEG,
+            # palette, CMYK, associated alpha in 16 bits, an orientation tag.
+            ["convert", path("src.png"), "-compress", "LZW", "-define",
+             "tiff:tile-geometry=16x16", "-orient", "RightTop", path("tiled_lzw_orient6.tif")],
+            ["convert", path("src.png"), "-compress", "JPEG", path("jpeg.tif")],
+            ["convert", path("src.png"), "-colors", "8", "-type", "Palette", "-compress", "Zip",
+             path("palette.tif")],
+            ["convert", path("src.png"), "-colorspace", "CMYK", "-compress", "RLE",
+             path("cmyk_packbits.tif")],
+            ["convert", path("alpha.png"), "-crop", "12x8+0+0", "+repage", "-depth", "16",
+             "-define", "tiff:alpha=associated", "-compress", "Zip",
+             path("rgba16_associated.tif")],
         ]
         for run in runs:
             subprocess.run(run, check=True, stdout=subprocess.DEVNULL)
         for name in ("seed.heic", "thumb.heic", "seed.avif", "alpha.avif", "lossy.jxl",
                      "alpha.jxl", "recompressed.jxl", "transparent.gif", "interlaced.gif",
-                     "anim.gif"):
+                     "anim.gif", "tiled_lzw_orient6.tif", "jpeg.tif", "palette.tif",
+                     "cmyk_packbits.tif", "rgba16_associated.tif"):
             with open(path(name), "rb") as f:
                 write(name, f.read())
 

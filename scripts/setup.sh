@@ -21,6 +21,7 @@ packages=(
   libheif-examples     # tests: heif-enc makes HEIC/AVIF fixtures, heif-convert decodes outputs
   libavif-bin          # tests: avifenc makes AVIFs with nclx colour and 10-bit samples
   libgif-dev           # GIF decode (the first frame; every frame with --animated)
+  libtiff-dev          # TIFF decode (ICC, orientation, strips and tiles, bounded)
   libjxl-dev           # JPEG XL decode and encode
   libjxl-tools         # tests: cjxl makes JPEG XL fixtures, djxl decodes outputs
   libexiv2-dev         # --keep-metadata: EXIF and XMP read from every input, edited, re-written

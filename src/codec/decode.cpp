@@ -121,6 +121,9 @@ Image detail::decode_with_header(std::span<const std::uint8_t> bytes, const Sour
     case Format::jxl:
       image = detail::decode_jxl(bytes, stored);
       break;
+    case Format::tiff:
+      image = detail::decode_tiff(bytes, header, stored);
+      break;
     default:
       image = detail::decode_with_opencv(bytes, header, stored);
       break;

@@ -90,7 +90,14 @@ SourceInfo read_gif_header(std::span<const std::uint8_t> bytes);
 Image decode_gif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                  const DecodeOptions& options);
 
-/// Everything else OpenCV reads (TIFF, BMP, PNM, JPEG 2000).
+/// libtiff, from memory: the first page in stored orientation, 8-bit gray,
+/// BGR or BGRA (16-bit with keep_16bit), its ICC profile in Image::icc (CMYK
+/// converted to sRGB here). Checks max_pixels, and that every strip or tile
+/// lies inside the file, before any pixel buffer.
+Image decode_tiff(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                  const DecodeOptions& options);
+
+/// Everything else OpenCV reads (BMP, PNM, JPEG 2000).
 Image decode_with_opencv(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                          const DecodeOptions& options);
 

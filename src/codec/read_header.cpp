@@ -122,7 +122,7 @@ SourceInfo webp_size(Bytes b) {
   throw Error(ErrorCode::corrupt_input, "webp has no image chunk");
 }
 
-// ImageWidth (256) and ImageLength (257) from the first IFD.
+// ImageWidth (256), ImageLength (257) and Orientation (274) from the first IFD.
 SourceInfo tiff_header(Bytes b) {
   if (b.size() < 8) truncated_header(Format::tiff);
   SourceInfo info{Format::tiff, 0, 0};
@@ -135,6 +135,7 @@ SourceInfo tiff_header(Bytes b) {
         const int v = static_cast<int>(std::min<std::uint32_t>(value, INT32_MAX));
         if (entry.tag == 256) info.width = std::max(info.width, v);
         if (entry.tag == 257) info.height = std::max(info.height, v);
+        if (entry.tag == 274 && entry.type == 3 && value >= 1 && value <= 8) info.orientation = v;
         return true;
       });
   if (walk == detail::IfdWalk::truncated) truncated_header(Format::tiff);

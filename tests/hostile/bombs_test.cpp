@@ -121,6 +121,14 @@ TEST(HostileBomb, TiffDeclaring20000x20000StaysUnder150MB) {
   }
 }
 
+TEST(HostileBomb, TiffDeclaring100000x100000StaysUnder150MB) {
+  const long rss = bomb_peak_rss_kb("bomb100k.tif", tiff_declaring(100000, 100000));
+  std::printf("peak RSS: bomb100k.tif (100000x100000 declared) %ld KB\n", rss);
+  if (!kSanitized) {
+    EXPECT_LT(rss, kMaxBombRssKb);
+  }
+}
+
 // PRODUCT BUG, OPEN (src/format_sniff.cpp, tiff_header), found by
 // fuzz/decode_fuzzer: a 202-byte TIFF whose IFD has ImageLength (257) twice,
 // 65033 then 8. The header check keeps the last value (14860x8 passes the

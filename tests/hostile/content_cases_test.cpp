@@ -177,6 +177,22 @@ const ContentCase kContentCases[] = {
      "too-many-pixels"},
     {"TiffDeclaring60000x60000", "bomb60k.tif", [] { return tiff_declaring(60000, 60000); },
      "too-many-pixels"},
+    {"TiffDeclaring100000x100000", "bomb100k.tif", [] { return tiff_declaring(100000, 100000); },
+     "too-many-pixels"},
+    // Within --max-pixels, but its one LZW strip declares 2 GB in a file of
+    // about 2200 bytes: refused before any read (tiff_decode.cpp). (An
+    // uncompressed strip's count libtiff recomputes itself.)
+    {"TiffStripLargerThanTheFile", "strip.tif",
+     [] {
+       Bytes b = tiff_declaring(64, 48);
+       b[8 + 2 + 3 * 12 + 8] = 5;                     // the 4th entry, Compression (259): LZW
+       const std::size_t count = 8 + 2 + 8 * 12 + 8;  // the 9th, StripByteCounts (279)
+       b[count] = 0xF0;
+       b[count + 1] = b[count + 2] = 0xFF;
+       b[count + 3] = 0x7F;
+       return b;
+     },
+     "corrupt-input"},
     // PRODUCT BUG, fixed in 03167b0 (src/decode_opencv.cpp,
     // src/format_sniff.cpp), found by fuzz/decode_fuzzer: imgflow sniffed "P4"
     // as PNM, but OpenCV's imdecode re-sniffs with its own (stricter)

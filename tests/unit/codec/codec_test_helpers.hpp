@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <lcms2.h>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -16,6 +18,29 @@
 #include "support/test_support.hpp"
 
 namespace imgflow {
+
+/// ImageMagick's convert with `args` (scripts/setup.sh installs imagemagick).
+inline void magick(std::vector<std::string> args) {
+  args.insert(args.begin(), "convert");
+  const auto r = test::run_command(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+/// The same picture's pixels (8-bit BGR, sRGB) expressed in the given RGB profile.
+inline cv::Mat from_srgb(const cv::Mat& bgr, const std::vector<std::uint8_t>& icc) {
+  cmsHPROFILE srgb = cmsCreate_sRGBProfile();
+  cmsHPROFILE target = cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size()));
+  cmsHTRANSFORM t =
+      cmsCreateTransform(srgb, TYPE_BGR_8, target, TYPE_BGR_8, INTENT_RELATIVE_COLORIMETRIC, 0);
+  cv::Mat out(bgr.size(), CV_8UC3);
+  for (int y = 0; y < bgr.rows; ++y) {
+    cmsDoTransform(t, bgr.ptr(y), out.ptr(y), static_cast<cmsUInt32Number>(bgr.cols));
+  }
+  cmsDeleteTransform(t);
+  cmsCloseProfile(target);
+  cmsCloseProfile(srgb);
+  return out;
+}
 
 inline ErrorCode decode_error(const std::vector<std::uint8_t>& bytes, DecodeOptions options = {}) {
   try {

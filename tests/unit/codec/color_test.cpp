@@ -11,25 +11,10 @@
 #include "codec/jpeg_metadata.hpp"
 #include "imgflow/imgflow.hpp"
 #include "support/test_support.hpp"
+#include "unit/codec/codec_test_helpers.hpp"
 
 namespace imgflow {
 namespace {
-
-// The same picture's pixels expressed in the given RGB profile.
-cv::Mat from_srgb(const cv::Mat& bgr, const std::vector<std::uint8_t>& icc) {
-  cmsHPROFILE srgb = cmsCreate_sRGBProfile();
-  cmsHPROFILE target = cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size()));
-  cmsHTRANSFORM t =
-      cmsCreateTransform(srgb, TYPE_BGR_8, target, TYPE_BGR_8, INTENT_RELATIVE_COLORIMETRIC, 0);
-  cv::Mat out(bgr.size(), CV_8UC3);
-  for (int y = 0; y < bgr.rows; ++y) {
-    cmsDoTransform(t, bgr.ptr(y), out.ptr(y), static_cast<cmsUInt32Number>(bgr.cols));
-  }
-  cmsDeleteTransform(t);
-  cmsCloseProfile(target);
-  cmsCloseProfile(srgb);
-  return out;
-}
 
 // An encoded image whose pixels are `original` expressed in `profile` (which
 // it embeds): decoded, it comes out close to the sRGB original; decoded

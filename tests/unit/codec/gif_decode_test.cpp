@@ -15,13 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// ImageMagick's convert with `args` (scripts/setup.sh installs imagemagick).
-void magick(std::vector<std::string> args) {
-  args.insert(args.begin(), "convert");
-  const auto r = test::run_command(args);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-}
-
 // ImageMagick's decode of `gif` (its first frame) as BGR or BGRA.
 cv::Mat reference(const fs::path& gif, const fs::path& png) {
   magick({gif.string() + "[0]", png.string()});
