@@ -164,12 +164,15 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
         graph, flow::unlimited, [&](const FileJobPtr& job) {
           return guarded(job, &StageTimings::decode, ErrorCode::decode_error, "decode",
                          settings.timeout, [&](detail::FileJob& j) {
-                           if (detail::streams_rows(j.encoded_input, settings.decode)) {
+                           if (detail::streams_rows(j.encoded_input.head(), settings.decode)) {
                              j.resized = detail::decode_resize_stage(
                                  j.encoded_input, settings.decode, settings.resize, j.decoded);
                              j.streamed = true;
                            } else {
-                             j.decoded = detail::decode_stage(j.encoded_input, settings.decode);
+                             // Only a file that streams is read in pieces: this reads nothing.
+                             j.encoded_input.read_rest();
+                             j.decoded =
+                                 detail::decode_stage(j.encoded_input.bytes(), settings.decode);
                            }
                            j.report.source = j.decoded.source;
                            j.report.warnings = j.decoded.warnings;
