@@ -166,11 +166,16 @@ int open_input(const std::filesystem::path& path, std::uint64_t max_bytes, std::
 }
 
 // Reads from `offset` until `n` bytes or the end of the file: fewer bytes
-// when the file is shorter (or shrank since it was opened).
+// when the file is shorter (or shrank since it was opened). lseek and read,
+// not pread: one thread reads a file at a time, and the I/O fault shim
+// (tests/support/io_faults.cpp) injects its faults into read().
 std::size_t read_fully(int fd, std::uint64_t offset, std::uint8_t* out, std::size_t n) {
+  if (::lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    throw Error(ErrorCode::read_error, os_error("cannot seek", errno));
+  }
   std::size_t done = 0;
   while (done < n) {
-    const ssize_t got = ::pread(fd, out + done, n - done, static_cast<off_t>(offset + done));
+    const ssize_t got = ::read(fd, out + done, n - done);
     if (got < 0) {
       if (errno == EINTR) continue;
       throw Error(ErrorCode::read_error, os_error("read failed", errno));
