@@ -150,18 +150,18 @@ bool detail::can_decode_rows(std::span<const std::uint8_t> bytes, const SourceIn
   return header.format == Format::png && header.orientation == 1 && png_rows_stream(bytes);
 }
 
-Image detail::decode_rows(std::span<const std::uint8_t> bytes, const SourceInfo& header,
-                          const DecodeOptions& options, RowSink& sink) {
+Image detail::decode_rows(InputBytes& input, const SourceInfo& header, const DecodeOptions& options,
+                          RowSink& sink) {
   decodes.fetch_add(1, std::memory_order_relaxed);
   check_declared_size(header);
   // Before libpng, whose own size limits would call the file corrupt.
   check_pixel_limit(header, options.max_pixels);
-  if (!can_decode_rows(bytes, header)) {
+  if (!can_decode_rows(input.head(), header)) {
     throw Error(ErrorCode::decode_error, "this file cannot be decoded row by row");
   }
   Image image;
   SrgbRows colour(sink, image, options.to_srgb);
-  decode_png_rows(bytes, options, colour, image);
+  decode_png_rows(input, options, colour, image);
   if (!colour.why().empty()) image.warnings.push_back(colour.why());
   image.source.orientation = header.orientation;
   if (options.read_metadata) detail::read_metadata(bytes, header.format, image);

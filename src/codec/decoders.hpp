@@ -5,6 +5,7 @@
 #include <span>
 
 #include "codec/row_sink.hpp"
+#include "core/input_bytes.hpp"
 #include "imgflow/decode.hpp"
 
 namespace imgflow::detail {
@@ -39,10 +40,11 @@ Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
 bool png_rows_stream(std::span<const std::uint8_t> bytes);
 
 /// libpng one row at a time, with decode_png's transforms, into `sink`;
-/// `image` gets everything but the pixels (size, ICC, warnings). Throws as
-/// decode_png does, on the same errors (a truncated file: truncated-input).
-void decode_png_rows(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
-                     RowSink& sink, Image& image);
+/// `image` gets everything but the pixels (size, ICC, warnings). `input` may
+/// be in pieces: it is read in order, once. Throws as decode_png does, on the
+/// same errors (a truncated file, or one that shrank while it was read:
+/// truncated-input; a failed read: read-error).
+void decode_png_rows(InputBytes& input, const DecodeOptions& options, RowSink& sink, Image& image);
 
 /// libwebp, shrinking on load with its rescaler to at least `options.at_least`.
 Image decode_webp(std::span<const std::uint8_t> bytes, const SourceInfo& header,
@@ -108,9 +110,9 @@ Image decode_with_header(std::span<const std::uint8_t> bytes, const SourceInfo& 
 
 /// decode_with_header() for a file whose rows go to `sink` as they are
 /// decoded, in sRGB unless options.to_srgb is false: the returned image has no
-/// pixels. Only for files can_decode_rows() accepts.
-Image decode_rows(std::span<const std::uint8_t> bytes, const SourceInfo& header,
-                  const DecodeOptions& options, RowSink& sink);
+/// pixels. Only for files can_decode_rows() accepts (their head()).
+Image decode_rows(InputBytes& input, const SourceInfo& header, const DecodeOptions& options,
+                  RowSink& sink);
 
 /// True if decode_rows() can read this file: a non-interlaced PNG. (PNG has
 /// no orientation here, so rows come upright.)

@@ -10,6 +10,7 @@
 
 #include "codec/decoders.hpp"
 #include "core/deadline.hpp"
+#include "core/input_bytes.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow::detail {
@@ -23,6 +24,8 @@ struct PngReader {
   const std::uint8_t* data = nullptr;
   std::size_t size = 0;
   std::size_t position = 0;
+  InputBytes* source = nullptr;  ///< when set, the bytes come from it (data is its head)
+  bool read_failed = false;      ///< source could not read: error holds why
   char error[256] = {};
   char warning[256] = {};
   int warnings = 0;
@@ -53,6 +56,20 @@ extern "C" void on_png_warning(png_structp png, png_const_charp message) {
 
 extern "C" void read_from_memory(png_structp png, png_bytep out, std::size_t length) {
   auto* reader = static_cast<PngReader*>(png_get_io_ptr(png));
+  if (reader->source) {
+    // In pieces: what was read before is not held (see InputBytes::read).
+    std::size_t got = 0;
+    try {
+      got = reader->source->read(reader->position, out, length);
+    } catch (const std::exception& e) {
+      std::snprintf(reader->error, sizeof reader->error, "%s", e.what());
+      reader->read_failed = true;
+    }
+    if (reader->read_failed) png_longjmp(png, 1);  // outside the catch block
+    if (got < length) png_error(png, "unexpected end of data");
+    reader->position += length;
+    return;
+  }
   if (length > reader->size - reader->position) png_error(png, "unexpected end of data");
   std::memcpy(out, reader->data + reader->position, length);
   reader->position += length;
@@ -152,7 +169,10 @@ void open_reader(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
   if (!reader.png || !reader.info)
     throw Error(ErrorCode::decode_error, "cannot create a png reader");
 
-  if (!read_info(&reader)) throw_png_error(reader.error);
+  if (!read_info(&reader)) {
+    if (reader.read_failed) throw Error(ErrorCode::read_error, reader.error);
+    throw_png_error(reader.error);
+  }
   image.source = {Format::png, static_cast<int>(reader.width), static_cast<int>(reader.height)};
   check_pixel_limit(image.source, options.max_pixels);
   if (reader.channels != 1 && reader.channels != 3 && reader.channels != 4) {
@@ -162,6 +182,9 @@ void open_reader(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
 }
 
 void check_rows_read(RowsRead result, const PngReader& reader) {
+  if (result == RowsRead::failed && reader.read_failed) {
+    throw Error(ErrorCode::read_error, reader.error);
+  }
   if (result == RowsRead::failed) throw_png_error(reader.error);
   if (result == RowsRead::timed_out) throw timed_out_error("png decode");
 }
@@ -198,10 +221,10 @@ bool png_rows_stream(std::span<const std::uint8_t> bytes) {
   return bytes.size() > 28 && bytes[28] == 0;
 }
 
-void decode_png_rows(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
-                     RowSink& sink, Image& image) {
+void decode_png_rows(InputBytes& input, const DecodeOptions& options, RowSink& sink, Image& image) {
   PngReader reader;
-  open_reader(bytes, options, reader, image);
+  reader.source = &input;
+  open_reader(input.head(), options, reader, image);
   if (png_get_interlace_type(reader.png, reader.info) != PNG_INTERLACE_NONE) {
     throw Error(ErrorCode::decode_error, "png: an interlaced image cannot be read by rows");
   }

@@ -4,15 +4,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "imgflow/error.hpp"
 #include "imgflow/file_io.hpp"
+
+#include "core/input_bytes.hpp"
+#include "core/temporary_name.hpp"
 
 namespace imgflow {
 namespace {
@@ -130,7 +135,11 @@ void remove_temporary_files() noexcept {
   }
 }
 
-std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
+namespace {
+
+// Opens an input with read_file()'s checks: a regular, non-empty file within
+// `max_bytes`. Returns the descriptor (the caller closes it) and its size.
+int open_input(const std::filesystem::path& path, std::uint64_t max_bytes, std::uint64_t& size) {
   // O_NONBLOCK so that a FIFO named as input fails the type check instead of blocking.
   FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (file.fd < 0) {
@@ -147,30 +156,176 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::uint
                 S_ISDIR(st.st_mode) ? "is a directory" : "is not a regular file");
   }
   if (st.st_size == 0) throw Error(ErrorCode::empty_input, "file is empty");
-  const auto size = static_cast<std::uint64_t>(st.st_size);
+  size = static_cast<std::uint64_t>(st.st_size);
   if (max_bytes != 0 && size > max_bytes) {
     throw Error(ErrorCode::input_too_large, "file is " + std::to_string(size) +
                                                 " bytes, over the limit of " +
                                                 std::to_string(max_bytes));
   }
-  std::vector<std::uint8_t> bytes;
-  bytes.reserve(size);
-  back_with_huge_pages(bytes.data(), size);
-  bytes.resize(size);
+  return file.release();
+}
+
+// Reads from `offset` until `n` bytes or the end of the file: fewer bytes
+// when the file is shorter (or shrank since it was opened). lseek and read,
+// not pread: one thread reads a file at a time, and the I/O fault shim
+// (tests/support/io_faults.cpp) injects its faults into read().
+std::size_t read_fully(int fd, std::uint64_t offset, std::uint8_t* out, std::size_t n) {
+  if (::lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    throw Error(ErrorCode::read_error, os_error("cannot seek", errno));
+  }
   std::size_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::read(file.fd, bytes.data() + done, size - done);
-    if (n < 0) {
+  while (done < n) {
+    const ssize_t got = ::read(fd, out + done, n - done);
+    if (got < 0) {
       if (errno == EINTR) continue;
       throw Error(ErrorCode::read_error, os_error("read failed", errno));
     }
-    if (n == 0) break;  // file shrank while we read it
-    done += static_cast<std::size_t>(n);
+    if (got == 0) break;  // file shrank while we read it
+    done += static_cast<std::size_t>(got);
   }
-  bytes.resize(done);
+  return done;
+}
+
+// The first `limit` bytes of an open file of `size` bytes (all of it if
+// smaller), in one read of the right size.
+std::vector<std::uint8_t> read_start(int fd, std::uint64_t size, std::uint64_t limit) {
+  const std::uint64_t wanted = std::min(size, limit);
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(wanted);
+  back_with_huge_pages(bytes.data(), wanted);
+  bytes.resize(wanted);
+  bytes.resize(read_fully(fd, 0, bytes.data(), bytes.size()));
   if (bytes.empty()) throw Error(ErrorCode::empty_input, "file is empty");
   return bytes;
 }
+
+}  // namespace
+
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
+  std::uint64_t size = 0;
+  FileDescriptor file(open_input(path, max_bytes, size));
+  return read_start(file.fd, size, size);
+}
+
+namespace detail {
+
+std::string temporary_prefix(std::string_view target) {
+  std::string prefix = ".";
+  prefix.append(target).append(".imgflow-");
+  return prefix;
+}
+
+bool is_temporary_name_for(std::string_view name, std::string_view target) {
+  // mkstemp replaces XXXXXX with letters and digits.
+  constexpr std::size_t kRandom = 6;
+  const std::string prefix = temporary_prefix(target);
+  if (name.size() != prefix.size() + kRandom || !name.starts_with(prefix)) return false;
+  return std::all_of(
+      name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      });
+}
+
+InputBytes::InputBytes(std::vector<std::uint8_t> whole)
+    : owned_(std::move(whole)), memory_(owned_), size_(owned_.size()) {}
+
+InputBytes InputBytes::view(std::span<const std::uint8_t> bytes) {
+  InputBytes input;
+  input.memory_ = bytes;
+  input.size_ = bytes.size();
+  return input;
+}
+
+InputBytes InputBytes::open(const std::filesystem::path& path, std::uint64_t max_bytes,
+                            std::uint64_t pieces_above) {
+  std::uint64_t size = 0;
+  FileDescriptor file(open_input(path, max_bytes, size));
+  const bool in_pieces = pieces_above != 0 && size > pieces_above && size > kHeadBytes;
+  InputBytes input(read_start(file.fd, size, in_pieces ? kHeadBytes : size));
+  if (in_pieces && input.owned_.size() == kHeadBytes) {
+    input.size_ = size;
+    input.fd_ = file.release();
+  }
+  return input;
+}
+
+InputBytes::InputBytes(InputBytes&& other) noexcept
+    : owned_(std::move(other.owned_)),
+      memory_(other.memory_),
+      window_(std::move(other.window_)),
+      window_offset_(other.window_offset_),
+      size_(other.size_),
+      fd_(other.fd_) {
+  other.memory_ = {};
+  other.size_ = 0;
+  other.fd_ = -1;
+}
+
+InputBytes& InputBytes::operator=(InputBytes&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    owned_ = std::move(other.owned_);
+    memory_ = other.memory_;
+    window_ = std::move(other.window_);
+    window_offset_ = other.window_offset_;
+    size_ = other.size_;
+    fd_ = other.fd_;
+    other.memory_ = {};
+    other.size_ = 0;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+InputBytes::~InputBytes() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::span<const std::uint8_t> InputBytes::bytes() const {
+  if (!whole()) throw std::logic_error("InputBytes::bytes() on a file read in pieces");
+  return memory_;
+}
+
+void InputBytes::read_rest() {
+  if (whole()) return;
+  FileDescriptor file(fd_);
+  fd_ = -1;
+  window_ = {};
+  owned_ = read_start(file.fd, size_, size_);
+  memory_ = owned_;
+  size_ = owned_.size();
+}
+
+std::size_t InputBytes::read(std::uint64_t offset, std::uint8_t* out, std::size_t n) {
+  std::size_t done = 0;
+  while (done < n) {
+    const std::uint64_t at = offset + done;
+    std::span<const std::uint8_t> from;
+    if (at < memory_.size()) {
+      from = memory_.subspan(static_cast<std::size_t>(at));
+    } else if (whole() || at >= size_) {
+      break;
+    } else {
+      if (at < window_offset_ || at >= window_offset_ + window_.size()) {
+        // Past the window: the next piece replaces it (what was read is not kept).
+        window_.resize(kPieceBytes);
+        window_offset_ = at;
+        const auto wanted =
+            static_cast<std::size_t>(std::min<std::uint64_t>(kPieceBytes, size_ - at));
+        window_.resize(read_fully(fd_, at, window_.data(), wanted));
+        if (window_.empty()) break;  // the file shrank
+      }
+      from = std::span<const std::uint8_t>(window_).subspan(
+          static_cast<std::size_t>(at - window_offset_));
+    }
+    const std::size_t take = std::min(from.size(), n - done);
+    std::memcpy(out + done, from.data(), take);
+    done += take;
+  }
+  return done;
+}
+
+}  // namespace detail
 
 struct AtomicFile::Temporary {
   std::string path;
@@ -194,8 +349,7 @@ AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
   // The temporary file lives beside the target, so the rename stays within one
   // file system; its name starts with a dot and says who left it.
   const auto dir = path_.parent_path().empty() ? std::filesystem::path(".") : path_.parent_path();
-  std::string name = ".";
-  name.append(path_.filename().string()).append(".imgflow-XXXXXX");
+  const std::string name = detail::temporary_prefix(path_.filename().string()) + "XXXXXX";
   std::string temp = (dir / name).string();
   std::optional<CreatingScope> creation(std::in_place);
   if (stop_writing.load(std::memory_order_seq_cst)) {

@@ -10,6 +10,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "core/input_bytes.hpp"
 #include "imgflow/decode.hpp"
 #include "imgflow/plan.hpp"
 #include "imgflow/report.hpp"
@@ -30,10 +31,10 @@ struct FileJob {
   PlannedFile planned;
   std::shared_ptr<OutputScope> claims;  ///< where outputs named only now are claimed
 
-  std::vector<std::uint8_t> encoded_input;  ///< reader → decode
-  Image decoded;                            ///< decode → resize
-  std::vector<cv::Mat> resized;             ///< resize → encode, one per output
-  bool streamed = false;  ///< decode resized it too, row by row (a large PNG): no pixels
+  InputBytes encoded_input;      ///< reader → decode (whole, or in pieces)
+  Image decoded;                 ///< decode → resize
+  std::vector<cv::Mat> resized;  ///< resize → encode, one per output
+  bool streamed = false;         ///< decode resized it too, row by row (a large PNG): no pixels
   /// decode → encode, an animation (animation_stage.hpp): per output recipe,
   /// its animated WebP, or empty for a still output (made from `resized`).
   std::vector<std::vector<std::uint8_t>> animated;

@@ -169,19 +169,24 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
           return guarded(
               job, &StageTimings::decode, ErrorCode::decode_error, "decode", settings.timeout,
               [&](detail::FileJob& j) {
-                if (const auto animation = detail::animation_of(j.encoded_input, settings.decode)) {
-                  auto frames =
-                      detail::animation_stage(j.encoded_input, *animation, settings.decode,
-                                              settings.resize, settings.outputs, j.decoded);
-                  j.resized = std::move(frames.first_frame);
-                  j.animated = std::move(frames.webp);
-                  j.streamed = true;
-                } else if (detail::streams_rows(j.encoded_input, settings.decode)) {
+                if (detail::streams_rows(j.encoded_input.head(), settings.decode)) {
                   j.resized = detail::decode_resize_stage(j.encoded_input, settings.decode,
                                                           settings.resize, j.decoded);
                   j.streamed = true;
                 } else {
-                  j.decoded = detail::decode_stage(j.encoded_input, settings.decode);
+                  // Only a file that streams is read in pieces: this reads nothing.
+                  j.encoded_input.read_rest();
+                  const auto bytes = j.encoded_input.bytes();
+                  if (const auto animation = detail::animation_of(bytes, settings.decode)) {
+                    auto frames =
+                        detail::animation_stage(bytes, *animation, settings.decode, settings.resize,
+                                                settings.outputs, j.decoded);
+                    j.resized = std::move(frames.first_frame);
+                    j.animated = std::move(frames.webp);
+                    j.streamed = true;
+                  } else {
+                    j.decoded = detail::decode_stage(bytes, settings.decode);
+                  }
                 }
                 j.report.source = j.decoded.source;
                 j.report.warnings = j.decoded.warnings;

@@ -9,11 +9,12 @@ namespace imgflow::detail {
 namespace {
 
 // Every expected output exists and is at least as new as the input.
-bool outputs_up_to_date(const PlannedFile& file, const OutputNaming& naming) {
+bool outputs_up_to_date(const PlannedFile& file,
+                        const std::vector<std::optional<std::filesystem::path>>& outputs) {
   std::error_code ec;
   const auto input_time = std::filesystem::last_write_time(file.input, ec);
   if (ec) return false;
-  for (const auto& output : expected_outputs(file, naming)) {
+  for (const auto& output : outputs) {
     if (!output) return false;  // named after its pixel size: cannot tell before decoding
     const auto output_time = std::filesystem::last_write_time(*output, ec);
     if (ec || output_time < input_time) return false;
@@ -67,7 +68,13 @@ void ReaderPool::read_loop() {
       callbacks_.to_writers(std::move(job));
       continue;
     }
-    if (read_.skip_existing && outputs_up_to_date(job->planned, read_.naming)) {
+    const auto outputs = expected_outputs(job->planned, read_.naming);
+    // A killed run may have left temporaries beside them (those named after
+    // the pixel size are known only when written: they are left).
+    for (const auto& output : outputs) {
+      if (output) stale_.remove_for(*output);
+    }
+    if (read_.skip_existing && outputs_up_to_date(job->planned, outputs)) {
       job->up_to_date = true;
       job->report.message = "outputs are up to date";
       callbacks_.to_writers(std::move(job));
@@ -75,7 +82,12 @@ void ReaderPool::read_loop() {
     }
     try {
       StageTimer timer(job->report.timings.read);
-      job->encoded_input = read_file(job->planned.input, read_.max_file_bytes);
+      job->encoded_input =
+          InputBytes::open(job->planned.input, read_.max_file_bytes, read_.pieces_above);
+      // In pieces only if the decode stage will stream it; else read it all now.
+      if (!job->encoded_input.whole() && !streams_rows(job->encoded_input.head(), decode_)) {
+        job->encoded_input.read_rest();
+      }
     } catch (const Error& e) {
       job->fail(e.code(), e.what());
     } catch (const std::exception& e) {
@@ -85,7 +97,9 @@ void ReaderPool::read_loop() {
       callbacks_.to_writers(std::move(job));
     } else {
       if (budget_.limited()) {
-        job->budgeted = estimated_memory(job->encoded_input, decode_);
+        // In pieces: the head stands for the file, plus the one window read at a time.
+        job->budgeted = estimated_memory(job->encoded_input.head(), decode_) +
+                        (job->encoded_input.whole() ? 0 : InputBytes::kPieceBytes);
         budget_.acquire(job->budgeted);
       }
       callbacks_.to_graph(std::move(job));

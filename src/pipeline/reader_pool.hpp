@@ -14,6 +14,7 @@
 #include "pipeline/memory_budget.hpp"
 #include "pipeline/plan_feed.hpp"
 #include "pipeline/run_settings.hpp"
+#include "pipeline/stale_temporaries.hpp"
 
 namespace imgflow::detail {
 
@@ -48,6 +49,7 @@ class ReaderPool {
   InFlightTokens& tokens_;
   MemoryBudget& budget_;
   Callbacks callbacks_;
+  StaleTemporaries stale_;
   std::atomic<int> running_{0};
   std::vector<std::thread> threads_;
 };

@@ -1,6 +1,9 @@
 #include "pipeline/run_settings.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <string_view>
 
 namespace imgflow::detail {
 
@@ -56,6 +59,13 @@ OutputRecipes::OutputRecipes(const Options& options)
 ReadSettings::ReadSettings(const Options& options)
     : max_file_bytes(options.max_file_bytes),
       skip_existing(options.skip_existing),
-      naming(options) {}
+      naming(options) {
+  if (const char* value = std::getenv("IMGFLOW_READ_IN_PIECES_ABOVE"); value && *value) {
+    std::uint64_t parsed = 0;
+    const std::string_view text(value);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (ec == std::errc() && end == text.data() + text.size()) pieces_above = parsed;
+  }
+}
 
 }  // namespace imgflow::detail

@@ -78,6 +78,15 @@ struct ReadSettings {
   std::uint64_t max_file_bytes = 0;  ///< 0: no limit
   bool skip_existing = false;
   OutputNaming naming;
+  /// A file larger than this that the decode stage streams (a large
+  /// non-interlaced PNG) is read in pieces as it is decoded instead of whole
+  /// (InputBytes); 0: every file whole. The environment variable
+  /// IMGFLOW_READ_IN_PIECES_ABOVE (bytes) overrides it, for tests.
+  std::uint64_t pieces_above = kPiecesAboveBytes;
+
+  /// Below this a whole read costs little memory, and the time of a read in
+  /// pieces is the same (see the commit that set it).
+  static constexpr std::uint64_t kPiecesAboveBytes = 8 * 1024 * 1024;
 };
 
 /// Every stage's settings of one run.

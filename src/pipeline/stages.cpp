@@ -15,14 +15,13 @@ Image decode_stage(std::span<const std::uint8_t> bytes, const DecodePolicy& poli
   return decode_with_header(bytes, header, decode_options_for(header, policy));
 }
 
-std::vector<cv::Mat> decode_resize_stage(std::span<const std::uint8_t> bytes,
-                                         const DecodePolicy& policy, const ResizeSettings& settings,
-                                         Image& decoded) {
-  const SourceInfo header = read_header(bytes);
+std::vector<cv::Mat> decode_resize_stage(InputBytes& input, const DecodePolicy& policy,
+                                         const ResizeSettings& settings, Image& decoded) {
+  const SourceInfo header = read_header(input.head());
   RowResizer resizer(settings.sizes, settings.resizing, {header.width, header.height});
   // The decoder inflates on this thread while the resizer works on another core.
   RowHandoff handoff(resizer);
-  decoded = decode_rows(bytes, header, decode_options_for(header, policy), handoff);
+  decoded = decode_rows(input, header, decode_options_for(header, policy), handoff);
   handoff.finish();
   return resizer.finish();
 }

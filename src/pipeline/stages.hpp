@@ -16,11 +16,11 @@ Image decode_stage(std::span<const std::uint8_t> bytes, const DecodePolicy& poli
 
 /// decode and resize in one pass, for a file streams_rows() accepts: each row
 /// goes from the PNG decoder straight into the resizer, so the full-size image
-/// never exists. Returns what resize_stage would; `decoded` gets what
-/// decode_stage would, but no pixels.
-std::vector<cv::Mat> decode_resize_stage(std::span<const std::uint8_t> bytes,
-                                         const DecodePolicy& policy, const ResizeSettings& settings,
-                                         Image& decoded);
+/// never exists, and a file read in pieces is read once, in order, without
+/// holding what was consumed. Returns what resize_stage would; `decoded` gets
+/// what decode_stage would, but no pixels.
+std::vector<cv::Mat> decode_resize_stage(InputBytes& input, const DecodePolicy& policy,
+                                         const ResizeSettings& settings, Image& decoded);
 
 /// resize: one image per requested size (or the image itself when no size).
 std::vector<cv::Mat> resize_stage(const Image& image, const ResizeSettings& settings);

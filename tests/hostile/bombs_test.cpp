@@ -15,6 +15,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "support/imgflow_runner.hpp"
 #include "support/test_support.hpp"
@@ -194,6 +196,57 @@ TEST(HostileBomb, PngDeclaringAHugeTextChunkFailsFastWithLittleMemory) {
   std::printf("peak RSS: text.png (1.9 GB tEXt chunk declared) %ld KB\n", r.max_rss_kb);
   if (!kSanitized) {
     EXPECT_LT(r.max_rss_kb, kMaxBombRssKb);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Large valid inputs: not read whole
+// ---------------------------------------------------------------------------
+
+// A PNG whose file is large (72 MB: 6000x4000 RGB, stored without
+// compression, so it is quick to write and to decode) decodes row by row
+// while it is read in pieces: the peak RSS stays below a quarter of the file
+// above a tiny run's. Read whole (IMGFLOW_READ_IN_PIECES_ABOVE=0, as every
+// file was before) it costs the file, which shows the bound means something;
+// both give the same bytes. The file is built here, in a temporary folder.
+TEST(HostileLargeInput, LargePngIsReadInPiecesWithTheSameOutput) {
+  ScratchDir dir;
+  const fs::path big = dir / "big.png";
+  constexpr int kWidth = 6000, kHeight = 4000;
+  {
+    // Freed before the runs: a child's peak RSS starts at this process's.
+    cv::Mat pixels(kHeight, kWidth, CV_8UC3);
+    for (int y = 0; y < kHeight; ++y) {
+      auto* row = pixels.ptr<std::uint8_t>(y);
+      for (int x = 0; x < 3 * kWidth; ++x) {
+        row[x] = static_cast<std::uint8_t>((x * 7 + y * 13 + ((x * y) >> 5)) & 0xff);
+      }
+    }
+    ASSERT_TRUE(cv::imwrite(big.string(), pixels, {cv::IMWRITE_PNG_COMPRESSION, 0}));
+  }
+  const long file_kb = static_cast<long>(fs::file_size(big) / 1024);
+  ASSERT_GT(file_kb, 68 * 1024);  // 72 MB: the raw pixels and a little
+  write_bytes(dir / "tiny.png", encoded_image(".png", 8, 8));
+  const long baseline =
+      run_imgflow(RunSpec({"-o", (dir / "tiny_out").string(), (dir / "tiny.png").string()}))
+          .max_rss_kb;
+  auto run_big = [&](const std::string& out, std::vector<std::string> env) {
+    const RunResult r = run_imgflow(
+        RunSpec({"-s", "400", "-o", (dir / out).string(), big.string()}).with_env(std::move(env)));
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    return r.max_rss_kb;
+  };
+  const long in_pieces = run_big("pieces", {});
+  const long whole = run_big("whole", {"IMGFLOW_READ_IN_PIECES_ABOVE=0"});
+  std::printf("peak RSS: %ld KB file read in pieces %ld KB, whole %ld KB; one 8x8 PNG %ld KB\n",
+              file_kb, in_pieces, whole, baseline);
+  RecordProperty("large_png_in_pieces_peak_rss_kb", std::to_string(in_pieces));
+  RecordProperty("large_png_whole_peak_rss_kb", std::to_string(whole));
+  EXPECT_EQ(decoded_size(dir / "pieces/big.png"), cv::Size(400, 267));
+  EXPECT_EQ(read_bytes(dir / "pieces/big.png"), read_bytes(dir / "whole/big.png"));
+  if (!kSanitized) {
+    EXPECT_LT(in_pieces, baseline + file_kb / 4);
+    EXPECT_GT(whole, baseline + file_kb * 3 / 4);
   }
 }
 

@@ -253,5 +253,50 @@ TEST(HostileOutput, FullDiskStopsTheRunAndReportsTheRestAsSkipped) {
   EXPECT_EQ(stop_lines, 1u) << describe(r);
 }
 
+// A killed run leaves ".NAME.imgflow-XXXXXX" beside an output (AtomicFile's
+// temporary). A rerun removes those of the outputs it comes to, with
+// --skip-existing too, and nothing that only looks like one: another length,
+// another character, another output's, a suffix, a symbolic link.
+TEST(HostileOutput, ARerunRemovesTheTemporariesAKilledRunLeft) {
+  Batch batch;
+  const fs::path out = batch.out();
+  ASSERT_EQ(batch.run({}).exit_code, 0);
+  const Bytes first = read_bytes(out / "good1.jpg");
+  const Bytes partial = text_bytes("half an output");
+  const std::vector<std::string> stale = {".good1.jpg.imgflow-Ab12Cd", ".good2.png.imgflow-000000"};
+  const std::vector<std::string> kept = {".good1.jpg.imgflow-Ab12C",       // five characters
+                                         ".good1.jpg.imgflow-Ab_2Cd",      // not mkstemp's alphabet
+                                         ".good1.jpg.imgflow-Ab12Cd.bak",  // a suffix
+                                         ".other.jpg.imgflow-Ab12Cd",  // not an output of this run
+                                         "good1.jpg.imgflow-Ab12Cd",   // no leading dot
+                                         ".good1.jpg.imgflow-XXXXXXX"};  // seven characters
+  auto plant = [&] {
+    for (const auto& name : stale) write_bytes(out / name, partial);
+  };
+  plant();
+  for (const auto& name : kept) write_bytes(out / name, partial);
+  // A link named exactly like a stale temporary is not removed, nor its target.
+  write_bytes(batch.dir() / "target", partial);
+  fs::create_symlink(batch.dir() / "target", out / ".good1.jpg.imgflow-L1nk00");
+
+  // --skip-existing: every output is up to date, and the leftovers go.
+  RunResult r = batch.run({}, RunSpec({"--skip-existing"}));
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  for (const auto& name : stale) EXPECT_FALSE(fs::exists(out / name)) << name;
+  for (const auto& name : kept) EXPECT_EQ(read_bytes(out / name), partial) << name;
+  EXPECT_TRUE(fs::is_symlink(out / ".good1.jpg.imgflow-L1nk00"));
+  EXPECT_EQ(read_bytes(batch.dir() / "target"), partial);
+  EXPECT_EQ(read_bytes(out / "good1.jpg"), first);  // skipped, not rewritten
+
+  // A plain rerun: the same, and the outputs are rewritten whole.
+  plant();
+  r = batch.run({});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  for (const auto& name : stale) EXPECT_FALSE(fs::exists(out / name)) << name;
+  for (const auto& name : kept) EXPECT_EQ(read_bytes(out / name), partial) << name;
+  for (const auto& g : kGood) EXPECT_EQ(decoded_size(out / g.name), g.output) << g.name;
+  EXPECT_EQ(read_bytes(out / "good1.jpg"), first);
+}
+
 }  // namespace
 }  // namespace imgflow::test::hostile

@@ -91,8 +91,9 @@ Outcome streamed(const std::vector<std::uint8_t>& png, const Options& options) {
   EXPECT_TRUE(detail::streams_rows(png, policy));
   Outcome o;
   try {
+    auto input = detail::InputBytes::view(png);
     o.outputs =
-        detail::decode_resize_stage(png, policy, detail::ResizeSettings(options), o.decoded);
+        detail::decode_resize_stage(input, policy, detail::ResizeSettings(options), o.decoded);
   } catch (const Error& e) {
     o.error = e.code();
   }
@@ -223,6 +224,43 @@ TEST(StreamDecode, BrokenFilesFailWithTheSameCodes) {
   limited.max_pixels = 1000;
   EXPECT_EQ(whole(png, limited).error, ErrorCode::too_many_pixels);
   EXPECT_EQ(streamed(png, limited).error, ErrorCode::too_many_pixels);
+}
+
+// A PNG read in pieces as it is decoded (InputBytes::open on a file above the
+// threshold) gives the pixels of the same PNG in memory; when the file is
+// cut short after it was opened (another process truncating it during the
+// run), the file fails with truncated-input, and the process lives on.
+TEST(StreamDecode, ReadInPiecesAsInMemoryAndAFileCutWhileReadIsTruncated) {
+  const Options options = with_sizes({"300x300"});
+  detail::DecodePolicy policy(options);
+  policy.stream_min_pixels = 1;
+  EncodeOptions stored(Format::png, 0);
+  stored.png_compression = 0;  // several MB: the file is read in several pieces
+  const auto png = encode(photo("kite.jpg"), stored);
+  ASSERT_GT(png.size(), 4 * detail::InputBytes::kPieceBytes);
+  test::ScratchDir dir;
+  test::write_bytes(dir / "kite.png", png);
+  const Outcome in_memory = streamed(png, options);
+  ASSERT_EQ(in_memory.error, ErrorCode::ok);
+
+  auto input = detail::InputBytes::open(dir / "kite.png", 0, 1);
+  ASSERT_FALSE(input.whole());
+  Image decoded;
+  const auto outputs =
+      detail::decode_resize_stage(input, policy, detail::ResizeSettings(options), decoded);
+  ASSERT_EQ(outputs.size(), 1u);
+  ASSERT_EQ(outputs[0].size(), in_memory.outputs[0].size());
+  EXPECT_EQ(cv::norm(outputs[0], in_memory.outputs[0], cv::NORM_INF), 0.0);
+
+  auto cut = detail::InputBytes::open(dir / "kite.png", 0, 1);
+  ASSERT_FALSE(cut.whole());
+  std::filesystem::resize_file(dir / "kite.png", png.size() / 2);
+  try {
+    detail::decode_resize_stage(cut, policy, detail::ResizeSettings(options), decoded);
+    ADD_FAILURE() << "a file cut to half decoded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::truncated_input) << e.what();
+  }
 }
 
 TEST(StreamDecode, OnlyLargeNonInterlacedPngsWithStreamableSizes) {
