@@ -164,7 +164,11 @@ Image detail::decode_rows(InputBytes& input, const SourceInfo& header, const Dec
   decode_png_rows(input, options, colour, image);
   if (!colour.why().empty()) image.warnings.push_back(colour.why());
   image.source.orientation = header.orientation;
-  if (options.read_metadata) detail::read_metadata(bytes, header.format, image);
+  // Only files read whole carry metadata here: the pipeline reads every file
+  // whole when it keeps metadata (ReadSettings).
+  if (options.read_metadata && input.whole()) {
+    detail::read_metadata(input.bytes(), header.format, image);
+  }
   return image;
 }
 

@@ -66,6 +66,9 @@ ReadSettings::ReadSettings(const Options& options)
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
     if (ec == std::errc() && end == text.data() + text.size()) pieces_above = parsed;
   }
+  // Metadata is read from the whole file (a PNG's eXIf or iTXt may follow its
+  // pixels), so with --keep-metadata every file is read whole.
+  if (options.keep_metadata || options.strip_gps) pieces_above = 0;
 }
 
 }  // namespace imgflow::detail
