@@ -151,6 +151,52 @@ TEST(Options, KeepMetadataCarriesExifAndXmpIntoEveryFormat) {
   }
 }
 
+// Moves `png`'s eXIf, iTXt, tEXt and zTXt chunks to just before IEND, after
+// the pixels (where a PNG may keep them; CRCs cover type and data only).
+void move_text_chunks_after_pixels(const fs::path& png) {
+  const auto bytes = read_bytes(png);
+  std::vector<std::uint8_t> front(bytes.begin(), bytes.begin() + 8), moved, end;
+  for (std::size_t at = 8; at + 12 <= bytes.size();) {
+    const std::size_t length = (std::size_t{bytes[at]} << 24) | (std::size_t{bytes[at + 1]} << 16) |
+                               (std::size_t{bytes[at + 2]} << 8) | bytes[at + 3];
+    const std::string type(bytes.begin() + static_cast<long>(at) + 4,
+                           bytes.begin() + static_cast<long>(at) + 8);
+    auto& to = type == "IEND"                                                           ? end
+               : (type == "eXIf" || type == "iTXt" || type == "tEXt" || type == "zTXt") ? moved
+                                                                                        : front;
+    to.insert(to.end(), bytes.begin() + static_cast<long>(at),
+              bytes.begin() + static_cast<long>(at + 12 + length));
+    at += 12 + length;
+  }
+  ASSERT_FALSE(moved.empty()) << "exiv2 wrote no text or eXIf chunk";
+  ASSERT_FALSE(end.empty());
+  front.insert(front.end(), moved.begin(), moved.end());
+  front.insert(front.end(), end.begin(), end.end());
+  write_bytes(png, front);
+}
+
+TEST(Options, KeepMetadataFindsTheTagsOfALargePngAfterItsPixels) {
+  // 4.1 MP: decoded row by row, and (with the knob at 1 byte) a file that
+  // would be read in pieces, whose tags come after the pixels.
+  ScratchDir dir;
+  cv::Mat photo = cv::imread(photos().landscape.string(), cv::IMREAD_COLOR);
+  cv::resize(photo, photo, {2400, 1700}, 0, 0, cv::INTER_CUBIC);
+  const fs::path png = dir / "in" / "large.png";
+  write_pixels(png, photo);
+  tag_with_exiv2(png, 1);
+  move_text_chunks_after_pixels(png);
+  ASSERT_EQ(exiv2_tags(png)["Exif.Image.Make"], "imgflow-camera");
+  const auto out = dir / "out";
+  const RunResult r = run_imgflow(
+      RunSpec({"--keep-metadata", "-s", "120", "-f", "jpeg", "-o", out.string(), png.string()})
+          .with_env({"IMGFLOW_READ_IN_PIECES_ABOVE=1"}));
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  auto tags = exiv2_tags(out / "large.jpg");
+  EXPECT_EQ(tags["Exif.Image.Make"], "imgflow-camera");
+  EXPECT_EQ(tags["Xmp.photoshop.City"], "Paris");
+  EXPECT_EQ(read_image(out / "large.jpg").size(), cv::Size(120, 85));
+}
+
 TEST(Options, StripGpsKeepsEverythingButTheLocation) {
   ScratchDir dir;
   write_tagged_jpeg(dir / "in" / "photo.jpg");
