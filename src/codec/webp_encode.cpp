@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "codec/encoders.hpp"
+#include "codec/webp_config.hpp"
 #include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 
@@ -20,11 +21,9 @@ std::vector<std::uint8_t> encode_webp(const cv::Mat& pixels, int quality, bool l
   // WebPEncodeLosslessBGR, which use quality 70), so outputs are unchanged;
   // its advanced API is used for the progress hook, which stops the encode.
   WebPConfig config;
-  if (!WebPConfigPreset(&config, WEBP_PRESET_DEFAULT,
-                        lossless ? 70.0F : static_cast<float>(quality))) {
+  if (!webp_config(quality, lossless, config)) {
     throw Error(ErrorCode::encode_error, "webp: cannot set up the encoder");
   }
-  config.lossless = lossless ? 1 : 0;
   WebPMemoryWriter writer;
   WebPMemoryWriterInit(&writer);
   WebPPicture picture;

@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "codec/animation.hpp"
+#include "codec/webp_config.hpp"
 #include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 
@@ -61,11 +62,9 @@ void AnimatedWebpEncoder::add(const cv::Mat& frame, int duration_ms) {
   // The still WebP's settings (webp_encode.cpp): libwebp's default preset at
   // `quality`, or lossless at its default effort.
   WebPConfig config;
-  if (!WebPConfigPreset(&config, WEBP_PRESET_DEFAULT,
-                        lossless_ ? 70.0F : static_cast<float>(quality_))) {
+  if (!webp_config(quality_, lossless_, config)) {
     throw_encoder_error(nullptr, "cannot set up the encoder");
   }
-  config.lossless = lossless_ ? 1 : 0;
   WebPPicture picture;
   if (!WebPPictureInit(&picture)) throw_encoder_error(nullptr, "library mismatch");
   picture.use_argb = 1;  // what WebPAnimEncoder works in
