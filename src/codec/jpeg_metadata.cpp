@@ -9,16 +9,6 @@
 namespace imgflow::detail {
 namespace {
 
-// The orientation tag (0x0112) in IFD0 of an Exif TIFF block.
-void read_orientation(Bytes tiff, int& orientation) {
-  walk_first_ifd(tiff, [&](const IfdEntry& entry, const ByteOrder& order) {
-    if (entry.tag != 0x0112) return true;
-    const std::uint32_t value = order.u16(tiff, entry.value_at);  // SHORT, stored left-justified
-    if (value >= 1 && value <= 8) orientation = static_cast<int>(value);
-    return false;
-  });
-}
-
 constexpr std::uint8_t kExif[] = {'E', 'x', 'i', 'f', 0, 0};
 constexpr char kIcc[] = "ICC_PROFILE";  // followed by NUL, sequence number, count
 
@@ -42,7 +32,7 @@ JpegMetadata read_jpeg_metadata(Bytes jpeg) {
     if (marker == 0xE1 && meta.exif.empty() && payload.size() > 6 &&
         std::equal(kExif, kExif + 6, payload.begin())) {
       meta.exif.assign(payload.begin(), payload.end());
-      read_orientation(payload.subspan(6), meta.orientation);
+      meta.orientation = exif_orientation(payload.subspan(6));
     } else if (marker == 0xE2 && payload.size() > 14 &&
                std::memcmp(payload.data(), kIcc, sizeof kIcc) == 0) {
       icc_chunks.emplace(payload[12], payload.subspan(14));

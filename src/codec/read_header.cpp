@@ -99,10 +99,53 @@ SourceInfo jpeg_header(Bytes b) {
 
 SourceInfo webp_size(Bytes b);
 
+// An Exif block as PNG's eXIf and WebP's EXIF chunks hold it: a TIFF block,
+// which some writers prefix with JPEG's "Exif\0\0".
+int chunk_exif_orientation(Bytes exif) {
+  constexpr std::uint8_t kJpegPrefix[] = {'E', 'x', 'i', 'f', 0, 0};
+  if (exif.size() > 6 && std::equal(kJpegPrefix, kJpegPrefix + 6, exif.begin())) {
+    exif = exif.subspan(6);
+  }
+  return detail::exif_orientation(exif);
+}
+
+// A PNG's EXIF orientation, from an eXIf chunk before the image data (where
+// the PNG specification places it; one after IDAT is not looked for, so the
+// answer never depends on how much of the file has been read). As libvips
+// and sharp, and browsers for PNG, imgflow turns such an image upright.
+int png_orientation(Bytes b) {
+  std::size_t at = 8;  // after the signature
+  while (at + 8 <= b.size()) {
+    const std::size_t length = be32(b, at);
+    if (starts_with(b, at + 4, "IDAT")) break;
+    if (length > b.size() - at - 8) break;  // a chunk the bytes held do not reach
+    if (starts_with(b, at + 4, "eXIf")) return chunk_exif_orientation(b.subspan(at + 8, length));
+    at += 12 + length;  // length, type, data, CRC
+  }
+  return 1;
+}
+
+// A WebP's EXIF orientation, from the EXIF chunk an extended (VP8X) file
+// flags. The chunk usually follows the image data: a file read in pieces has
+// it only if it lies within the bytes held.
+int webp_orientation(Bytes b) {
+  constexpr std::uint8_t kExifFlag = 0x08;
+  if (!starts_with(b, 12, "VP8X") || b.size() < 21 || !(b[20] & kExifFlag)) return 1;
+  std::size_t at = 12;  // after "RIFF", the size and "WEBP"
+  while (at + 8 <= b.size()) {
+    const std::size_t length = le32(b, at + 4);
+    if (length > b.size() - at - 8) break;
+    if (starts_with(b, at, "EXIF")) return chunk_exif_orientation(b.subspan(at + 8, length));
+    at += 8 + length + (length & 1);  // chunks are padded to an even size
+  }
+  return 1;
+}
+
 SourceInfo webp_header(Bytes b) {
   if (b.size() < 30) truncated_header(Format::webp);
   SourceInfo info = webp_size(b);
   info.declared_bytes = static_cast<std::uint64_t>(le32s(b, 4) & 0x7FFFFFFF) + 8;  // RIFF size
+  info.orientation = webp_orientation(b);
   return info;
 }
 
@@ -202,7 +245,8 @@ SourceInfo read_header(std::span<const std::uint8_t> b) {
     case Format::png:
       if (b.size() < 24) truncated_header(format);
       if (!starts_with(b, 12, "IHDR")) throw Error(ErrorCode::corrupt_input, "png has no IHDR");
-      return {format, static_cast<int>(be32(b, 16)), static_cast<int>(be32(b, 20))};
+      return {format, static_cast<int>(be32(b, 16)), static_cast<int>(be32(b, 20)),
+              png_orientation(b)};
     case Format::webp:
       return webp_header(b);
     case Format::bmp: {

@@ -1,5 +1,6 @@
 // Internal: the one walk over a TIFF image file directory, for TIFF headers
-// (width, height) and for the Exif block of JPEGs (orientation).
+// (width, height) and for the Exif blocks of JPEG, PNG and WebP files
+// (orientation).
 #pragma once
 
 #include <cstddef>
@@ -42,6 +43,19 @@ IfdWalk walk_first_ifd(Bytes tiff, Visit&& visit) {
     if (!visit(IfdEntry{order.u16(tiff, at), order.u16(tiff, at + 2), at + 8}, order)) break;
   }
   return IfdWalk::complete;
+}
+
+/// The Orientation tag (274) of the first IFD of an Exif TIFF block, 1..8;
+/// 1 when the tag is absent or malformed (never an error).
+inline int exif_orientation(Bytes tiff) {
+  int orientation = 1;
+  walk_first_ifd(tiff, [&](const IfdEntry& entry, const ByteOrder& order) {
+    if (entry.tag != 0x0112) return true;
+    const std::uint32_t value = order.u16(tiff, entry.value_at);  // SHORT, stored left-justified
+    if (value >= 1 && value <= 8) orientation = static_cast<int>(value);
+    return false;
+  });
+  return orientation;
 }
 
 }  // namespace imgflow::detail
