@@ -1,6 +1,8 @@
 // Encoder options: each changes the file in the way it says.
 #include <gtest/gtest.h>
 
+#include <libheif/heif.h>
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -195,6 +197,60 @@ TEST(Encode, AvifAndHeicDecodeBackWithTheirSizeColourAndAlpha) {
     EncodeOptions exact(format, 70);
     exact.lossless = true;
     EXPECT_EQ(cv::norm(decode(encode(small, exact)).pixels, small, cv::NORM_INF), 0.0);
+  }
+}
+
+// The colour boxes of an AVIF/HEIC's primary image, as libheif reads them.
+struct HeifColour {
+  std::vector<std::uint8_t> icc;
+  bool has_nclx = false;
+  int primaries = -1, transfer = -1, matrix = -1;
+};
+
+HeifColour heif_colour(const std::vector<std::uint8_t>& file) {
+  HeifColour colour;
+  heif_context* context = heif_context_alloc();
+  heif_image_handle* handle = nullptr;
+  EXPECT_EQ(
+      heif_context_read_from_memory_without_copy(context, file.data(), file.size(), nullptr).code,
+      heif_error_Ok);
+  EXPECT_EQ(heif_context_get_primary_image_handle(context, &handle).code, heif_error_Ok);
+  if (handle) {
+    colour.icc.resize(heif_image_handle_get_raw_color_profile_size(handle));
+    if (!colour.icc.empty()) heif_image_handle_get_raw_color_profile(handle, colour.icc.data());
+    heif_color_profile_nclx* nclx = nullptr;
+    if (heif_image_handle_get_nclx_color_profile(handle, &nclx).code == heif_error_Ok && nclx) {
+      colour.has_nclx = true;
+      colour.primaries = nclx->color_primaries;
+      colour.transfer = nclx->transfer_characteristics;
+      colour.matrix = nclx->matrix_coefficients;
+      heif_nclx_color_profile_free(nclx);
+    }
+    heif_image_handle_release(handle);
+  }
+  heif_context_free(context);
+  return colour;
+}
+
+TEST(Encode, AvifAndHeicWithAProfileDoNotAlsoClaimSrgb) {
+  const cv::Mat photo = cv::imread(test::sample_jpeg().string(), cv::IMREAD_COLOR);
+  cv::Mat small;
+  cv::resize(photo, small, {160, 100}, 0, 0, cv::INTER_AREA);
+  const auto adobe = test::adobe_rgb_profile();
+  for (const Format format : {Format::avif, Format::heif}) {
+    SCOPED_TRACE(std::string(format_name(format)));
+    // With Adobe RGB pixels and their profile: the profile, and no nclx box
+    // claiming sRGB beside it (libheif 1.15 writes none for HEIC, for macOS's
+    // sake, and one with primaries and transfer unspecified, 2, for AVIF).
+    EncodeOptions profiled(format, 70);
+    profiled.icc = adobe;
+    const HeifColour tagged = heif_colour(encode(small, profiled));
+    EXPECT_EQ(tagged.icc, adobe);
+    if (tagged.has_nclx) {
+      EXPECT_EQ(tagged.primaries, 2);
+      EXPECT_EQ(tagged.transfer, 2);
+      EXPECT_EQ(tagged.matrix, 6);
+    }
   }
 }
 
