@@ -70,7 +70,7 @@ void ReaderPool::read_loop() {
     }
     const auto outputs = expected_outputs(job->planned, read_.naming);
     // A killed run may have left temporaries beside them (those named after
-    // the pixel size are known only when written: they are left).
+    // the pixel size are known only when written: the writers remove theirs).
     for (const auto& output : outputs) {
       if (output) stale_.remove_for(*output);
     }

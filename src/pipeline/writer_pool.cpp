@@ -90,6 +90,9 @@ void WriterPool::write_outputs(FileJob& job) {
       } catch (const Error& e) {  // which output, for a file with several
         throw Error(e.code(), output.path.string() + ": " + e.what());
       }
+      // A killed run's temporary of an output named after its pixel size
+      // could not be found before this one was made.
+      if (!output.claimed) stale_.remove_for(output.path);
       job.report.outputs.push_back({output.path, output.width, output.height,
                                     static_cast<std::uint64_t>(output.bytes.size())});
       output.bytes = {};  // release as soon as it is on disk

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pipeline/file_job.hpp"
+#include "pipeline/stale_temporaries.hpp"
 
 namespace imgflow::detail {
 
@@ -40,6 +41,9 @@ class WriterPool {
   std::filesystem::path output_root_;
   std::function<bool()> stopped_;
   std::function<void(FileJobPtr)> finished_;
+  /// For outputs named after their pixel size, known only here (the readers
+  /// clean up beside the others before reading).
+  StaleTemporaries stale_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<FileJobPtr> queue_;

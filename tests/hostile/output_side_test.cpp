@@ -298,5 +298,28 @@ TEST(HostileOutput, ARerunRemovesTheTemporariesAKilledRunLeft) {
   EXPECT_EQ(read_bytes(out / "good1.jpg"), first);
 }
 
+TEST(HostileOutput, ARerunRemovesTheTemporariesOfOutputsNamedAfterTheirSize) {
+  // {width}x{height} names are known only once the pixels are resized: the
+  // readers cannot look for their temporaries beforehand, the writers do.
+  Batch batch;
+  const fs::path out = batch.out();
+  const RunSpec named({"--name", "{stem}_{width}x{height}.{ext}"});
+  ASSERT_EQ(batch.run({}, named).exit_code, 0);
+  ASSERT_TRUE(fs::exists(out / "good1_64x48.jpg"));
+  ASSERT_TRUE(fs::exists(out / "good2_64x32.png"));
+  const Bytes partial = text_bytes("half an output");
+  const std::vector<std::string> stale = {".good1_64x48.jpg.imgflow-Ab12Cd",
+                                          ".good2_64x32.png.imgflow-000000"};
+  const std::vector<std::string> kept = {".good1_64x49.jpg.imgflow-Ab12Cd",  // not an output
+                                         ".good1_64x48.jpg.imgflow-Ab12C"};  // five characters
+  for (const auto& name : stale) write_bytes(out / name, partial);
+  for (const auto& name : kept) write_bytes(out / name, partial);
+  const RunResult r = batch.run({}, named);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  for (const auto& name : stale) EXPECT_FALSE(fs::exists(out / name)) << name;
+  for (const auto& name : kept) EXPECT_EQ(read_bytes(out / name), partial) << name;
+  EXPECT_EQ(decoded_size(out / "good1_64x48.jpg"), cv::Size(64, 48));
+}
+
 }  // namespace
 }  // namespace imgflow::test::hostile
