@@ -2,7 +2,10 @@
 // decode (format sniffing, header checks, every decoder) with a 4-megapixel
 // limit, then resize_to_fit 64x64, then encode as JPEG. Whatever decodes is
 // decoded again with shrink-on-load to a quarter (JPEG's scaled and
-// progressive early-stop paths, WebP without deblocking).
+// progressive early-stop paths, WebP without deblocking), that time with
+// the metadata readers on (--keep-metadata: libexiv2 for JPEG, PNG, WebP and
+// TIFF, libheif items, libjxl boxes). A GIF or WebP of several frames is
+// also decoded frame by frame (--animated: animation_decode.cpp).
 //
 // Checked beyond "no crash, no sanitizer report, no leak":
 //   - decode throws nothing but imgflow::Error (README: per-file codes);
@@ -11,7 +14,10 @@
 //     pixel size;
 //   - the resized image fits in 64x64 and encodes to a non-empty JPEG;
 //   - the shrunk decode, if it succeeds, reports the same source size and has
-//     the same channels, at least the size asked for and at most the full size.
+//     the same channels, at least the size asked for and at most the full size;
+//   - metadata read is at most kMaxMetadataBytes each;
+//   - every frame of an animation is an 8-bit BGRA canvas of the declared
+//     size with a duration >= 0, and no more frames come than were declared.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -21,6 +27,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 
+#include "codec/animation.hpp"
+#include "codec/decoders.hpp"
 #include "imgflow/error.hpp"
 #include "imgflow/geometry.hpp"
 #include "imgflow/image.hpp"
@@ -67,6 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   imgflow::DecodeOptions shrinking = options;
   shrinking.at_least = {std::max(1, px.cols / 4), std::max(1, px.rows / 4)};
+  shrinking.read_metadata = true;
   try {
     const imgflow::Image shrunk =
         imgflow::decode(std::span<const std::uint8_t>(data, size), shrinking);
@@ -79,6 +88,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (s.cols < shrinking.at_least.width || s.rows < shrinking.at_least.height ||
         s.cols > px.cols || s.rows > px.rows) {
       fail("shrink-on-load gave a size outside [asked, full]");
+    }
+    if (shrunk.exif.size() > imgflow::detail::kMaxMetadataBytes ||
+        shrunk.xmp.size() > imgflow::detail::kMaxMetadataBytes) {
+      fail("metadata over its limit");
+    }
+  } catch (const imgflow::Error&) {
+  }
+
+  try {
+    const std::span<const std::uint8_t> bytes(data, size);
+    const auto info = imgflow::detail::read_animation_info(bytes, imgflow::read_header(bytes));
+    if (info) {
+      imgflow::DecodeOptions frames = options;
+      frames.max_frames = 64;
+      std::uint64_t seen = 0;
+      imgflow::detail::decode_animation(
+          bytes, *info, frames, [&](const cv::Mat& canvas, int duration_ms) {
+            if (canvas.type() != CV_8UC4 || canvas.cols != info->width ||
+                canvas.rows != info->height) {
+              fail("an animation frame is not a BGRA canvas of the declared size");
+            }
+            if (duration_ms < 0) fail("an animation frame has a negative duration");
+            if (++seen > info->frames) fail("more frames than the animation declared");
+          });
     }
   } catch (const imgflow::Error&) {
   }

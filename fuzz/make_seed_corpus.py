@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Regenerates fuzz/corpus/decode/: tiny (< 2 KB) images of every format and
-variant imgflow decodes, plus a few broken ones. JPEG, WebP and TIFF come from
+variant imgflow decodes, plus a few broken ones (tagged.*, with metadata: < 8 KB). JPEG, WebP and TIFF come from
 the imgflow binary itself (its encoders); HEIC and AVIF from libheif's heif-enc
 and GIFs and TIFF variants from ImageMagick's convert (scripts/setup.sh installs both), made
 from a 24x15 image; the rest is written byte by byte.
@@ -48,7 +48,8 @@ def bmp(width, height):
 
 
 def write(name, data):
-    assert len(data) < 2048, (name, len(data))
+    # tagged.*: exiv2 pads an XMP packet with 2 KB of spaces.
+    assert len(data) < (8192 if name.startswith("tagged.") else 2048), (name, len(data))
     with open(os.path.join(out, name), "wb") as f:
         f.write(data)
 
@@ -118,8 +119,10 @@ def main():
 
 def reference_tool_seeds():
     """HEIC, AVIF (with alpha, with a thumbnail), JPEG XL (lossy, lossless
-    with alpha, a recompressed JPEG) and GIFs (transparent, interlaced,
-    animated) made by the reference encoders."""
+    with alpha, a recompressed JPEG), GIFs (transparent, interlaced,
+    animated) and an animated WebP made by the reference encoders; and files
+    with EXIF (GPS too) and XMP for the metadata readers, tagged by exiv2 or
+    carried over from a tagged JPEG by heif-enc and cjxl."""
     with tempfile.TemporaryDirectory() as tmp:
         def path(name):
             return os.path.join(tmp, name)
@@ -140,6 +143,8 @@ def reference_tool_seeds():
             ["convert", path("alpha.png"), path("transparent.gif")],
             ["convert", path("src.png"), "-interlace", "GIF", path("interlaced.gif")],
             ["convert", "-delay", "5", path("src.png"), path("alpha.png"), path("anim.gif")],
+            ["img2webp", "-q", "30", "-d", "50", "-loop", "2", path("src.png"), "-lossless",
+             path("alpha.png"), "-o", path("anim.webp")],
             # TIFF kinds libtiff reads (src/codec/tiff_decode.cpp): tiles, JPEG,
             # palette, CMYK, associated alpha in 16 bits, an orientation tag.
             ["convert", path("src.png"), "-compress", "LZW", "-define",
@@ -155,10 +160,27 @@ def reference_tool_seeds():
         ]
         for run in runs:
             subprocess.run(run, check=True, stdout=subprocess.DEVNULL)
+        tags = ["-M", "set Exif.Image.Make fuzz", "-M", "set Exif.Photo.DateTimeOriginal "
+                "2021:05:06 07:08:09", "-M", "set Exif.GPSInfo.GPSLatitude 48/1 51/1 24/1",
+                "-M", "set Exif.Image.Orientation 6", "-M", "set Xmp.dc.creator fuzz",
+                "-M", "set Xmp.photoshop.City Paris"]
+        subprocess.run(["convert", path("src.png"), path("tagged.png")], check=True)
+        subprocess.run(["convert", path("src.png"), "-quality", "30", path("tagged.webp")],
+                       check=True)
+        subprocess.run(["convert", path("src.png"), "-compress", "LZW", path("tagged.tif")],
+                       check=True)
+        subprocess.run(["cp", path("src.jpg"), path("tagged.jpg")], check=True)
+        for name in ("tagged.jpg", "tagged.png", "tagged.webp", "tagged.tif"):
+            subprocess.run(["exiv2", "-q"] + tags + [path(name)], check=True)
+        subprocess.run(["heif-enc", "-q", "40", "-o", path("tagged.heic"), path("tagged.jpg")],
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["cjxl", "--quiet", path("tagged.jpg"), path("tagged.jxl")], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for name in ("seed.heic", "thumb.heic", "seed.avif", "alpha.avif", "lossy.jxl",
                      "alpha.jxl", "recompressed.jxl", "transparent.gif", "interlaced.gif",
                      "anim.gif", "tiled_lzw_orient6.tif", "jpeg.tif", "palette.tif",
-                     "cmyk_packbits.tif", "rgba16_associated.tif"):
+                     "cmyk_packbits.tif", "rgba16_associated.tif", "anim.webp", "tagged.jpg",
+                     "tagged.png", "tagged.webp", "tagged.tif", "tagged.heic", "tagged.jxl"):
             with open(path(name), "rb") as f:
                 write(name, f.read())
 

@@ -67,7 +67,7 @@ struct DecodeOptions {
   /// Keep 16-bit samples (PNG, TIFF) as CV_16U instead of reducing them to 8 bits.
   bool keep_16bit = false;
   /// Read the EXIF and XMP into Image::exif and Image::xmp (libexiv2; JPEG,
-  /// PNG, WebP, HEIF/AVIF, JPEG XL; not TIFF). Off by default: it costs a
+  /// PNG, WebP, HEIF/AVIF, JPEG XL, TIFF). Off by default: it costs a
   /// parse of the file's metadata.
   bool read_metadata = false;
   /// Accept a truncated JPEG (the missing part is grey) with a warning,

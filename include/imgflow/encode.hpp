@@ -36,13 +36,15 @@ struct EncodeOptions {
   TiffCompression tiff_compression = TiffCompression::lzw;
   /// EXIF to embed, as a TIFF block (starting "II*\0" or "MM\0*"), or empty:
   /// JPEG (APP1), PNG (eXIf), WebP (EXIF), AVIF/HEIC (Exif item), JPEG XL
-  /// (Exif box). Not TIFF. Written as given: see Image::exif.
+  /// (Exif box), TIFF (IFD0's descriptive tags, EXIF and GPS IFDs, merged by
+  /// libexiv2). Written as given: see Image::exif.
   std::vector<std::uint8_t> exif;
   /// XMP packet to embed, or empty: JPEG (APP1), PNG (iTXt
-  /// XML:com.adobe.xmp), WebP (XMP), AVIF/HEIC (XMP item), JPEG XL (xml box).
+  /// XML:com.adobe.xmp), WebP (XMP), AVIF/HEIC (XMP item), JPEG XL (xml box),
+  /// TIFF (tag 700).
   std::vector<std::uint8_t> xmp;
   /// ICC profile to embed (the pixels are in its space), or empty: JPEG,
-  /// PNG (iCCP), WebP (ICCP), AVIF/HEIC (colr prof), JPEG XL. Not TIFF.
+  /// PNG (iCCP), WebP (ICCP), AVIF/HEIC (colr prof), JPEG XL, TIFF (tag 34675).
   std::vector<std::uint8_t> icc;
 };
 

@@ -208,11 +208,9 @@ OptionsCli::OptionsCli(CLI::App& app)
   app.add_flag("--no-rotate", no_rotate_,
                "Keep pixels as stored instead of turning them upright by their EXIF orientation");
   app.add_flag(names_of("keep_icc"), o.keep_icc,
-               "Keep the original ICC profile in the outputs instead of converting to sRGB "
-               "(not TIFF)");
+               "Keep the original ICC profile in the outputs instead of converting to sRGB");
   app.add_flag(names_of("keep_metadata"), o.keep_metadata,
-               "Copy EXIF (orientation reset), XMP and ICC into the outputs (not TIFF; default: "
-               "strip)");
+               "Copy EXIF (orientation reset), XMP and ICC into the outputs (default: strip)");
   app.add_flag(names_of("strip_gps"), o.strip_gps,
                "--keep-metadata without location: GPS tags and XMP location fields removed");
   app.add_flag(names_of("animated"), o.animated,

@@ -1,12 +1,9 @@
 // Encoding: JPEG with libjpeg, PNG with libdeflate, WebP with libwebp, AVIF and HEIC with
-// libheif (*_encode.cpp); TIFF with
-// OpenCV's imencode (through the plugin, see opencv_codecs.hpp).
-#include <opencv2/imgcodecs.hpp>  // IMWRITE_* constants only: the plugin links imgcodecs
+// libheif, JPEG XL with libjxl, TIFF with libtiff (*_encode.cpp).
 #include <opencv2/imgproc.hpp>
 
 #include "codec/encode_names.hpp"
 #include "codec/encoders.hpp"
-#include "codec/opencv_codecs.hpp"
 #include "imgflow/encode.hpp"
 #include "imgflow/error.hpp"
 
@@ -79,28 +76,9 @@ std::vector<std::uint8_t> encode(const cv::Mat& pixels, const EncodeOptions& opt
     return detail::encode_heif(eight_bit, options);
   }
   if (options.format == Format::jxl) return detail::encode_jxl(pixels, options);
-  std::string ext;
-  std::vector<int> params;
-  switch (options.format) {
-    case Format::tiff:
-      ext = ".tiff";
-      // libtiff's codes: 1 none, 5 LZW, 8 Adobe Deflate (the one readers know;
-      // the legacy 32946 makes libtiff print a warning for every file).
-      params = {cv::IMWRITE_TIFF_COMPRESSION, options.tiff_compression == TiffCompression::none ? 1
-                                              : options.tiff_compression == TiffCompression::deflate
-                                                  ? 8
-                                                  : 5};
-      break;
-    default:
-      throw Error(ErrorCode::encode_error,
-                  "cannot write " + std::string(format_name(options.format)) + " images");
-  }
-  std::vector<std::uint8_t> out;
-  std::string why;
-  if (!detail::opencv_codecs().encode(ext.c_str(), &pixels, &params, &out, &why)) {
-    throw Error(ErrorCode::encode_error, std::string(format_name(options.format)) + ": " + why);
-  }
-  return out;
+  if (options.format == Format::tiff) return detail::encode_tiff(pixels, options);
+  throw Error(ErrorCode::encode_error,
+              "cannot write " + std::string(format_name(options.format)) + " images");
 }
 
 }  // namespace imgflow

@@ -38,4 +38,8 @@ std::vector<std::uint8_t> encode_heif(const cv::Mat& pixels, const EncodeOptions
 /// lossless; EXIF and XMP of `settings` in Exif and xml boxes.
 std::vector<std::uint8_t> encode_jxl(const cv::Mat& pixels, const EncodeOptions& settings);
 
+/// libtiff: 8- or 16-bit gray, BGR or BGRA (unassociated alpha) in strips,
+/// compressed by `settings.tiff_compression`, with `settings.icc`, XMP and EXIF.
+std::vector<std::uint8_t> encode_tiff(const cv::Mat& pixels, const EncodeOptions& settings);
+
 }  // namespace imgflow::detail

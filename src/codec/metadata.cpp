@@ -61,6 +61,73 @@ bool is_location(const std::string& key) {
   return false;
 }
 
+// IFD0 tags that describe a TIFF's own pixels (layout, strips or tiles,
+// compression, colour) or are carried apart from the EXIF (ICC profile, XMP,
+// Photoshop and IPTC blocks): never taken from one file into another's IFD0.
+bool describes_pixels(const Exiv2::Exifdatum& d) {
+  if (d.groupName() != "Image") {
+    // Sub-images (SubIFDs) and the thumbnail are other pictures' fields.
+    return d.groupName().starts_with("SubImage") || d.groupName() == "Thumbnail";
+  }
+  switch (d.tag()) {
+    case 0x00fe:  // NewSubfileType
+    case 0x00ff:  // SubfileType
+    case 0x0100:  // ImageWidth
+    case 0x0101:  // ImageLength
+    case 0x0102:  // BitsPerSample
+    case 0x0103:  // Compression
+    case 0x0106:  // PhotometricInterpretation
+    case 0x0107:  // Thresholding
+    case 0x010a:  // FillOrder
+    case 0x0111:  // StripOffsets
+    case 0x0115:  // SamplesPerPixel
+    case 0x0116:  // RowsPerStrip
+    case 0x0117:  // StripByteCounts
+    case 0x0118:  // MinSampleValue
+    case 0x0119:  // MaxSampleValue
+    case 0x011c:  // PlanarConfiguration
+    case 0x0122:  // GrayResponseUnit
+    case 0x0123:  // GrayResponseCurve
+    case 0x0124:  // T4Options
+    case 0x0125:  // T6Options
+    case 0x012d:  // TransferFunction
+    case 0x013d:  // Predictor
+    case 0x013e:  // WhitePoint
+    case 0x013f:  // PrimaryChromaticities
+    case 0x0140:  // ColorMap
+    case 0x0142:  // TileWidth
+    case 0x0143:  // TileLength
+    case 0x0144:  // TileOffsets
+    case 0x0145:  // TileByteCounts
+    case 0x014a:  // SubIFDs
+    case 0x014c:  // InkSet
+    case 0x014d:  // InkNames
+    case 0x014e:  // NumberOfInks
+    case 0x0150:  // DotRange
+    case 0x0151:  // TargetPrinter
+    case 0x0152:  // ExtraSamples
+    case 0x0153:  // SampleFormat
+    case 0x0154:  // SMinSampleValue
+    case 0x0155:  // SMaxSampleValue
+    case 0x015b:  // JPEGTables
+    case 0x0200:  // JPEGProc
+    case 0x0201:  // JPEGInterchangeFormat
+    case 0x0202:  // JPEGInterchangeFormatLength
+    case 0x0211:  // YCbCrCoefficients
+    case 0x0212:  // YCbCrSubSampling
+    case 0x0213:  // YCbCrPositioning
+    case 0x0214:  // ReferenceBlackWhite
+    case 0x02bc:  // XMLPacket (XMP, kept apart)
+    case 0x83bb:  // IPTCNAA
+    case 0x8649:  // ImageResources (Photoshop)
+    case 0x8773:  // InterColorProfile (ICC, kept apart)
+    case 0x935c:  // ImageSourceData (Photoshop layers)
+      return true;
+    default:
+      return false;
+  }
+}
+
 template <typename Data, typename Key, typename Value>
 void set_if_present(Data& data, const Key& key, const Value& value) {
   const auto it = data.findKey(key);
@@ -77,7 +144,7 @@ void erase_where(Data& data, Predicate matches) {
 }  // namespace
 
 void read_metadata(std::span<const std::uint8_t> bytes, Format format, Image& image) {
-  if (format == Format::tiff || bytes.empty()) return;
+  if (bytes.empty()) return;
   try {
     if (format == Format::heif || format == Format::avif) {
       // libexiv2 0.27 misreads the item locations libheif itself writes.
@@ -93,7 +160,9 @@ void read_metadata(std::span<const std::uint8_t> bytes, Format format, Image& im
     auto file = Exiv2::ImageFactory::open(bytes.data(), static_cast<long>(bytes.size()));
     if (file.get() == nullptr) return;
     file->readMetadata();
-    const Exiv2::ExifData& exif = file->exifData();
+    Exiv2::ExifData& exif = file->exifData();
+    // A TIFF's IFD0 is its EXIF's too: keep its descriptive tags only.
+    if (format == Format::tiff) erase_where(exif, describes_pixels);
     if (!exif.empty()) {
       Exiv2::Blob tiff;
       Exiv2::ExifParser::encode(
@@ -139,6 +208,41 @@ std::vector<std::uint8_t> exif_for_output(std::span<const std::uint8_t> exif,
     return {out.begin(), out.end()};
   } catch (const std::exception&) {
     return {};
+  }
+}
+
+std::vector<std::uint8_t> add_tiff_exif(std::vector<std::uint8_t> tiff,
+                                        std::span<const std::uint8_t> exif) {
+  initialize_exiv2();
+  try {
+    Exiv2::ExifData source;
+    Exiv2::ExifParser::decode(source, exif.data(), static_cast<std::uint32_t>(exif.size()));
+    erase_where(source, describes_pixels);
+    if (source.empty()) return tiff;
+    auto file = Exiv2::ImageFactory::open(tiff.data(), static_cast<long>(tiff.size()));
+    if (file.get() == nullptr) return tiff;
+    file->readMetadata();
+    Exiv2::ExifData& data = file->exifData();
+    for (const auto& d : source) {
+      const auto it = data.findKey(Exiv2::ExifKey(d.key()));
+      if (it == data.end()) {
+        data.add(d);
+      } else {
+        *it = d;
+      }
+    }
+    file->writeXmpFromPacket(true);  // the XMP encode_tiff wrote, as it is
+    file->writeMetadata();
+    Exiv2::BasicIo& io = file->io();
+    const auto size = static_cast<std::size_t>(io.size());
+    if (io.open() != 0) return tiff;
+    std::vector<std::uint8_t> out(size);
+    const auto read = static_cast<std::size_t>(io.read(out.data(), static_cast<long>(size)));
+    io.close();
+    if (read != size) return tiff;
+    return out;
+  } catch (const std::exception&) {
+    return tiff;  // as for the other formats: malformed EXIF is dropped
   }
 }
 

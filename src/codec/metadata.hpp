@@ -14,8 +14,9 @@ namespace imgflow::detail {
 /// into `image.exif` and `image.xmp`: JPEG (APP1), PNG (eXIf, iTXt, zTXt raw
 /// profiles) and WebP (EXIF, XMP chunks) with libexiv2; HEIF/AVIF items with
 /// libheif and JPEG XL boxes (Brotli-compressed too) with libjxl, which
-/// libexiv2 0.27 misreads. Not TIFF, whose IFD0 describes the file's own
-/// strips. Malformed or missing metadata leaves them empty: never fails a
+/// libexiv2 0.27 misreads; TIFF (its IFD0's descriptive tags, EXIF and GPS
+/// IFDs, tag 700) with libexiv2, without the tags that describe the file's
+/// own pixels (strips, compression, ICC, ...). Malformed or missing metadata leaves them empty: never fails a
 /// decode. Thread-safe.
 void read_metadata(std::span<const std::uint8_t> bytes, Format format, Image& image);
 
@@ -33,6 +34,13 @@ struct MetadataEdit {
 /// is empty or malformed. Thread-safe.
 std::vector<std::uint8_t> exif_for_output(std::span<const std::uint8_t> exif,
                                           const MetadataEdit& edit);
+
+/// `tiff` (encode_tiff's, one page) with the tags of `exif` (a TIFF block,
+/// as exif_for_output returns) merged into its IFD0, EXIF IFD and GPS IFD
+/// by libexiv2; the tags describing `tiff`'s own pixels are kept, the
+/// source's of that kind dropped. `tiff` itself if `exif` is malformed.
+std::vector<std::uint8_t> add_tiff_exif(std::vector<std::uint8_t> tiff,
+                                        std::span<const std::uint8_t> exif);
 
 /// `xmp` (a packet) for an output, edited as exif_for_output edits EXIF
 /// (tiff:Orientation, exif:PixelXDimension..., and with strip_location every

@@ -57,9 +57,8 @@ Loaded load() {
 const OpenCvCodecs& opencv_codecs() {
   static const Loaded loaded = load();  // thread-safe, once
   if (!loaded.codecs) {
-    throw Error(
-        ErrorCode::unsupported_format,
-        "BMP, PNM and JPEG 2000 (and TIFF output) need OpenCV's codecs plugin: " + loaded.error);
+    throw Error(ErrorCode::unsupported_format,
+                "BMP, PNM and JPEG 2000 need OpenCV's codecs plugin: " + loaded.error);
   }
   return *loaded.codecs;
 }

@@ -1,5 +1,5 @@
 // Internal: OpenCV's imgcodecs, for the formats we have no codec of our own
-// for (TIFF, BMP, PNM, JPEG 2000 decoding; TIFF encoding). It is loaded on
+// for (BMP, PNM, JPEG 2000 decoding). It is loaded on
 // first use from a plugin beside libimgflow (libimgflow_opencv_codecs.so),
 // because linking it loads about 140 libraries (GDAL, poppler, ...): 60 ms
 // and 30 MB of resident memory at every start, for formats most runs never
@@ -18,9 +18,6 @@ struct OpenCvCodecs {
   /// cv::imdecode(IMREAD_UNCHANGED); false with `error` set when it throws or
   /// returns nothing.
   bool (*decode)(const std::uint8_t* data, std::size_t size, cv::Mat* out, std::string* error);
-  /// cv::imencode(ext, pixels, out, params); false with `error` set on failure.
-  bool (*encode)(const char* ext, const cv::Mat* pixels, const std::vector<int>* params,
-                 std::vector<std::uint8_t>* out, std::string* error);
 };
 
 /// The plugin's functions, loading it on the first call (thread-safe).

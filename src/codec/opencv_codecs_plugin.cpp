@@ -1,5 +1,5 @@
-// The plugin (libimgflow_opencv_codecs.so): OpenCV's imdecode and imencode
-// behind plain functions, so that libimgflow itself never links imgcodecs.
+// The plugin (libimgflow_opencv_codecs.so): OpenCV's imdecode behind a
+// plain function, so that libimgflow itself never links imgcodecs.
 #include <opencv2/imgcodecs.hpp>
 
 #include "codec/opencv_codecs.hpp"
@@ -18,20 +18,9 @@ bool decode(const std::uint8_t* data, std::size_t size, cv::Mat* out, std::strin
   return !out->empty();
 }
 
-bool encode(const char* ext, const cv::Mat* pixels, const std::vector<int>* params,
-            std::vector<std::uint8_t>* out, std::string* error) {
-  try {
-    if (cv::imencode(ext, *pixels, *out, *params)) return true;
-    *error = "encoder failed";
-  } catch (const cv::Exception& e) {
-    *error = e.msg;
-  }
-  return false;
-}
-
 }  // namespace
 
 extern "C" const imgflow::detail::OpenCvCodecs* imgflow_opencv_codecs() {
-  static const imgflow::detail::OpenCvCodecs codecs{decode, encode};
+  static const imgflow::detail::OpenCvCodecs codecs{decode};
   return &codecs;
 }

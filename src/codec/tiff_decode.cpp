@@ -36,6 +36,7 @@
 
 #include "codec/color_management.hpp"
 #include "codec/decoders.hpp"
+#include "codec/tiff_io.hpp"
 #include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 
@@ -64,23 +65,6 @@ tmsize_t read_proc(thandle_t handle, void* out, tmsize_t wanted) {
 
 tmsize_t write_proc(thandle_t, void*, tmsize_t) {
   return 0;
-}
-
-toff_t seek_proc(thandle_t handle, toff_t offset, int whence) {
-  auto* s = static_cast<Source*>(handle);
-  std::uint64_t base = 0;
-  if (whence == SEEK_CUR) base = s->at;
-  if (whence == SEEK_END) base = s->bytes.size();
-  s->at = base + offset;
-  return s->at;
-}
-
-int close_proc(thandle_t) {
-  return 0;
-}
-
-toff_t size_proc(thandle_t handle) {
-  return static_cast<Source*>(handle)->bytes.size();
 }
 
 // The bytes are in memory already: libtiff decodes strips straight from them
@@ -458,9 +442,9 @@ Image decode_tiff(std::span<const std::uint8_t> bytes, const SourceInfo& header,
   // declares (we decode into the output). The bytes are "mapped": libtiff
   // checks its reads of them against the size itself, and strips are checked
   // against the file below.
-  const std::unique_ptr<TIFF, TiffCloser> tiff(
-      TIFFClientOpenExt("memory", "rc", &s, read_proc, write_proc, seek_proc, close_proc, size_proc,
-                        map_proc, unmap_proc, open_options.get()));
+  const std::unique_ptr<TIFF, TiffCloser> tiff(TIFFClientOpenExt(
+      "memory", "rc", &s, read_proc, write_proc, tiff_io::seek<Source>, tiff_io::close,
+      tiff_io::size<Source>, map_proc, unmap_proc, open_options.get()));
   if (!tiff) fail(s, "cannot read the first directory");
   TIFF* tif = tiff.get();
   Layout l = read_layout(tif);

@@ -14,7 +14,7 @@ namespace imgflow::detail {
 DecodeOptions decode_options_for(const SourceInfo& header, const DecodePolicy& policy) {
   DecodeOptions decode_options = policy.shared;
   // --keep-icc keeps the pixels in their own colour space only where the
-  // profile can travel with them (every output but TIFF); else they become sRGB.
+  // profile can travel with them (every output format); else they become sRGB.
   decode_options.to_srgb =
       !(policy.keep_icc &&
         std::all_of(policy.formats.begin(), policy.formats.end(), [&](OutputFormat f) {

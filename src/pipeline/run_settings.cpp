@@ -36,7 +36,8 @@ ResizeSettings::ResizeSettings(const Options& options) : sizes(options.sizes) {
 
 bool holds_metadata(Format format) {
   return format == Format::jpeg || format == Format::png || format == Format::webp ||
-         format == Format::avif || format == Format::heif || format == Format::jxl;
+         format == Format::avif || format == Format::heif || format == Format::jxl ||
+         format == Format::tiff;
 }
 
 OutputRecipes::OutputRecipes(const Options& options)

@@ -55,7 +55,7 @@ struct OutputRecipe {
 };
 
 /// True for the output formats imgflow embeds ICC, EXIF and XMP in (all it
-/// writes but TIFF).
+/// writes).
 bool holds_metadata(Format format);
 
 /// What the encode stage writes for each file.

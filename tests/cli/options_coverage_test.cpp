@@ -74,7 +74,7 @@ const std::vector<Coverage> kCoverage = {
       "Options.TiffCompressionDeflateWritesTheAdobeDeflateCode"}},
     {"--keep-icc",
      {"Options.KeepIccEmbedsTheOriginalProfileInsteadOfConverting",
-      "Options.KeepIccEmbedsTheProfileInEveryFormatButTiff"}},
+      "Options.KeepIccEmbedsTheProfileInEveryFormat"}},
     {"--keep-metadata",
      {"Options.KeepMetadataCopiesExifWithOrientationOne",
       "Options.KeepMetadataCarriesExifAndXmpIntoEveryFormat",

@@ -213,7 +213,7 @@ TEST(CliReport, QuietFailureHasOnlyErrorLines) {
 // OpenCV's imgcodecs is a plugin beside libimgflow (src/opencv_codecs.hpp).
 // A libimgflow whose plugin is missing fails only the files that need it,
 // each with a stable code and a message that names the plugin. TIFF is read
-// by libtiff (src/codec/tiff_decode.cpp) and no longer needs the plugin.
+// and written by libtiff (src/codec/tiff_*code.cpp) and needs no plugin.
 TEST(CliReport, MissingCodecsPluginFailsOnlyTheFilesThatNeedIt) {
   ScratchDir dir;
   write_image(dir / "in" / "a.jpg", 64, 48);
@@ -223,17 +223,18 @@ TEST(CliReport, MissingCodecsPluginFailsOnlyTheFilesThatNeedIt) {
   if (!fs::exists(library)) GTEST_SKIP() << "static build: the codecs are built in";
   fs::create_directories(dir / "lib");
   fs::copy_file(library, dir / "lib" / "libimgflow.so.0");  // without the plugin beside it
-  const auto r = run_imgflow(RunSpec({"-s", "32x32", "--quiet", "-f", "png", "-o",
+  const auto r = run_imgflow(RunSpec({"-s", "32x32", "--quiet", "-f", "png", "-f", "tiff", "-o",
                                       (dir / "out").string(), (dir / "in").string()})
                                  .with_env({"LD_LIBRARY_PATH=" + (dir / "lib").string()}));
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   EXPECT_TRUE(starts_with(r.err, "imgflow: " + (dir / "in" / "b.bmp").string() +
-                                     ": unsupported-format: BMP, PNM and JPEG 2000 (and TIFF "
-                                     "output) need OpenCV's codecs plugin: "))
+                                     ": unsupported-format: BMP, PNM and JPEG 2000 need "
+                                     "OpenCV's codecs plugin: "))
       << r.err;
   EXPECT_TRUE(contains(r.err, "libimgflow_opencv_codecs.so")) << r.err;
   EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
-  EXPECT_EQ(list_files(dir / "out"), (std::vector<std::string>{"a.png", "c.png"}));
+  EXPECT_EQ(list_files(dir / "out"),
+            (std::vector<std::string>{"a.png", "a.tif", "c.png", "c.tif"}));
 }
 
 }  // namespace

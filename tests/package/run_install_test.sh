@@ -99,8 +99,9 @@ for name in cold_ripple.jpg kite.jpg; do
   size=$(identify -format '%wx%h' "$work/out/$name")
   [[ $size == 200x125 ]] || fail "out/$name is $size, expected 200x125"
 done
-# A TIFF output goes through the codecs plugin installed beside libimgflow.
-imgflow --quiet -s 100x100 -f tiff -o "$work/tiff" "$samples/kite.jpg" || fail "imgflow -f tiff exited $?"
+# A BMP input goes through the codecs plugin installed beside libimgflow.
+convert "$samples/kite.jpg" "$work/kite.bmp" || fail "convert kite.bmp exited $?"
+imgflow --quiet -s 100x100 -f tiff -o "$work/tiff" "$work/kite.bmp" || fail "imgflow kite.bmp exited $?"
 [[ $(identify -format '%m %wx%h' "$work/tiff/kite.tif") == "TIFF 100x63" ]] || fail "tiff/kite.tif"
 
 if grep -qs 'path-exclude=\?/usr/share/man' /etc/dpkg/dpkg.cfg.d/*; then

@@ -1,6 +1,7 @@
 // TIFF decoding through libtiff (src/codec/tiff_decode.cpp), on files made
 // by ImageMagick at test time: each kind decodes to the same pixels as the
-// same image written by ImageMagick as PNG (decoded by our PNG path).
+// same image written by ImageMagick as PNG (decoded by our PNG path). And
+// TIFF encoding (src/codec/tiff_encode.cpp), read back by ImageMagick and us.
 #include <gtest/gtest.h>
 #include <lcms2.h>
 
@@ -319,6 +320,93 @@ TEST(TiffDecode, DeclaredBombIsRefusedBeforeAnyPixelBuffer) {
   set_tag(lzw_bomb, 278, 100000);
   EXPECT_EQ(decode_error(lzw_bomb, unlimited), ErrorCode::corrupt_input);
   expect_exact_pixel_limit(one_strip_tiff(dir.path(), 64, 48), 64, 48);
+}
+
+// --- Encoding ---------------------------------------------------------------
+
+// The SHORT or LONG value of `tag` in the first IFD of `tiff`, or -1.
+long ifd_value(const std::vector<std::uint8_t>& tiff, std::uint32_t tag) {
+  long value = -1;
+  detail::walk_first_ifd(tiff, [&](const detail::IfdEntry& e, const detail::ByteOrder& order) {
+    if (e.tag != tag) return true;
+    value =
+        e.type == 3 ? order.u16(tiff, e.value_at) : static_cast<long>(order.u32(tiff, e.value_at));
+    return false;
+  });
+  return value;
+}
+
+// 8- and 16-bit gray, BGR and BGRA, every compression: lossless both ways
+// (our decoder and ImageMagick's, through a PNG it writes), with the layout
+// tags a reader needs (ExtraSamples 2 = unassociated alpha, Orientation 1).
+TEST(TiffEncode, EveryLayoutRoundTripsExactlyThroughUsAndImageMagick) {
+  test::ScratchDir dir;
+  const cv::Mat bgr8 = colour_photo(dir / "photo.jpg", 157, 93);
+  cv::Mat gray8, bgra8;
+  cv::cvtColor(bgr8, gray8, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(bgr8, bgra8, cv::COLOR_BGR2BGRA);
+  for (int y = 0; y < bgra8.rows; ++y) {
+    for (int x = 0; x < bgra8.cols; ++x)
+      bgra8.at<cv::Vec4b>(y, x)[3] = static_cast<std::uint8_t>(x);
+  }
+  std::vector<cv::Mat> kinds = {gray8, bgr8, bgra8};
+  for (const cv::Mat& m : std::vector<cv::Mat>{gray8, bgr8, bgra8}) {
+    cv::Mat wide;
+    m.convertTo(wide, CV_16U, 257.0);
+    wide += cv::Scalar::all(3);  // low bytes that differ from the high ones
+    kinds.push_back(wide);
+  }
+  for (const cv::Mat& pixels : kinds) {
+    for (const auto compression :
+         {TiffCompression::none, TiffCompression::lzw, TiffCompression::deflate}) {
+      EncodeOptions options(Format::tiff, 85);
+      options.tiff_compression = compression;
+      const auto tiff = encode(pixels, options);
+      SCOPED_TRACE(std::to_string(pixels.channels()) + " channels, depth " +
+                   std::to_string(pixels.depth()) + ", compression " +
+                   std::to_string(ifd_value(tiff, 259)));
+      EXPECT_EQ(ifd_value(tiff, 259), compression == TiffCompression::none  ? 1
+                                      : compression == TiffCompression::lzw ? 5
+                                                                            : 8);
+      EXPECT_EQ(ifd_value(tiff, 274), 1);                                // Orientation
+      EXPECT_EQ(ifd_value(tiff, 338), pixels.channels() == 4 ? 2 : -1);  // ExtraSamples
+      EXPECT_EQ(ifd_value(tiff, 317), compression == TiffCompression::none ? -1 : 2);  // Predictor
+
+      DecodeOptions keep16;
+      keep16.keep_16bit = true;
+      const Image ours = decode(tiff, keep16);
+      ASSERT_EQ(ours.pixels.size(), pixels.size());
+      ASSERT_EQ(ours.pixels.type(), pixels.type());
+      EXPECT_EQ(cv::norm(ours.pixels, pixels, cv::NORM_INF), 0.0);
+
+      test::write_bytes(dir / "out.tif", tiff);
+      magick({(dir / "out.tif").string(), (dir / "magick.png").string()});
+      const cv::Mat theirs = cv::imread((dir / "magick.png").string(), cv::IMREAD_UNCHANGED);
+      ASSERT_EQ(theirs.size(), pixels.size());
+      ASSERT_EQ(theirs.type(), pixels.type());
+      EXPECT_EQ(cv::norm(theirs, pixels, cv::NORM_INF), 0.0);
+    }
+  }
+}
+
+// The ICC profile goes into tag 34675 as given: ImageMagick extracts the same
+// bytes, our decoder returns them and converts with them.
+TEST(TiffEncode, IccProfileIsEmbeddedAsGiven) {
+  test::ScratchDir dir;
+  const cv::Mat original = colour_photo(dir / "photo.jpg", 120, 80);
+  const auto adobe = test::adobe_rgb_profile();
+  EncodeOptions options(Format::tiff, 85);
+  options.icc = adobe;
+  const auto tiff = encode(from_srgb(original, adobe), options);
+  test::write_bytes(dir / "adobe.tif", tiff);
+  magick({(dir / "adobe.tif").string(), (dir / "extracted.icc").string()});
+  EXPECT_EQ(test::read_bytes(dir / "extracted.icc"), adobe);
+  DecodeOptions keep;
+  keep.to_srgb = false;
+  EXPECT_EQ(decode(tiff, keep).icc, adobe);
+  EXPECT_GT(cv::PSNR(decode(tiff).pixels, original), 36.0);
+  // Without one, no tag.
+  EXPECT_EQ(ifd_value(encode(original, EncodeOptions(Format::tiff, 85)), 34675), -1);
 }
 
 }  // namespace
