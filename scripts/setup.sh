@@ -18,6 +18,7 @@ packages=(
   webp                 # tests: webpmux -info reads animated outputs' frames, durations and loops
   liblcms2-dev         # ICC profiles → sRGB
   libheif-dev          # HEIC (libde265, x265) and AVIF (dav1d/aom) decode and encode
+  libde265-dev         # HEIC: our own libheif HEVC decoder (filters off for big shrinks, --timeout per tile)
   libheif-examples     # tests: heif-enc makes HEIC/AVIF fixtures, heif-convert decodes outputs
   libavif-bin          # tests: avifenc makes AVIFs with nclx colour and 10-bit samples
   libgif-dev           # GIF decode (the first frame; every frame with --animated)

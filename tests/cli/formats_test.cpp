@@ -86,6 +86,47 @@ TEST(CliFormats, AvifAndHeicOutputsRoundTripThroughTheReferenceDecoder) {
   }
 }
 
+// A HEIC shrunk to a quarter is decoded without HEVC's deblocking and SAO
+// filters (src/codec/hevc_decoder.cpp): its output stays close to that of the
+// filtered decode (heif-convert's PNG through the same resize) but is not the
+// same; at half size the filters stay on and the outputs are identical.
+TEST(CliFormats, HeicShrunkALotSkipsTheInLoopFiltersAndStaysClose) {
+  ScratchDir dir;
+  cv::Mat photo = cv::imread(sample_jpeg().string(), cv::IMREAD_COLOR);
+  cv::resize(photo, photo, {800, 600}, 0, 0, cv::INTER_AREA);
+  fs::create_directories(dir / "src");
+  fs::create_directories(dir / "heic");
+  fs::create_directories(dir / "png");
+  ASSERT_TRUE(cv::imwrite((dir / "src" / "photo.png").string(), photo));
+  // A low quality: blocky enough for the filters to matter.
+  tool({"heif-enc", "-q", "30", "-o", (dir / "heic" / "photo.heic").string(),
+        (dir / "src" / "photo.png").string()});
+  tool({"heif-convert", (dir / "heic" / "photo.heic").string(),
+        (dir / "png" / "photo.png").string()});
+  // -s 200: at least 250x188 decoded (margin 1.25), under half of 800x600.
+  // -s 400: at least 500x375, over half: the filters stay on.
+  for (const char* size : {"200", "400"}) {
+    const auto from_heic = dir / (std::string("heic-") + size);
+    const auto from_png = dir / (std::string("png-") + size);
+    for (const auto& [in, out] : {std::pair{dir / "heic", from_heic}, {dir / "png", from_png}}) {
+      const auto r = imgflow({"-s", size, "-f", "png", "-o", out.string(), in.string()});
+      ASSERT_EQ(r.exit_code, 0) << describe(r);
+    }
+    const cv::Mat fast = cv::imread((from_heic / "photo.png").string(), cv::IMREAD_COLOR);
+    const cv::Mat filtered = cv::imread((from_png / "photo.png").string(), cv::IMREAD_COLOR);
+    ASSERT_EQ(fast.size(), filtered.size()) << size;
+    if (std::string(size) == "400") {
+      EXPECT_EQ(cv::norm(fast, filtered, cv::NORM_INF), 0.0) << "filters on: the same pixels";
+    } else {
+      // Block edges the filters would smooth are averaged away by the
+      // shrink: over 45 dB, no pixel off by more than 8 (measured: 56.6 dB, 2).
+      EXPECT_GT(cv::norm(fast, filtered, cv::NORM_INF), 0.0) << "the filters were not skipped";
+      EXPECT_GT(cv::PSNR(fast, filtered), 45.0);
+      EXPECT_LE(cv::norm(fast, filtered, cv::NORM_INF), 8.0);
+    }
+  }
+}
+
 TEST(CliFormats, AlphaSurvivesIntoAvif) {
   ScratchDir dir;
   cv::Mat bgra(80, 120, CV_8UC4, cv::Scalar(200, 100, 50, 255));

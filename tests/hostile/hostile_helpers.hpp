@@ -191,6 +191,136 @@ inline Bytes heic_declaring(std::uint32_t width, std::uint32_t height) {
   return heic;
 }
 
+// A HEIC whose primary image is a grid of columns x rows tiles, every tile
+// the same side x side HEVC picture (heif-enc's, its bytes stored once and
+// referenced by every tile item): a small file that costs one decode per
+// tile. heif-enc 1.15 writes no grids, so the boxes are written here (ISO/IEC
+// 23008-12: hdlr, pitm, iinf of 'grid' and 'hvc1' items, iref 'dimg', iloc,
+// iprp with the tile's hvcC and the ispe sizes).
+inline Bytes heic_grid(int columns, int rows, int side) {
+  ScratchDir dir;
+  write_bytes(dir / "tile.png", encoded_image(".png", side, side, 3, 25));
+  const auto r = run_command(
+      {"heif-enc", "-q", "90", "-o", (dir / "tile.heic").string(), (dir / "tile.png").string()});
+  EXPECT_EQ(r.exit_code, 0) << "heif-enc: " << r.err;
+  const Bytes tile = read_bytes(dir / "tile.heic");
+  // A box of heif-enc's file by type, whole (the first of that type).
+  const auto find_box = [&](const std::string& type) {
+    const auto at = std::search(tile.begin(), tile.end(), type.begin(), type.end());
+    EXPECT_NE(at, tile.end()) << type;
+    const auto start = static_cast<std::size_t>(at - tile.begin()) - 4;
+    return Bytes(tile.begin() + static_cast<std::ptrdiff_t>(start),
+                 tile.begin() + static_cast<std::ptrdiff_t>(start + get_be32(tile, start)));
+  };
+  const Bytes hvcc = find_box("hvcC");
+  const Bytes mdat = find_box("mdat");
+  const Bytes picture(mdat.begin() + 8, mdat.end());  // heif-enc's mdat holds the picture alone
+
+  const auto be16 = [](Bytes& v, int x) {
+    v.push_back(static_cast<std::uint8_t>(x >> 8));
+    v.push_back(static_cast<std::uint8_t>(x));
+  };
+  const auto box = [](const std::string& type, const Bytes& body, int version = -1) {
+    const std::size_t head = version >= 0 ? 12 : 8;
+    Bytes out(head + body.size());
+    const auto size = static_cast<std::uint32_t>(out.size());
+    for (std::size_t k = 0; k < 4; ++k) {
+      out[k] = static_cast<std::uint8_t>(size >> (24 - 8 * k));
+      out[4 + k] = static_cast<std::uint8_t>(type[k]);
+    }
+    if (version >= 0) out[8] = static_cast<std::uint8_t>(version);  // flags 0
+    std::copy(body.begin(), body.end(), out.begin() + static_cast<std::ptrdiff_t>(head));
+    return out;
+  };
+  const auto fourcc = [](Bytes& v, const std::string& type) {
+    v.insert(v.end(), type.begin(), type.end());
+  };
+  const int tiles = columns * rows;  // items: the grid 1, tiles 2..tiles+1
+
+  Bytes grid_data = {0, 0, static_cast<std::uint8_t>(rows - 1),
+                     static_cast<std::uint8_t>(columns - 1)};
+  be16(grid_data, columns * side);
+  be16(grid_data, rows * side);
+
+  const auto meta = [&](std::uint32_t mdat_data) {
+    Bytes hdlr;
+    put_be32(hdlr, 0);
+    fourcc(hdlr, "pict");
+    for (int i = 0; i < 3; ++i) put_be32(hdlr, 0);
+    hdlr.push_back(0);
+    Bytes pitm;
+    be16(pitm, 1);
+    Bytes iinf;
+    be16(iinf, tiles + 1);
+    for (int id = 1; id <= tiles + 1; ++id) {
+      Bytes infe;
+      be16(infe, id);
+      be16(infe, 0);
+      fourcc(infe, id == 1 ? "grid" : "hvc1");
+      infe.push_back(0);
+      const Bytes entry = box("infe", infe, 2);
+      iinf.insert(iinf.end(), entry.begin(), entry.end());
+    }
+    Bytes dimg;
+    be16(dimg, 1);
+    be16(dimg, tiles);
+    for (int id = 2; id <= tiles + 1; ++id) be16(dimg, id);
+    Bytes iloc = {0x44, 0x00};  // 4-byte offsets and lengths, no base offset
+    be16(iloc, tiles + 1);
+    for (int id = 1; id <= tiles + 1; ++id) {
+      be16(iloc, id);
+      be16(iloc, 0);
+      be16(iloc, 1);
+      put_be32(iloc,
+               id == 1 ? mdat_data : mdat_data + static_cast<std::uint32_t>(grid_data.size()));
+      put_be32(iloc, static_cast<std::uint32_t>(id == 1 ? grid_data.size() : picture.size()));
+    }
+    Bytes tile_ispe, grid_ispe;
+    put_be32(tile_ispe, static_cast<std::uint32_t>(side));
+    put_be32(tile_ispe, static_cast<std::uint32_t>(side));
+    put_be32(grid_ispe, static_cast<std::uint32_t>(columns * side));
+    put_be32(grid_ispe, static_cast<std::uint32_t>(rows * side));
+    Bytes ipco = hvcc;  // property 1
+    for (const Bytes& ispe : {box("ispe", tile_ispe, 0), box("ispe", grid_ispe, 0)}) {
+      ipco.insert(ipco.end(), ispe.begin(), ispe.end());  // properties 2 and 3
+    }
+    Bytes ipma;
+    put_be32(ipma, static_cast<std::uint32_t>(tiles + 1));
+    for (int id = 1; id <= tiles + 1; ++id) {
+      be16(ipma, id);
+      if (id == 1) {
+        ipma.insert(ipma.end(), {1, 3});
+      } else {
+        ipma.insert(ipma.end(), {2, 0x81, 2});  // hvcC essential, ispe
+      }
+    }
+    Bytes iprp = box("ipco", ipco);
+    const Bytes ipma_box = box("ipma", ipma, 0);
+    iprp.insert(iprp.end(), ipma_box.begin(), ipma_box.end());
+    Bytes body;
+    for (const Bytes& b :
+         {box("hdlr", hdlr, 0), box("pitm", pitm, 0), box("iinf", iinf, 0),
+          box("iref", box("dimg", dimg), 0), box("iloc", iloc, 0), box("iprp", iprp)}) {
+      body.insert(body.end(), b.begin(), b.end());
+    }
+    return box("meta", body, 0);
+  };
+  Bytes ftyp_body;
+  fourcc(ftyp_body, "heic");
+  put_be32(ftyp_body, 0);
+  fourcc(ftyp_body, "mif1");
+  fourcc(ftyp_body, "heic");
+  Bytes file = box("ftyp", ftyp_body);
+  const std::size_t head = file.size() + meta(0).size() + 8;  // the mdat's data starts here
+  const Bytes meta_box = meta(static_cast<std::uint32_t>(head));
+  file.insert(file.end(), meta_box.begin(), meta_box.end());
+  Bytes mdat_body = grid_data;
+  mdat_body.insert(mdat_body.end(), picture.begin(), picture.end());
+  const Bytes mdat_box = box("mdat", mdat_body);
+  file.insert(file.end(), mdat_box.begin(), mdat_box.end());
+  return file;
+}
+
 inline Bytes jxl_by_cjxl() {
   ScratchDir dir;
   write_bytes(dir / "in.png", encoded_image(".png", 64, 48, 3, 24));
