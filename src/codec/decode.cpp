@@ -92,14 +92,47 @@ Image decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options) 
   return detail::decode_with_header(bytes, read_header(bytes), options);
 }
 
+namespace {
+
+// The caller's options in stored orientation: decoders do not turn pixels.
+DecodeOptions stored_options(const SourceInfo& header, const DecodeOptions& options) {
+  DecodeOptions stored = options;
+  const int orientation = options.auto_orient ? header.orientation : 1;
+  if (swaps_sides(orientation)) std::swap(stored.at_least.width, stored.at_least.height);
+  return stored;
+}
+
+// After a decoder: metadata from `bytes` (if any: empty for a file read in
+// pieces), sRGB, then upright.
+void finish_decode(std::span<const std::uint8_t> bytes, const SourceInfo& header,
+                   const DecodeOptions& options, Image& image) {
+  image.source.orientation = header.orientation;
+  if (options.read_metadata && !bytes.empty()) {
+    detail::read_metadata(bytes, header.format, image);
+  }
+  if (options.to_srgb && !image.icc.empty()) {
+    std::string why;
+    if (!detail::is_srgb_profile(image.icc) &&
+        !detail::convert_to_srgb(image.pixels, image.icc, why)) {
+      image.warnings.push_back(why);
+    }
+    image.icc.clear();
+  }
+  const int orientation = options.auto_orient ? header.orientation : 1;
+  if (orientation != 1) {
+    // Rotating after shrink-on-load touches the fewest pixels.
+    image.pixels = apply_orientation(image.pixels, orientation);
+    if (swaps_sides(orientation)) std::swap(image.source.width, image.source.height);
+  }
+}
+
+}  // namespace
+
 Image detail::decode_with_header(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                                  const DecodeOptions& options) {
   decodes.fetch_add(1, std::memory_order_relaxed);
   check_declared_size(header);
-  // Decoders work in stored orientation; the caller's sizes are upright.
-  const int orientation = options.auto_orient ? header.orientation : 1;
-  DecodeOptions stored = options;
-  if (swaps_sides(orientation)) std::swap(stored.at_least.width, stored.at_least.height);
+  const DecodeOptions stored = stored_options(header, options);
   Image image;
   switch (header.format) {
     case Format::jpeg:
@@ -128,21 +161,26 @@ Image detail::decode_with_header(std::span<const std::uint8_t> bytes, const Sour
       image = detail::decode_with_opencv(bytes, header, stored);
       break;
   }
-  image.source.orientation = header.orientation;
-  if (options.read_metadata) detail::read_metadata(bytes, header.format, image);
-  if (options.to_srgb && !image.icc.empty()) {
-    std::string why;
-    if (!detail::is_srgb_profile(image.icc) &&
-        !detail::convert_to_srgb(image.pixels, image.icc, why)) {
-      image.warnings.push_back(why);
-    }
-    image.icc.clear();
+  finish_decode(bytes, header, options, image);
+  return image;
+}
+
+bool detail::can_decode_in_pieces(const SourceInfo& header) {
+  return header.format == Format::jpeg;
+}
+
+Image detail::decode_in_pieces(InputBytes& input, const SourceInfo& header,
+                               const DecodeOptions& options) {
+  if (input.whole()) return decode_with_header(input.bytes(), header, options);
+  if (!can_decode_in_pieces(header)) {
+    throw Error(ErrorCode::decode_error, "this file cannot be decoded in pieces");
   }
-  if (orientation != 1) {
-    // Rotating after shrink-on-load touches the fewest pixels.
-    image.pixels = apply_orientation(image.pixels, orientation);
-    if (swaps_sides(orientation)) std::swap(image.source.width, image.source.height);
-  }
+  decodes.fetch_add(1, std::memory_order_relaxed);
+  check_declared_size(header);
+  Image image = detail::decode_jpeg_in_pieces(input, header, stored_options(header, options));
+  // Only files read whole carry metadata here: the pipeline reads every file
+  // whole when it keeps metadata (ReadSettings).
+  finish_decode({}, header, options, image);
   return image;
 }
 

@@ -3,10 +3,13 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 
+#include "codec/jpeg_metadata.hpp"
 #include "codec/row_sink.hpp"
 #include "core/input_bytes.hpp"
 #include "imgflow/decode.hpp"
+#include "imgflow/error.hpp"
 
 namespace imgflow::detail {
 
@@ -25,6 +28,51 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
 /// timed-out once the calling thread's deadline (core/deadline.hpp) passes.
 bool decode_progressive(std::span<const std::uint8_t> bytes, int scale_num, int scale_denom,
                         int max_missing_bits, cv::Mat& pixels);
+
+/// decode_progressive() from `input`, which may be in pieces (read through a
+/// libjpeg source, never whole), counting scans as it reads them: throws
+/// too-complex past `max_scans` (0: no limit), read-error if a read fails.
+bool decode_progressive(InputBytes& input, int scale_num, int scale_denom, int max_missing_bits,
+                        std::size_t max_scans, cv::Mat& pixels);
+
+/// too-complex: "jpeg has more than N progressive scans (the scan limit)".
+Error too_many_scans_error(std::size_t max_scans);
+
+/// A JPEG's frame header and the metadata decoding needs, read by libjpeg
+/// from `input` (in pieces: normally from its head alone).
+struct JpegFrame {
+  int width = 0, height = 0;
+  bool gray = false, cmyk = false;  ///< stored as one gray channel; as CMYK or YCCK
+  JpegMetadata meta;                ///< from the segments libjpeg saved
+  bool data_ended = false;          ///< the file ended before the first scan
+  std::string error;                ///< libjpeg's fatal error; empty if read
+};
+JpegFrame read_jpeg_frame(InputBytes& input);
+
+/// What a decode through libjpeg's API met, as TurboJPEG would report it.
+struct LibjpegResult {
+  bool decoded = false;  ///< false: a fatal error, `error` says what
+  std::string error;
+  int warnings = 0;           ///< corrupt or missing data, the image still made
+  std::string first_warning;  ///< the text TurboJPEG reports
+  bool data_ended = false;    ///< the file ended: libjpeg got a fake end-of-image marker
+};
+
+/// TurboJPEG's tjDecompress2 (no flags) through libjpeg's API, from `input`
+/// (whole or in pieces), into `pixels` of type CV_8UC1 (gray), CV_8UC3
+/// (BGR) or CV_8UC4 (CMYK), at `scale_num`/`scale_denom`: the same bytes.
+/// Checks the thread's deadline and, if `max_scans` > 0, the scan count
+/// while it reads (throws timed-out, too-complex; read-error).
+LibjpegResult decode_jpeg_lines(InputBytes& input, int scale_num, int scale_denom, int cv_type,
+                                std::size_t max_scans, cv::Mat& pixels);
+
+/// decode_jpeg() for a file read in pieces (`input` is never read whole):
+/// through libjpeg's API (decode_jpeg_lines, and decode_progressive first
+/// for a progressive file), with the same scale, pixels, warnings and
+/// errors. Scans are counted as they are read, so one that an early stop
+/// skips is not counted against options.max_scans (it costs nothing).
+Image decode_jpeg_in_pieces(InputBytes& input, const SourceInfo& header,
+                            const DecodeOptions& options);
 
 /// The common PNG (8-bit gray/RGB/RGBA, not interlaced, no tRNS) inflated
 /// whole with libdeflate; false for anything else or anything unexpected (the
@@ -113,6 +161,14 @@ Image decode_with_header(std::span<const std::uint8_t> bytes, const SourceInfo& 
 /// pixels. Only for files can_decode_rows() accepts (their head()).
 Image decode_rows(InputBytes& input, const SourceInfo& header, const DecodeOptions& options,
                   RowSink& sink);
+
+/// decode_with_header() for a file can_decode_in_pieces() accepts (`input`
+/// may be in pieces and is not read whole). Metadata (options.read_metadata)
+/// is read only from a whole file.
+Image decode_in_pieces(InputBytes& input, const SourceInfo& header, const DecodeOptions& options);
+
+/// True if decode_in_pieces() can read this file without holding it whole: a JPEG.
+bool can_decode_in_pieces(const SourceInfo& header);
 
 /// True if decode_rows() can read this file: a non-interlaced PNG. (PNG has
 /// no orientation here, so rows come upright.)

@@ -93,6 +93,44 @@ bool ends_with_eoi(std::span<const std::uint8_t> bytes) {
   return bytes.size() >= 2 && bytes[bytes.size() - 2] == 0xFF && bytes.back() == 0xD9;
 }
 
+// A decode that libjpeg warned about (`message`, as TurboJPEG reports it):
+// the image with a warning, or an error. `only_end_marker_missing` is asked
+// only of a truncation: whether the data was all there but its end marker.
+template <typename OnlyEndMarkerMissing>
+void take_warning(const std::string& message, OnlyEndMarkerMissing only_end_marker_missing,
+                  const DecodeOptions& options, Image& image) {
+  if (!is_truncation(message)) {
+    image.warnings.push_back("jpeg: " + message);
+  } else if (only_end_marker_missing()) {
+    image.warnings.push_back("jpeg: missing end-of-image marker (image data complete)");
+  } else if (options.allow_truncated) {
+    image.warnings.push_back("jpeg: data ends early; the missing part is grey (--allow-truncated)");
+  } else {
+    throw_jpeg_error(message);
+  }
+}
+
+// The file's last two bytes, read from the file when it is in pieces.
+bool ends_with_eoi(InputBytes& input) {
+  std::uint8_t last[2] = {0, 0};
+  return input.size() >= 2 && input.read(input.size() - 2, last, 2) == 2 &&
+         ends_with_eoi(std::span<const std::uint8_t>(last, 2));
+}
+
+// The pixels of a CMYK decode in sRGB, or the others as they are, with the
+// profile that goes with them.
+void finish_pixels(cv::Mat pixels, bool cmyk, const JpegMetadata& meta, Image& image) {
+  if (cmyk) {
+    // Through its CMYK profile when there is one; otherwise a naive conversion.
+    if (meta.icc.empty() || !cmyk_to_srgb(pixels, meta.adobe, meta.icc, image.pixels)) {
+      image.pixels = naive_cmyk_to_bgr(pixels, meta.adobe);
+    }
+  } else {
+    image.pixels = std::move(pixels);
+    image.icc = meta.icc;
+  }
+}
+
 }  // namespace
 
 Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
@@ -113,9 +151,7 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
   if (progressive && options.max_scans > 0) {
     const std::size_t scans = count_jpeg_scans(bytes, options.max_scans + 1);
     if (scans > options.max_scans) {
-      throw Error(ErrorCode::too_complex, "jpeg has more than " +
-                                              std::to_string(options.max_scans) +
-                                              " progressive scans (the scan limit)");
+      throw too_many_scans_error(options.max_scans);
     }
   }
 
@@ -173,27 +209,56 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                     static_cast<int>(pixels.step), out_h, pixel_format, 0) != 0) {
     const std::string message = tjGetErrorStr2(tj);
     if (tjGetErrorCode(tj) != TJERR_WARNING) throw_jpeg_error(message);
-    if (!is_truncation(message)) {
-      image.warnings.push_back("jpeg: " + message);
-    } else if (!ends_with_eoi(bytes) && decodes_with_eoi_restored()) {
-      image.warnings.push_back("jpeg: missing end-of-image marker (image data complete)");
-    } else if (options.allow_truncated) {
-      image.warnings.push_back(
-          "jpeg: data ends early; the missing part is grey (--allow-truncated)");
-    } else {
-      throw_jpeg_error(message);
+    take_warning(
+        message, [&] { return !ends_with_eoi(bytes) && decodes_with_eoi_restored(); }, options,
+        image);
+  }
+  finish_pixels(std::move(pixels), pixel_format == TJPF_CMYK, read_jpeg_metadata(bytes), image);
+  return image;
+}
+
+// decode_jpeg's steps with libjpeg's API in place of TurboJPEG, from a source
+// that reads the file in pieces. Where decode_jpeg decodes again with the end
+// marker appended, the source here has already given libjpeg that marker
+// when the data ended (as jpeg_mem_src does): if its "premature end" warning
+// is the only one, the data was complete but for the marker.
+Image decode_jpeg_in_pieces(InputBytes& input, const SourceInfo& header,
+                            const DecodeOptions& options) {
+  const JpegFrame frame = read_jpeg_frame(input);
+  if (!frame.error.empty()) throw_jpeg_error(frame.error);
+  Image image;
+  image.source = {Format::jpeg, frame.width, frame.height};
+  check_pixel_limit(image.source, options.max_pixels);
+  const bool progressive = header.coefficient_bytes > 0;
+  const std::size_t max_scans = progressive ? options.max_scans : 0;
+  const tjscalingfactor scale = choose_scale(frame.width, frame.height, options.at_least);
+  const int out_w = TJSCALED(frame.width, scale);
+  const int out_h = TJSCALED(frame.height, scale);
+  const int cv_type = frame.gray ? CV_8UC1 : frame.cmyk ? CV_8UC4 : CV_8UC3;
+  const bool has_eoi = ends_with_eoi(input);
+  cv::Mat pixels;
+  auto pass_started = DeadlineClock::now();
+  const bool early =
+      progressive && !frame.cmyk &&
+      decode_progressive(input, scale.num, scale.denom, has_eoi ? options.progressive_bits : -1,
+                         max_scans, pixels) &&
+      pixels.cols == out_w && pixels.rows == out_h && pixels.type() == cv_type;
+  if (!early) {
+    if (progressive) check_time_for_another_pass(pass_started, "decoding again");
+    const LibjpegResult result =
+        decode_jpeg_lines(input, scale.num, scale.denom, cv_type, max_scans, pixels);
+    // TurboJPEG 2.1 reports a fatal error that follows a warning as a
+    // warning (tjGetErrorCode), with the fatal error's text, and keeps the
+    // rows decoded until then: so does this.
+    if (!result.decoded && result.warnings == 0) throw_jpeg_error(result.error);
+    if (result.warnings > 0) {
+      take_warning(
+          result.decoded ? result.first_warning : result.error,
+          [&] { return result.decoded && !has_eoi && result.data_ended && result.warnings == 1; },
+          options, image);
     }
   }
-  const JpegMetadata meta = read_jpeg_metadata(bytes);
-  if (pixel_format == TJPF_CMYK) {
-    // Through its CMYK profile when there is one; otherwise a naive conversion.
-    if (meta.icc.empty() || !cmyk_to_srgb(pixels, meta.adobe, meta.icc, image.pixels)) {
-      image.pixels = naive_cmyk_to_bgr(pixels, meta.adobe);
-    }
-  } else {
-    image.pixels = std::move(pixels);
-    image.icc = meta.icc;
-  }
+  finish_pixels(std::move(pixels), frame.cmyk, frame.meta, image);
   return image;
 }
 

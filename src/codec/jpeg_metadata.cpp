@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <vector>
 
 #include "core/tiff_ifd.hpp"
 
@@ -15,8 +16,7 @@ constexpr char kIcc[] = "ICC_PROFILE";  // followed by NUL, sequence number, cou
 }  // namespace
 
 JpegMetadata read_jpeg_metadata(Bytes jpeg) {
-  JpegMetadata meta;
-  std::map<int, Bytes> icc_chunks;
+  std::vector<JpegSegment> segments;
   std::size_t i = 2;  // after SOI
   while (i + 4 <= jpeg.size()) {
     if (jpeg[i] != 0xFF) break;
@@ -28,7 +28,16 @@ JpegMetadata read_jpeg_metadata(Bytes jpeg) {
     if (marker == 0xDA || marker == 0xD9) break;  // image data: no more metadata
     const std::size_t length = (jpeg[i + 2] << 8) | jpeg[i + 3];
     if (length < 2 || i + 2 + length > jpeg.size()) break;
-    const Bytes payload = jpeg.subspan(i + 4, length - 2);
+    segments.push_back({marker, jpeg.subspan(i + 4, length - 2)});
+    i += 2 + length;
+  }
+  return jpeg_metadata_of(segments);
+}
+
+JpegMetadata jpeg_metadata_of(std::span<const JpegSegment> segments) {
+  JpegMetadata meta;
+  std::map<int, Bytes> icc_chunks;
+  for (const auto& [marker, payload] : segments) {
     if (marker == 0xE1 && meta.exif.empty() && payload.size() > 6 &&
         std::equal(kExif, kExif + 6, payload.begin())) {
       meta.exif.assign(payload.begin(), payload.end());
@@ -40,7 +49,6 @@ JpegMetadata read_jpeg_metadata(Bytes jpeg) {
                std::memcmp(payload.data(), "Adobe", 5) == 0) {
       meta.adobe = true;
     }
-    i += 2 + length;
   }
   // The profile is split over numbered chunks; keep it only if none is missing.
   if (!icc_chunks.empty() && icc_chunks.begin()->first == 1 &&

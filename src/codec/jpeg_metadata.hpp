@@ -20,6 +20,16 @@ struct JpegMetadata {
 /// (never fails a decode).
 JpegMetadata read_jpeg_metadata(std::span<const std::uint8_t> jpeg);
 
+/// One marker segment: its marker byte (0xE1 for APP1) and its payload.
+struct JpegSegment {
+  std::uint8_t marker = 0;
+  std::span<const std::uint8_t> payload;
+};
+
+/// read_jpeg_metadata() from segments already split out, in file order (the
+/// markers libjpeg saved while reading a file in pieces).
+JpegMetadata jpeg_metadata_of(std::span<const JpegSegment> segments);
+
 /// The number of scans (SOS markers) up to the end-of-image marker, counting
 /// no further than `stop_at`. Walks the entropy-coded data with memchr for
 /// 0xFF: 6 GB/s, 0.15 ms for a 0.9 MB progressive photo (0.3% of its decode).

@@ -19,6 +19,7 @@ struct LibjpegErrors {
   std::jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
   int warnings = 0;
+  char first_warning[JMSG_LENGTH_MAX];  ///< the first warning's text, as TurboJPEG reports it
 
   /// Installs this manager into `cinfo` (call before jpeg_create_*).
   void attach(jpeg_common_struct& cinfo) {
@@ -26,6 +27,7 @@ struct LibjpegErrors {
     base.error_exit = &LibjpegErrors::on_error;
     base.emit_message = &LibjpegErrors::on_message;
     message[0] = '\0';
+    first_warning[0] = '\0';
   }
 
  private:
@@ -36,7 +38,9 @@ struct LibjpegErrors {
   }
   // level < 0: a warning (corrupt or missing data); >= 0: trace output.
   static void on_message(j_common_ptr cinfo, int level) {
-    if (level < 0) ++reinterpret_cast<LibjpegErrors*>(cinfo->err)->warnings;
+    if (level >= 0) return;
+    auto* self = reinterpret_cast<LibjpegErrors*>(cinfo->err);
+    if (self->warnings++ == 0) (*cinfo->err->format_message)(cinfo, self->first_warning);
   }
 };
 

@@ -63,6 +63,15 @@ bool streams_rows(std::span<const std::uint8_t> bytes, const DecodePolicy& polic
   }
 }
 
+bool decodes_in_pieces(std::span<const std::uint8_t> bytes, const DecodePolicy& policy) {
+  try {
+    const SourceInfo header = read_header(bytes);
+    return can_decode_in_pieces(header) && !streams_rows(bytes, header, policy);
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const DecodePolicy& policy) {
   std::uint64_t total = bytes.size();
   SourceInfo header;

@@ -19,6 +19,11 @@ DecodeOptions decode_options_for(const SourceInfo& header, const DecodePolicy& p
 /// Never throws: false for an unreadable header.
 bool streams_rows(std::span<const std::uint8_t> bytes, const DecodePolicy& policy);
 
+/// True if the decode stage decodes this file from its pieces without
+/// reading it whole (decode_in_pieces): a JPEG that does not stream rows.
+/// Never throws: false for an unreadable header (or one past the head).
+bool decodes_in_pieces(std::span<const std::uint8_t> bytes, const DecodePolicy& policy);
+
 /// The memory a file will need while it is in flight (its bytes, decoded
 /// pixels, the decoder's own buffers), estimated from its header, for
 /// --max-memory. Never throws: an unreadable header counts as the file's size.

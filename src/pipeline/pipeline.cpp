@@ -14,6 +14,8 @@
 // decode node, its rows going from libpng straight into the resizer
 // (decode_resize_stage), so its full-size image never exists; the resize node
 // passes it on, and its report counts the resize in the decode time.
+// A large JPEG is decoded in the decode node from the pieces of its file
+// (decodes_in_pieces(): libjpeg reads them as it goes), never read whole.
 // An animation with --animated is decoded, resized and encoded frame by frame
 // in the decode node the same way (animation_stage), and the encode node
 // only names its outputs (and encodes any still ones from its first frame).
@@ -173,8 +175,12 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
                   j.resized = detail::decode_resize_stage(j.encoded_input, settings.decode,
                                                           settings.resize, j.decoded);
                   j.streamed = true;
+                } else if (!j.encoded_input.whole() &&
+                           detail::decodes_in_pieces(j.encoded_input.head(), settings.decode)) {
+                  j.decoded = detail::decode_stage(j.encoded_input, settings.decode);
                 } else {
-                  // Only a file that streams is read in pieces: this reads nothing.
+                  // Only a file that streams or decodes in pieces is read in
+                  // pieces: this reads nothing.
                   j.encoded_input.read_rest();
                   const auto bytes = j.encoded_input.bytes();
                   if (const auto animation = detail::animation_of(bytes, settings.decode)) {

@@ -84,8 +84,10 @@ void ReaderPool::read_loop() {
       StageTimer timer(job->report.timings.read);
       job->encoded_input =
           InputBytes::open(job->planned.input, read_.max_file_bytes, read_.pieces_above);
-      // In pieces only if the decode stage will stream it; else read it all now.
-      if (!job->encoded_input.whole() && !streams_rows(job->encoded_input.head(), decode_)) {
+      // In pieces only if the decode stage will stream it or decode it from
+      // its pieces (a JPEG); else read it all now.
+      if (!job->encoded_input.whole() && !streams_rows(job->encoded_input.head(), decode_) &&
+          !decodes_in_pieces(job->encoded_input.head(), decode_)) {
         job->encoded_input.read_rest();
       }
     } catch (const Error& e) {

@@ -15,6 +15,11 @@ Image decode_stage(std::span<const std::uint8_t> bytes, const DecodePolicy& poli
   return decode_with_header(bytes, header, decode_options_for(header, policy));
 }
 
+Image decode_stage(InputBytes& input, const DecodePolicy& policy) {
+  const SourceInfo header = read_header(input.head());
+  return decode_in_pieces(input, header, decode_options_for(header, policy));
+}
+
 std::vector<cv::Mat> decode_resize_stage(InputBytes& input, const DecodePolicy& policy,
                                          const ResizeSettings& settings, Image& decoded) {
   const SourceInfo header = read_header(input.head());
@@ -42,8 +47,8 @@ std::vector<cv::Mat> resize_stage(const Image& image, const ResizeSettings& sett
 EncodeOptions encoding_for(const OutputRecipe& recipe, const Image& decoded,
                            const OutputRecipes& outputs, Size output) {
   EncodeOptions encoding = recipe.encoding;
-  encoding.format = choose_output_format(recipe.spec.format, decoded.source.format,
-                                         outputs.naming.animated);
+  encoding.format =
+      choose_output_format(recipe.spec.format, decoded.source.format, outputs.naming.animated);
   if (!holds_metadata(encoding.format)) return encoding;
   if (outputs.embed_icc) encoding.icc = decoded.icc;
   if (outputs.embed_metadata) {

@@ -14,6 +14,11 @@ namespace imgflow::detail {
 /// largest output needs.
 Image decode_stage(std::span<const std::uint8_t> bytes, const DecodePolicy& policy);
 
+/// decode_stage for a file decodes_in_pieces() accepts: `input` may be in
+/// pieces, and is read through once (twice for a progressive JPEG that
+/// libjpeg warned about), never whole.
+Image decode_stage(InputBytes& input, const DecodePolicy& policy);
+
 /// decode and resize in one pass, for a file streams_rows() accepts: each row
 /// goes from the PNG decoder straight into the resizer, so the full-size image
 /// never exists, and a file read in pieces is read once, in order, without

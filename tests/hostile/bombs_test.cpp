@@ -227,72 +227,12 @@ TEST(HostileLargeInput, LargePngIsReadInPiecesWithTheSameOutput) {
   const long file_kb = static_cast<long>(fs::file_size(big) / 1024);
   ASSERT_GT(file_kb, 68 * 1024);  // 72 MB: the raw pixels and a little
   write_bytes(dir / "tiny.png", encoded_image(".png", 8, 8));
-  const long baseline =
-      run_imgflow(RunSpec({"-o", (dir / "tiny_out").string(), (dir / "tiny.png").string()}))
-          .max_rss_kb;
-  auto run_big = [&](const std::string& out, std::vector<std::string> env) {
-    const RunResult r = run_imgflow(
-        RunSpec({"-s", "400", "-o", (dir / out).string(), big.string()}).with_env(std::move(env)));
-    EXPECT_EQ(r.exit_code, 0) << describe(r);
-    return r.max_rss_kb;
-  };
-  const long in_pieces = run_big("pieces", {});
-  const long whole = run_big("whole", {"IMGFLOW_READ_IN_PIECES_ABOVE=0"});
-  std::printf("peak RSS: %ld KB file read in pieces %ld KB, whole %ld KB; one 8x8 PNG %ld KB\n",
-              file_kb, in_pieces, whole, baseline);
-  RecordProperty("large_png_in_pieces_peak_rss_kb", std::to_string(in_pieces));
-  RecordProperty("large_png_whole_peak_rss_kb", std::to_string(whole));
-  EXPECT_EQ(decoded_size(dir / "pieces/big.png"), cv::Size(400, 267));
-  EXPECT_EQ(read_bytes(dir / "pieces/big.png"), read_bytes(dir / "whole/big.png"));
-  if (!kSanitized) {
-    EXPECT_LT(in_pieces, baseline + file_kb / 4);
-    EXPECT_GT(whole, baseline + file_kb * 3 / 4);
-  }
+  expect_read_in_pieces(dir.path(), big, file_kb, dir / "tiny.png", "png", cv::Size(400, 267));
 }
 
 // ---------------------------------------------------------------------------
 // Time bombs: valid files that cost time instead of memory
 // ---------------------------------------------------------------------------
-
-// A real progressive photo with its smallest scan repeated `copies` times
-// before the end-of-image marker: every repeat is one more pass over the
-// whole coefficient buffer (50,000 repeats of a 2400-pixel photo: 31 s).
-Bytes jpeg_with_repeated_scan(const Bytes& jpeg, int copies) {
-  // Each scan: from its SOS marker to the next marker that is not a stuffed
-  // 0xFF00 or a restart marker.
-  std::size_t best_at = 0, best_size = 0;
-  std::size_t i = 2;
-  while (i + 4 <= jpeg.size() && !(jpeg[i] == 0xFF && jpeg[i + 1] == 0xD9)) {
-    const std::size_t start = i;
-    const bool sos = jpeg[i + 1] == 0xDA;
-    i += 2 + ((jpeg[i + 2] << 8) | jpeg[i + 3]);
-    if (!sos) continue;
-    while (i + 1 < jpeg.size() &&
-           !(jpeg[i] == 0xFF && jpeg[i + 1] != 0 && (jpeg[i + 1] < 0xD0 || jpeg[i + 1] > 0xD7))) {
-      ++i;
-    }
-    if (best_size == 0 || i - start < best_size) {
-      best_at = start;
-      best_size = i - start;
-    }
-  }
-  EXPECT_GT(best_size, 0u) << "no scan found";
-  Bytes bomb(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(i));  // up to EOI
-  for (int c = 0; c < copies; ++c) {
-    bomb.insert(bomb.end(), jpeg.begin() + static_cast<std::ptrdiff_t>(best_at),
-                jpeg.begin() + static_cast<std::ptrdiff_t>(best_at + best_size));
-  }
-  bomb.push_back(0xFF);
-  bomb.push_back(0xD9);
-  return bomb;
-}
-
-// The only progressive photo of sample_images/ (10 scans).
-Bytes progressive_photo() {
-  const Bytes photo = read_bytes(sample_dir() / "cold_ripple.jpg");
-  EXPECT_EQ(photo[2], 0xFF);
-  return photo;
-}
 
 // A scan bomb between two good files, at full size (where the progressive
 // early stop cannot skip the repeats): refused as too-complex before any

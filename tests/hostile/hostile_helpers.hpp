@@ -108,6 +108,78 @@ inline void set_be32(Bytes& v, std::size_t i, std::uint32_t x) {
     v[i + static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(x >> (24 - 8 * k));
 }
 
+// A real progressive photo with its smallest scan repeated `copies` times
+// before the end-of-image marker: every repeat is one more pass over the
+// whole coefficient buffer (50,000 repeats of a 2400-pixel photo: 31 s).
+inline Bytes jpeg_with_repeated_scan(const Bytes& jpeg, int copies) {
+  // Each scan: from its SOS marker to the next marker that is not a stuffed
+  // 0xFF00 or a restart marker.
+  std::size_t best_at = 0, best_size = 0;
+  std::size_t i = 2;
+  while (i + 4 <= jpeg.size() && !(jpeg[i] == 0xFF && jpeg[i + 1] == 0xD9)) {
+    const std::size_t start = i;
+    const bool sos = jpeg[i + 1] == 0xDA;
+    i += 2 + ((jpeg[i + 2] << 8) | jpeg[i + 3]);
+    if (!sos) continue;
+    while (i + 1 < jpeg.size() &&
+           !(jpeg[i] == 0xFF && jpeg[i + 1] != 0 && (jpeg[i + 1] < 0xD0 || jpeg[i + 1] > 0xD7))) {
+      ++i;
+    }
+    if (best_size == 0 || i - start < best_size) {
+      best_at = start;
+      best_size = i - start;
+    }
+  }
+  EXPECT_GT(best_size, 0u) << "no scan found";
+  Bytes bomb(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(i));  // up to EOI
+  for (int c = 0; c < copies; ++c) {
+    bomb.insert(bomb.end(), jpeg.begin() + static_cast<std::ptrdiff_t>(best_at),
+                jpeg.begin() + static_cast<std::ptrdiff_t>(best_at + best_size));
+  }
+  bomb.push_back(0xFF);
+  bomb.push_back(0xD9);
+  return bomb;
+}
+
+// The only progressive photo of sample_images/ (10 scans).
+inline Bytes progressive_photo() {
+  const Bytes photo = read_bytes(sample_dir() / "cold_ripple.jpg");
+  EXPECT_EQ(photo[2], 0xFF);
+  return photo;
+}
+
+// `-s 400` on a large `big` (`file_kb` in size) read in pieces (the
+// default; into dir/pieces) and whole (IMGFLOW_READ_IN_PIECES_ABOVE=0, as
+// every file was read before; into dir/whole): the same output, `size`
+// pixels, and in pieces a peak RSS below a quarter of the file above a run
+// on the small `tiny`, where read whole it costs the file (which shows the
+// bound means something). `kind` names the format in the log and properties.
+inline void expect_read_in_pieces(const fs::path& dir, const fs::path& big, long file_kb,
+                                  const fs::path& tiny, const std::string& kind, cv::Size size) {
+  const long baseline =
+      run_imgflow(RunSpec({"-o", (dir / "tiny_out").string(), tiny.string()})).max_rss_kb;
+  auto run_big = [&](const std::string& out, std::vector<std::string> env) {
+    const RunResult r = run_imgflow(
+        RunSpec({"-s", "400", "-o", (dir / out).string(), big.string()}).with_env(std::move(env)));
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    return r.max_rss_kb;
+  };
+  const long in_pieces = run_big("pieces", {});
+  const long whole = run_big("whole", {"IMGFLOW_READ_IN_PIECES_ABOVE=0"});
+  std::printf("peak RSS: %ld KB %s read in pieces %ld KB, whole %ld KB; a small one %ld KB\n",
+              file_kb, kind.c_str(), in_pieces, whole, baseline);
+  ::testing::Test::RecordProperty("large_" + kind + "_in_pieces_peak_rss_kb",
+                                  std::to_string(in_pieces));
+  ::testing::Test::RecordProperty("large_" + kind + "_whole_peak_rss_kb", std::to_string(whole));
+  const fs::path name = big.filename();
+  EXPECT_EQ(decoded_size(dir / "pieces" / name), size);
+  EXPECT_EQ(read_bytes(dir / "pieces" / name), read_bytes(dir / "whole" / name));
+#ifndef IMGFLOW_HOSTILE_SANITIZED  // ASan/TSan shadow memory makes RSS meaningless
+  EXPECT_LT(in_pieces, baseline + file_kb / 4);
+  EXPECT_GT(whole, baseline + file_kb * 3 / 4);
+#endif
+}
+
 // Offset of the first start-of-frame marker (FF C0..CF except C4, C8, CC).
 inline std::size_t jpeg_sof_offset(const Bytes& jpeg) {
   std::size_t i = 2;
