@@ -95,6 +95,14 @@ TEST(HostileBomb, HeicDeclaring60000x60000StaysUnder150MB) {
   }
 }
 
+TEST(HostileBomb, AvifDeclaring60000x60000StaysUnder150MB) {
+  const long rss = bomb_peak_rss_kb("bomb.avif", heic_declaring(60000, 60000, true));
+  std::printf("peak RSS: bomb.avif (60000x60000 declared) %ld KB\n", rss);
+  if (!kSanitized) {
+    EXPECT_LT(rss, kMaxBombRssKb);
+  }
+}
+
 TEST(HostileBomb, GifDeclaring65535x65535StaysUnder150MB) {
   // A 1x1 frame on a 65535x65535 logical screen.
   const Bytes gif = {'G', 'I', 'F', '8', '9', 'a', 0xFF, 0xFF, 0xFF, 0xFF, 0x80, 0,

@@ -260,6 +260,20 @@ const ContentCase kContentCases[] = {
        return heic;
      },
      "truncated-input"},
+    {"AvifCutInItsPixels", "cut.avif",
+     [] {
+       Bytes avif = heic_by_heif_enc(true);
+       avif.resize(avif.size() - 40);  // the coded pixels (mdat) come last
+       return avif;
+     },
+     "truncated-input"},
+    {"AvifCutInItsBoxes", "boxes.avif",
+     [] {
+       Bytes avif = heic_by_heif_enc(true);
+       avif.resize(100);
+       return avif;
+     },
+     "truncated-input"},
     {"JxlCutInItsPixels", "cut.jxl",
      [] {
        Bytes jxl = jxl_by_cjxl();

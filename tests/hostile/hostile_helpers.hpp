@@ -241,19 +241,23 @@ inline Bytes tiff_declaring(std::uint32_t width, std::uint32_t height) {
   return out;
 }
 
-// A 64x48 HEIC made by heif-enc (scripts/setup.sh installs it) from a PNG.
-inline Bytes heic_by_heif_enc() {
+// A 64x48 HEIC (or with `avif`, AVIF) made by heif-enc (scripts/setup.sh
+// installs it) from a PNG.
+inline Bytes heic_by_heif_enc(bool avif = false) {
   ScratchDir dir;
   write_bytes(dir / "in.png", encoded_image(".png", 64, 48, 3, 24));
-  const auto r = run_command(
-      {"heif-enc", "-q", "50", "-o", (dir / "out.heic").string(), (dir / "in.png").string()});
+  std::vector<std::string> argv = {"heif-enc", "-q", "50"};
+  if (avif) argv.push_back("-A");
+  argv.insert(argv.end(), {"-o", (dir / "out.heif").string(), (dir / "in.png").string()});
+  const auto r = run_command(argv);
   EXPECT_EQ(r.exit_code, 0) << "heif-enc: " << r.err;
-  return read_bytes(dir / "out.heic");
+  return read_bytes(dir / "out.heif");
 }
 
-// That HEIC with its 'ispe' box (the image's declared size) saying width x height.
-inline Bytes heic_declaring(std::uint32_t width, std::uint32_t height) {
-  Bytes heic = heic_by_heif_enc();
+// That HEIC (or AVIF) with its 'ispe' box (the image's declared size) saying
+// width x height.
+inline Bytes heic_declaring(std::uint32_t width, std::uint32_t height, bool avif = false) {
+  Bytes heic = heic_by_heif_enc(avif);
   const std::string ispe = "ispe";
   const auto at = std::search(heic.begin(), heic.end(), ispe.begin(), ispe.end());
   EXPECT_NE(at, heic.end());
