@@ -53,14 +53,9 @@ struct Source {
 };
 
 tmsize_t read_proc(thandle_t handle, void* out, tmsize_t wanted) {
-  auto* s = static_cast<Source*>(handle);
-  if (wanted <= 0) return 0;
-  const std::uint64_t left = s->at < s->bytes.size() ? s->bytes.size() - s->at : 0;
-  const std::uint64_t n = std::min<std::uint64_t>(static_cast<std::uint64_t>(wanted), left);
-  if (n > 0) std::memcpy(out, s->bytes.data() + s->at, n);
-  s->at += n;
-  if (n < static_cast<std::uint64_t>(wanted)) s->ran_out = true;
-  return static_cast<tmsize_t>(n);
+  const tmsize_t n = tiff_io::read<Source>(handle, out, wanted);
+  if (n < wanted) static_cast<Source*>(handle)->ran_out = true;
+  return n;
 }
 
 tmsize_t write_proc(thandle_t, void*, tmsize_t) {

@@ -54,16 +54,6 @@ tmsize_t write_proc(thandle_t handle, void* data, tmsize_t size) {
   return size;
 }
 
-tmsize_t read_proc(thandle_t handle, void* out, tmsize_t wanted) {
-  auto* s = static_cast<Sink*>(handle);
-  if (wanted <= 0) return 0;
-  const std::uint64_t left = s->at < s->bytes.size() ? s->bytes.size() - s->at : 0;
-  const std::uint64_t n = std::min<std::uint64_t>(static_cast<std::uint64_t>(wanted), left);
-  if (n > 0) std::memcpy(out, s->bytes.data() + s->at, n);
-  s->at += n;
-  return static_cast<tmsize_t>(n);
-}
-
 int map_proc(thandle_t, void**, toff_t*) {
   return 0;  // writing: nothing to map
 }
@@ -149,7 +139,7 @@ std::vector<std::uint8_t> encode_tiff(const cv::Mat& pixels, const EncodeOptions
   const bool big = image_bytes + settings.icc.size() + settings.xmp.size() + (1u << 20) >
                    std::uint64_t{0xFFFFFFFF};
   std::unique_ptr<TIFF, TiffCloser> tif(TIFFClientOpenExt(
-      "output", big ? "wl8" : "wl", &sink, read_proc, write_proc, tiff_io::seek<Sink>,
+      "output", big ? "wl8" : "wl", &sink, tiff_io::read<Sink>, write_proc, tiff_io::seek<Sink>,
       tiff_io::close, tiff_io::size<Sink>, map_proc, unmap_proc, open_options.get()));
   if (!tif) fail(sink, "cannot start a file");
 
