@@ -68,6 +68,14 @@ def main():
     write("interlaced.png", png(9, 9, 2, interlace=1))
     write("palette_trns.png", png(8, 4, 3, palette=b"\x00\x00\x00\xff\x00\x00\x00\xff\x00\x00\x00\xff"))
     write("text_chunk.png", png(4, 4, 2, extra=chunk(b"tEXt", b"Comment\x00seed")))
+    # Compressed comments the metadata reader must skip, beside the chunks it
+    # reads EXIF and XMP from (an XMP packet, an ImageMagick raw EXIF profile).
+    comments = b"".join(chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(bytes(600), 9))
+                        for _ in range(8))
+    xmp = chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")
+    raw_exif = chunk(b"zTXt", b"Raw profile type exif\x00\x00" + zlib.compress(
+        b"\nexif\n      22\n457869660000490049492a000800000000000000\n", 9))
+    write("metadata_chunks.png", png(4, 4, 2, extra=comments + xmp + raw_exif))
     # Two ICC profiles (PNG allows one), each inflating to 64 KB: the fast
     # path inflates the first only and leaves the file to libpng.
     icc = chunk(b"iCCP", b"icc\x00\x00" + zlib.compress(bytes(64 * 1024), 9))

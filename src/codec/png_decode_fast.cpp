@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "codec/decoders.hpp"
+#include "codec/png_chunks.hpp"
 #include "codec/png_filter.hpp"
 #include "codec/thread_handle_cache.hpp"
 #include "core/byte_order.hpp"
@@ -26,36 +27,6 @@ namespace {
 libdeflate_decompressor* thread_decompressor() {
   return ThreadHandleCache<libdeflate_decompressor*, libdeflate_free_decompressor>::get(
       0, libdeflate_alloc_decompressor);
-}
-
-struct Chunk {
-  std::uint32_t type = 0;
-  std::span<const std::uint8_t> data;
-};
-
-constexpr std::uint32_t tag(const char (&name)[5]) {
-  return (std::uint32_t(std::uint8_t(name[0])) << 24) |
-         (std::uint32_t(std::uint8_t(name[1])) << 16) |
-         (std::uint32_t(std::uint8_t(name[2])) << 8) | std::uint32_t(std::uint8_t(name[3]));
-}
-
-// Splits the file into CRC-checked chunks; false if the file is not a
-// well-formed sequence of them ending in IEND.
-bool read_chunks(std::span<const std::uint8_t> bytes, std::vector<Chunk>& chunks) {
-  static constexpr std::uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-  if (bytes.size() < 8 || std::memcmp(bytes.data(), kSignature, 8) != 0) return false;
-  std::size_t at = 8;
-  while (at + 12 <= bytes.size()) {
-    const std::uint32_t length = be32(bytes, at);
-    if (length > bytes.size() - at - 12) return false;
-    const std::uint8_t* type_and_data = &bytes[at + 4];
-    const std::uint32_t stored_crc = be32(bytes, at + 8 + length);
-    if (libdeflate_crc32(0, type_and_data, 4 + std::size_t{length}) != stored_crc) return false;
-    chunks.push_back({be32(bytes, at + 4), bytes.subspan(at + 8, length)});
-    if (chunks.back().type == tag("IEND")) return true;
-    at += 12 + std::size_t{length};
-  }
-  return false;
 }
 
 // iCCP: a name, a NUL, compression method 0, then the zlib-compressed profile.
@@ -210,8 +181,8 @@ bool unfilter(std::uint8_t* raw, std::size_t rows, std::size_t row_bytes) {
 
 bool decode_png_whole(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
                       Image& image) {
-  std::vector<Chunk> chunks;
-  if (!read_chunks(bytes, chunks) || chunks.front().type != tag("IHDR") ||
+  std::vector<PngChunk> chunks;
+  if (!read_png_chunks(bytes, chunks) || chunks.front().type != png_tag("IHDR") ||
       chunks.front().data.size() != 13) {
     return false;
   }
@@ -230,30 +201,31 @@ bool decode_png_whole(std::span<const std::uint8_t> bytes, const DecodeOptions& 
   std::size_t compressed_size = 0;
   bool idat_ended = false;
   for (std::size_t i = 1; i < chunks.size(); ++i) {
-    const Chunk& c = chunks[i];
-    if (c.type == tag("IDAT")) {
+    const PngChunk& c = chunks[i];
+    if (c.type == png_tag("IDAT")) {
       if (idat_ended) return false;  // IDAT chunks must be consecutive
       compressed_size += c.data.size();
     } else {
       if (compressed_size > 0) idat_ended = true;
-      if (c.type == tag("tRNS")) return false;  // transparency by colour key: libpng's job
+      if (c.type == png_tag("tRNS")) return false;  // transparency by colour key: libpng's job
       // One profile at most, as PNG allows: each inflates to up to 64 MiB in
       // several tries, so a file repeating a compressed bomb of a profile
       // would cost that much time per copy. A second one is libpng's to judge.
-      if (c.type == tag("iCCP") && (!image.icc.empty() || !inflate_icc(c.data, image.icc))) {
+      if (c.type == png_tag("iCCP") && (!image.icc.empty() || !inflate_icc(c.data, image.icc))) {
         return false;
       }
       // Unknown critical chunks (upper-case first letter) other than these: give up.
       const bool critical = (c.type & 0x20000000u) == 0;
-      if (critical && c.type != tag("IEND") && c.type != tag("PLTE")) return false;
+      if (critical && c.type != png_tag("IEND") && c.type != png_tag("PLTE")) return false;
     }
   }
   if (compressed_size == 0) return false;
 
   std::vector<std::uint8_t> compressed;
   compressed.reserve(compressed_size);
-  for (const Chunk& c : chunks) {
-    if (c.type == tag("IDAT")) compressed.insert(compressed.end(), c.data.begin(), c.data.end());
+  for (const PngChunk& c : chunks) {
+    if (c.type == png_tag("IDAT"))
+      compressed.insert(compressed.end(), c.data.begin(), c.data.end());
   }
   const std::size_t row_bytes = std::size_t{width} * channels;
   const std::size_t raw_size = std::size_t{height} * (row_bytes + 1);
