@@ -140,6 +140,10 @@ SourceInfo read_gif_header(std::span<const std::uint8_t> bytes);
 Image decode_gif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                  const DecodeOptions& options);
 
+/// decode_gif() from `input`, which may be in pieces: read in order, and
+/// only as far as the end of the first frame.
+Image decode_gif(InputBytes& input, const SourceInfo& header, const DecodeOptions& options);
+
 /// libtiff, from memory: the first page in stored orientation, 8-bit gray,
 /// BGR or BGRA (16-bit with keep_16bit), its ICC profile in Image::icc (CMYK
 /// converted to sRGB here). Checks max_pixels, and that every strip or tile
@@ -167,7 +171,8 @@ Image decode_rows(InputBytes& input, const SourceInfo& header, const DecodeOptio
 /// is read only from a whole file.
 Image decode_in_pieces(InputBytes& input, const SourceInfo& header, const DecodeOptions& options);
 
-/// True if decode_in_pieces() can read this file without holding it whole: a JPEG.
+/// True if decode_in_pieces() can read this file without holding it whole: a
+/// JPEG, or a GIF (its first frame).
 bool can_decode_in_pieces(const SourceInfo& header);
 
 /// True if decode_rows() can read this file: a non-interlaced PNG. (PNG has

@@ -3,7 +3,8 @@
 // where its Graphic Control Extension names a transparent index). The
 // screen's size is checked against max_pixels from the header, and the frame
 // is read a row at a time, so no frame of an animation but the first is ever
-// decompressed. Output: BGRA if any pixel is transparent, else BGR.
+// decompressed; read in pieces, no byte after it is read either. Output: BGRA
+// if any pixel is transparent, else BGR.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -23,11 +24,16 @@ namespace {
 
 int read_bytes(GifFileType* file, GifByteType* out, int wanted) {
   auto* reader = static_cast<Reader*>(file->UserData);
-  const std::size_t n =
-      std::min(static_cast<std::size_t>(std::max(wanted, 0)), reader->bytes.size() - reader->at);
-  std::memcpy(out, reader->bytes.data() + reader->at, n);
+  const auto n_wanted = static_cast<std::size_t>(std::max(wanted, 0));
+  std::size_t n = 0;
+  try {
+    n = reader->input->read(reader->at, out, n_wanted);
+  } catch (...) {  // giflib is C: nothing may be thrown through it
+    reader->failed = std::current_exception();
+    return 0;
+  }
   reader->at += n;
-  if (n < static_cast<std::size_t>(std::max(wanted, 0))) reader->ran_out = true;
+  if (n < n_wanted) reader->ran_out = true;
   return static_cast<int>(n);
 }
 
@@ -36,6 +42,7 @@ int read_bytes(GifFileType* file, GifByteType* out, int wanted) {
 [[noreturn]] void throw_gif_error(int code, const Reader& reader) {
   const char* text = GifErrorString(code);
   const std::string what = std::string("gif: ") + (text ? text : "unknown error");
+  if (reader.failed) std::rethrow_exception(reader.failed);
   if (reader.ran_out || code == D_GIF_ERR_EOF_TOO_SOON) {
     throw Error(ErrorCode::truncated_input, what);
   }
@@ -127,13 +134,15 @@ bool draw_frame(GifFileType* file, int transparent, cv::Mat& canvas) {
 }
 
 void skip_frame_data(Reader& reader) {
+  const std::uint64_t size = reader.input->size();
   while (true) {
-    if (reader.at >= reader.bytes.size()) {
+    std::uint8_t length = 0;
+    if (reader.input->read(reader.at, &length, 1) != 1) {
       throw Error(ErrorCode::truncated_input, "gif data ends inside a frame");
     }
-    const std::size_t length = reader.bytes[reader.at++];
+    ++reader.at;
     if (length == 0) return;
-    if (reader.bytes.size() - reader.at < length) {
+    if (size - reader.at < length) {
       throw Error(ErrorCode::truncated_input, "gif data ends inside a frame");
     }
     reader.at += length;
@@ -166,8 +175,13 @@ SourceInfo read_gif_header(std::span<const std::uint8_t> bytes) {
 
 Image decode_gif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                  const DecodeOptions& options) {
+  InputBytes input = InputBytes::view(bytes);
+  return decode_gif(input, header, options);
+}
+
+Image decode_gif(InputBytes& input, const SourceInfo& header, const DecodeOptions& options) {
   check_pixel_limit(header, options.max_pixels);
-  gif::Reader reader{bytes};
+  gif::Reader reader{&input};
   const gif::File file = gif::open(reader);
   cv::Mat canvas(file->SHeight, file->SWidth, CV_8UC4, cv::Scalar::all(0));
   gif::FrameControl control;

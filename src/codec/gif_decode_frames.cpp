@@ -129,7 +129,8 @@ AnimationInfo read_gif_animation(std::span<const std::uint8_t> bytes) {
 
 void decode_gif_frames(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
                        const FrameSink& sink) {
-  gif::Reader reader{bytes};
+  InputBytes input = InputBytes::view(bytes);
+  gif::Reader reader{&input};
   const gif::File file = gif::open(reader);
   cv::Mat canvas(file->SHeight, file->SWidth, CV_8UC4, cv::Scalar::all(0));
   gif::FrameControl control;

@@ -1,23 +1,27 @@
-// Internal: giflib's record-level API over bytes held in memory, shared by the
-// first-frame decoder (gif_decode.cpp) and the animation decoder
-// (gif_decode_frames.cpp).
+// Internal: giflib's record-level API over an input's bytes (in memory, or a
+// large file read in pieces), shared by the first-frame decoder
+// (gif_decode.cpp) and the animation decoder (gif_decode_frames.cpp).
 #pragma once
 
 #include <gif_lib.h>
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <span>
 
 #include <opencv2/core.hpp>
 
+#include "core/input_bytes.hpp"
+
 namespace imgflow::detail::gif {
 
 /// Where giflib reads from.
 struct Reader {
-  std::span<const std::uint8_t> bytes;
-  std::size_t at = 0;
-  bool ran_out = false;  ///< giflib asked for bytes past the end
+  InputBytes* input = nullptr;
+  std::uint64_t at = 0;
+  bool ran_out = false;         ///< giflib asked for bytes past the end
+  std::exception_ptr failed{};  ///< a read of the file failed (read-error), kept out of giflib
 };
 
 struct Closer {

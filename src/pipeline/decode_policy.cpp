@@ -66,6 +66,8 @@ bool streams_rows(std::span<const std::uint8_t> bytes, const DecodePolicy& polic
 bool decodes_in_pieces(std::span<const std::uint8_t> bytes, const DecodePolicy& policy) {
   try {
     const SourceInfo header = read_header(bytes);
+    // With --animated, a GIF goes to the animation stage, which reads it whole.
+    if (policy.animated && header.format == Format::gif) return false;
     return can_decode_in_pieces(header) && !streams_rows(bytes, header, policy);
   } catch (const Error&) {
     return false;

@@ -239,6 +239,51 @@ TEST(HostileLargeInput, LargePngIsReadInPiecesWithTheSameOutput) {
   expect_read_in_pieces(dir.path(), big, file_kb, dir / "tiny.png", "png", cv::Size(400, 267));
 }
 
+// A GIF of 100 frames of 500x500 noise (about 34 MB) is read in pieces
+// without --animated: only its first frame is decoded, and no byte after it
+// is read (before, the whole file was read first). The frames are one
+// ImageMagick-made frame repeated.
+TEST(HostileLargeInput, LargeGifIsReadInPiecesWithTheSameOutput) {
+  ScratchDir dir;
+  const fs::path frame = dir / "frame.gif";
+  const auto made = run_command(
+      {"convert", "-size", "500x500", "xc:", "+noise", "Random", "-colors", "256", frame.string()});
+  ASSERT_EQ(made.exit_code, 0) << "convert (scripts/setup.sh installs imagemagick): " << made.err;
+  const fs::path big = dir / "big.gif";
+  long file_kb = 0;
+  {
+    // Freed before the runs: a child's peak RSS starts at this process's.
+    const Bytes one = read_bytes(frame);
+    // Header and logical screen, then the global colour table if its flag is set.
+    std::size_t blocks = 13;
+    if (one[10] & 0x80) blocks += 3u << ((one[10] & 0x07) + 1);
+    ASSERT_EQ(one.back(), ';');
+    Bytes gif(one.begin(), one.begin() + static_cast<std::ptrdiff_t>(blocks));
+    for (int i = 0; i < 100; ++i) {
+      gif.insert(gif.end(), one.begin() + static_cast<std::ptrdiff_t>(blocks), one.end() - 1);
+    }
+    gif.push_back(';');
+    write_bytes(big, gif);
+    file_kb = static_cast<long>(gif.size() / 1024);
+  }
+  ASSERT_GT(file_kb, 24 * 1024);
+  write_bytes(dir / "tiny.png", encoded_image(".png", 8, 8));
+  expect_read_in_pieces(dir.path(), big, file_kb, dir / "tiny.png", "gif", cv::Size(400, 400));
+
+  // Cut inside its first frame (about 340 kB): truncated-input in pieces as whole.
+  const fs::path cut = dir / "cut.gif";
+  Bytes head = read_bytes(big);
+  head.resize(200'000);
+  write_bytes(cut, head);
+  for (const std::string env :
+       {"IMGFLOW_READ_IN_PIECES_ABOVE=65537", "IMGFLOW_READ_IN_PIECES_ABOVE=0"}) {
+    const RunResult r =
+        run_imgflow(RunSpec({"-o", (dir / "cut_out").string(), cut.string()}).with_env({env}));
+    EXPECT_EQ(r.exit_code, 1) << env << describe(r);
+    EXPECT_TRUE(contains(r.err, "cut.gif: truncated-input: ")) << env << describe(r);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Time bombs: valid files that cost time instead of memory
 // ---------------------------------------------------------------------------
