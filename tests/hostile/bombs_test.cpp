@@ -208,6 +208,67 @@ TEST(HostileBomb, PngDeclaringAHugeTextChunkFailsFastWithLittleMemory) {
   }
 }
 
+// `n` zero bytes, zlib-compressed (about a thousandth of `n`).
+Bytes deflated_zeros(std::size_t n) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit(&z, 9), Z_OK);
+  const Bytes zeros(1 << 20, 0);
+  Bytes out;
+  Bytes buffer(1 << 16);
+  for (std::size_t fed = 0; fed < n; fed += zeros.size()) {
+    z.next_in = const_cast<Bytef*>(zeros.data());
+    z.avail_in = static_cast<uInt>(std::min(zeros.size(), n - fed));
+    const int flush = fed + zeros.size() >= n ? Z_FINISH : Z_NO_FLUSH;
+    do {
+      z.next_out = buffer.data();
+      z.avail_out = static_cast<uInt>(buffer.size());
+      deflate(&z, flush);
+      out.insert(out.end(), buffer.begin(), buffer.end() - z.avail_out);
+    } while (z.avail_out == 0);
+  }
+  deflateEnd(&z);
+  return out;
+}
+
+// Compressed chunks that inflate to far more than they hold (issue 15 item
+// 1): 256 MiB of zeros in 256 kB, as an ICC profile (iCCP, which libpng and
+// our fast path inflate) and as ImageMagick-style EXIF text (zTXt "Raw
+// profile type exif", which libexiv2 inflates with --keep-metadata). Both
+// decode (the profile is dropped with a warning) within 150 MB and a few
+// seconds: 105 MB and 0.6 s, 22 MB and 0.2 s measured.
+TEST(HostileBomb, PngChunksInflatingTo256MiBStayUnder150MB) {
+  ScratchDir dir;
+  const Bytes zeros = deflated_zeros(std::size_t{256} << 20);
+  ASSERT_LT(zeros.size(), 512u * 1024);
+  PngChunk icc{"iCCP", {'i', 'c', 'c', 0, 0}};
+  icc.data.insert(icc.data.end(), zeros.begin(), zeros.end());
+  const std::string keyword = "Raw profile type exif";
+  PngChunk exif{"zTXt", Bytes(keyword.begin(), keyword.end())};
+  exif.data.insert(exif.data.end(), {0, 0});
+  exif.data.insert(exif.data.end(), zeros.begin(), zeros.end());
+  for (const auto& [name, chunk] : {std::pair{"icc.png", icc}, std::pair{"exif.png", exif}}) {
+    write_bytes(dir / name, edited_png(64, 48, [&](std::vector<PngChunk>& chunks) {
+                  chunks.insert(chunks.begin() + 1, chunk);
+                }));
+  }
+  const fs::path report = dir / "report.json";
+  for (const std::string name : {"icc.png", "exif.png"}) {
+    const RunResult r =
+        run_imgflow(RunSpec({"-s", "32", "--keep-metadata", "--report", report.string(), "-o",
+                             (dir / "out").string(), (dir / name).string()})
+                        .with_timeout(std::chrono::seconds(120)));
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    const json doc = json::parse(read_text(report));
+    EXPECT_LT(doc["files"][0]["timings_ms"]["decode"].get<double>(), kSanitized ? 20000 : 5000)
+        << doc.dump();
+    std::printf("peak RSS: %s (a chunk inflating to 256 MiB) %ld KB\n", name.c_str(), r.max_rss_kb);
+    if (!kSanitized) {
+      EXPECT_LT(r.max_rss_kb, kMaxBombRssKb) << name;
+    }
+  }
+  EXPECT_EQ(list_files(dir / "out"), (std::vector<std::string>{"exif.png", "icc.png"}));
+}
+
 // ---------------------------------------------------------------------------
 // Large valid inputs: not read whole
 // ---------------------------------------------------------------------------
