@@ -30,6 +30,7 @@
 
 #include "codec/color_management.hpp"
 #include "codec/decoders.hpp"
+#include "codec/heif_boxes.hpp"
 #include "codec/hevc_decoder.hpp"
 #include "core/byte_order.hpp"
 #include "core/deadline.hpp"
@@ -107,12 +108,21 @@ struct NclxFree {
 };
 using HandlePtr = std::unique_ptr<heif_image_handle, HandleRelease>;
 
+// Before libheif parses anything (the header, decode and metadata paths all
+// come through HeifFile): too-complex past kMaxHeifItems items.
+void refuse_too_many_items(std::span<const std::uint8_t> bytes, Format format) {
+  InputBytes input = InputBytes::view(bytes);
+  check_heif_item_count(input, format);
+}
+
 // A parsed file (its boxes, no pixels) and its primary image. `bytes` must
 // outlive it: libheif reads them in place.
 class HeifFile {
  public:
   HeifFile(std::span<const std::uint8_t> bytes, Format format)
-      : format_(format), context_((register_hevc_decoder(), heif_context_alloc())) {
+      : format_(format),
+        context_(
+            (refuse_too_many_items(bytes, format), register_hevc_decoder(), heif_context_alloc())) {
     if (!context_) throw Error(ErrorCode::decode_error, "libheif: out of memory");
     // One file per thread already keeps every core busy: no tile threads.
     heif_context_set_max_decoding_threads(context_.get(), 0);
