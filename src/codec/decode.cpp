@@ -166,7 +166,8 @@ Image detail::decode_with_header(std::span<const std::uint8_t> bytes, const Sour
 }
 
 bool detail::can_decode_in_pieces(const SourceInfo& header) {
-  return header.format == Format::jpeg;
+  return header.format == Format::jpeg || header.format == Format::tiff ||
+         header.format == Format::jxl;
 }
 
 Image detail::decode_in_pieces(InputBytes& input, const SourceInfo& header,
@@ -177,7 +178,11 @@ Image detail::decode_in_pieces(InputBytes& input, const SourceInfo& header,
   }
   decodes.fetch_add(1, std::memory_order_relaxed);
   check_declared_size(header);
-  Image image = detail::decode_jpeg_in_pieces(input, header, stored_options(header, options));
+  const DecodeOptions stored = stored_options(header, options);
+  Image image = header.format == Format::tiff ? detail::decode_tiff(input, header, stored)
+                : header.format == Format::jxl
+                    ? detail::decode_jxl(input, stored)
+                    : detail::decode_jpeg_in_pieces(input, header, stored);
   // Only files read whole carry metadata here: the pipeline reads every file
   // whole when it keeps metadata (ReadSettings).
   finish_decode({}, header, options, image);

@@ -132,6 +132,12 @@ SourceInfo read_jxl_header(std::span<const std::uint8_t> bytes);
 /// BGRA, or 16-bit with keep_16bit. Checks max_pixels before any pixel.
 Image decode_jxl(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
 
+/// decode_jxl() from `input`, whole or in pieces: a file in pieces is handed
+/// to libjxl one piece (InputBytes::kPieceBytes) at a time, keeping only what
+/// libjxl has not consumed yet; the same pixels and errors. Checks the
+/// thread's deadline between pieces (timed-out); read-error if a read fails.
+Image decode_jxl(InputBytes& input, const DecodeOptions& options);
+
 /// The logical screen's size, from the first 10 bytes.
 SourceInfo read_gif_header(std::span<const std::uint8_t> bytes);
 
@@ -146,6 +152,11 @@ Image decode_gif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
 /// lies inside the file, before any pixel buffer.
 Image decode_tiff(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                   const DecodeOptions& options);
+
+/// decode_tiff() from `input`, whole or in pieces (libtiff reads the
+/// directory and each strip or tile through InputBytes::read, never the
+/// whole file): the same pixels and errors; read-error if a read fails.
+Image decode_tiff(InputBytes& input, const SourceInfo& header, const DecodeOptions& options);
 
 /// Everything else OpenCV reads (BMP, PNM, JPEG 2000).
 Image decode_with_opencv(std::span<const std::uint8_t> bytes, const SourceInfo& header,
@@ -167,7 +178,8 @@ Image decode_rows(InputBytes& input, const SourceInfo& header, const DecodeOptio
 /// is read only from a whole file.
 Image decode_in_pieces(InputBytes& input, const SourceInfo& header, const DecodeOptions& options);
 
-/// True if decode_in_pieces() can read this file without holding it whole: a JPEG.
+/// True if decode_in_pieces() can read this file without holding it whole: a
+/// JPEG, TIFF or JPEG XL.
 bool can_decode_in_pieces(const SourceInfo& header);
 
 /// True if decode_rows() can read this file: a non-interlaced PNG. (PNG has
