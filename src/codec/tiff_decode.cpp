@@ -447,6 +447,31 @@ cv::Mat read_through_rgba(TIFF* tif, Source& s, const Layout& l) {
 
 }  // namespace
 
+SourceInfo read_tiff_header(InputBytes& input) {
+  Source s;
+  s.input = &input;
+  const std::unique_ptr<TIFFOpenOptions, OptionsFree> open_options(TIFFOpenOptionsAlloc());
+  if (!open_options) throw Error(ErrorCode::decode_error, "tiff: out of memory");
+  TIFFOpenOptionsSetErrorHandlerExtR(open_options.get(), error_handler, &s);
+  TIFFOpenOptionsSetWarningHandlerExtR(open_options.get(), warning_handler, &s);
+  // The directory only: "O" leaves the strip and tile offsets unread.
+  const std::unique_ptr<TIFF, TiffCloser> tiff(
+      TIFFClientOpenExt("header", "rcO", &s, read_proc, write_proc, seek_proc, tiff_io::close,
+                        size_proc, map_proc, unmap_proc, open_options.get()));
+  if (!tiff) fail(s, "cannot read the first directory");
+  std::uint32_t width = 0, height = 0;
+  std::uint16_t orientation = 1;
+  TIFFGetField(tiff.get(), TIFFTAG_IMAGEWIDTH, &width);
+  TIFFGetField(tiff.get(), TIFFTAG_IMAGELENGTH, &height);
+  TIFFGetField(tiff.get(), TIFFTAG_ORIENTATION, &orientation);
+  if (width == 0 || height == 0) {
+    throw Error(ErrorCode::corrupt_input, "tiff declares no (or a zero) width or height");
+  }
+  return {Format::tiff, static_cast<int>(std::min<std::uint32_t>(width, INT32_MAX)),
+          static_cast<int>(std::min<std::uint32_t>(height, INT32_MAX)),
+          orientation >= 1 && orientation <= 8 ? orientation : 1};
+}
+
 Image decode_tiff(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                   const DecodeOptions& options) {
   InputBytes input = InputBytes::view(bytes);
