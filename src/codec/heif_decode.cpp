@@ -143,12 +143,6 @@ struct PiecesReader {
 const heif_reader kPiecesReader = {1, PiecesReader::position, PiecesReader::read,
                                    PiecesReader::seek, PiecesReader::wait_for_file_size};
 
-// Before libheif parses anything (the header, decode and metadata paths all
-// come through HeifFile): too-complex past kMaxHeifItems items.
-void refuse_too_many_items(InputBytes& input, Format format) {
-  check_heif_item_count(input, format);
-}
-
 // A parsed file (its boxes, no pixels) and its primary image. `input` must
 // outlive it: libheif reads it in place (whole) or through it (in pieces).
 class HeifFile {
@@ -156,8 +150,10 @@ class HeifFile {
   HeifFile(InputBytes& input, Format format)
       : format_(format),
         input_(input),
+        // Before libheif parses anything (the header, decode and metadata
+        // paths all come through here): too-complex past kMaxHeifItems items.
         context_(
-            (refuse_too_many_items(input, format), register_hevc_decoder(), heif_context_alloc())) {
+            (check_heif_item_count(input, format), register_hevc_decoder(), heif_context_alloc())) {
     if (!context_) throw Error(ErrorCode::decode_error, "libheif: out of memory");
     // One file per thread already keeps every core busy: no tile threads.
     heif_context_set_max_decoding_threads(context_.get(), 0);
