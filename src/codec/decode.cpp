@@ -166,7 +166,23 @@ Image detail::decode_with_header(std::span<const std::uint8_t> bytes, const Sour
 }
 
 bool detail::can_decode_in_pieces(const SourceInfo& header) {
-  return header.format == Format::jpeg || header.format == Format::gif;
+  return header.format == Format::jpeg || header.format == Format::gif ||
+         header.format == Format::tiff || header.format == Format::jxl ||
+         header.format == Format::heif || header.format == Format::avif;
+}
+
+SourceInfo detail::header_of(InputBytes& input) {
+  if (input.whole()) return read_header(input.head());
+  const Format format = detect_format(input.head());
+  // libheif checks every item's data against the file's size: not from the head.
+  if (format == Format::heif || format == Format::avif) return read_heif_header(input, format);
+  try {
+    return read_header(input.head());
+  } catch (const Error& e) {
+    // A TIFF's first directory is usually after its pixels, past the head.
+    if (format != Format::tiff || e.code() != ErrorCode::truncated_input) throw;
+    return read_tiff_header(input);
+  }
 }
 
 Image detail::decode_in_pieces(InputBytes& input, const SourceInfo& header,
@@ -178,8 +194,18 @@ Image detail::decode_in_pieces(InputBytes& input, const SourceInfo& header,
   decodes.fetch_add(1, std::memory_order_relaxed);
   check_declared_size(header);
   const DecodeOptions stored = stored_options(header, options);
-  Image image = header.format == Format::gif ? detail::decode_gif(input, header, stored)
-                                             : detail::decode_jpeg_in_pieces(input, header, stored);
+  Image image;
+  if (header.format == Format::tiff) {
+    image = detail::decode_tiff(input, header, stored);
+  } else if (header.format == Format::jxl) {
+    image = detail::decode_jxl(input, stored);
+  } else if (header.format == Format::heif || header.format == Format::avif) {
+    image = detail::decode_heif(input, header, stored);
+  } else if (header.format == Format::gif) {
+    image = detail::decode_gif(input, header, stored);
+  } else {
+    image = detail::decode_jpeg_in_pieces(input, header, stored);
+  }
   // Only files read whole carry metadata here: the pipeline reads every file
   // whole when it keeps metadata (ReadSettings).
   finish_decode({}, header, options, image);

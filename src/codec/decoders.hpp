@@ -102,6 +102,10 @@ Image decode_webp(std::span<const std::uint8_t> bytes, const SourceInfo& header,
 /// clap), from the boxes only; `format` is Format::heif or Format::avif.
 SourceInfo read_heif_header(std::span<const std::uint8_t> bytes, Format format);
 
+/// read_heif_header() from `input`, whole or in pieces (libheif reads the
+/// boxes through a heif_reader on InputBytes::read, not the item data).
+SourceInfo read_heif_header(InputBytes& input, Format format);
+
 /// libheif: the primary image of a HEIF or AVIF, upright (libheif's own
 /// transforms; EXIF orientation is never applied), 8-bit BGR(A) or, with
 /// keep_16bit, 16-bit for deeper files; shrinks on load with the file's own
@@ -109,6 +113,11 @@ SourceInfo read_heif_header(std::span<const std::uint8_t> bytes, Format format);
 /// before decoding any pixel.
 Image decode_heif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                   const DecodeOptions& options);
+
+/// decode_heif() from `input`, whole or in pieces: libheif reads the boxes and
+/// then the data of the items it decodes through InputBytes::read, never the
+/// whole file. The same pixels and errors; read-error if a read fails.
+Image decode_heif(InputBytes& input, const SourceInfo& header, const DecodeOptions& options);
 
 /// libheif: the primary image's Exif (the TIFF block, without the item's
 /// offset field) and XMP into `image.exif` and `image.xmp`, each if at most
@@ -132,6 +141,12 @@ SourceInfo read_jxl_header(std::span<const std::uint8_t> bytes);
 /// BGRA, or 16-bit with keep_16bit. Checks max_pixels before any pixel.
 Image decode_jxl(std::span<const std::uint8_t> bytes, const DecodeOptions& options);
 
+/// decode_jxl() from `input`, whole or in pieces: a file in pieces is handed
+/// to libjxl one piece (InputBytes::kPieceBytes) at a time, keeping only what
+/// libjxl has not consumed yet; the same pixels and errors. Checks the
+/// thread's deadline between pieces (timed-out); read-error if a read fails.
+Image decode_jxl(InputBytes& input, const DecodeOptions& options);
+
 /// The logical screen's size, from the first 10 bytes.
 SourceInfo read_gif_header(std::span<const std::uint8_t> bytes);
 
@@ -150,6 +165,17 @@ Image decode_gif(InputBytes& input, const SourceInfo& header, const DecodeOption
 /// lies inside the file, before any pixel buffer.
 Image decode_tiff(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                   const DecodeOptions& options);
+
+/// The header read_header() gives for a TIFF, from `input` in pieces whose
+/// first directory lies past its head (libtiff and the tools built on it
+/// write it after the pixels): width, height and orientation as libtiff reads
+/// them, through InputBytes::read.
+SourceInfo read_tiff_header(InputBytes& input);
+
+/// decode_tiff() from `input`, whole or in pieces (libtiff reads the
+/// directory and each strip or tile through InputBytes::read, never the
+/// whole file): the same pixels and errors; read-error if a read fails.
+Image decode_tiff(InputBytes& input, const SourceInfo& header, const DecodeOptions& options);
 
 /// Everything else OpenCV reads (BMP, PNM, JPEG 2000).
 Image decode_with_opencv(std::span<const std::uint8_t> bytes, const SourceInfo& header,
@@ -172,8 +198,13 @@ Image decode_rows(InputBytes& input, const SourceInfo& header, const DecodeOptio
 Image decode_in_pieces(InputBytes& input, const SourceInfo& header, const DecodeOptions& options);
 
 /// True if decode_in_pieces() can read this file without holding it whole: a
-/// JPEG, or a GIF (its first frame).
+/// JPEG, TIFF, JPEG XL, HEIF or AVIF, or a GIF (its first frame).
 bool can_decode_in_pieces(const SourceInfo& header);
+
+/// read_header() for `input`, whole or in pieces: from its head, except a
+/// HEIF/AVIF (libheif reads its boxes through InputBytes) and a TIFF whose
+/// first directory lies past the head (libtiff reads it through InputBytes).
+SourceInfo header_of(InputBytes& input);
 
 /// True if decode_rows() can read this file: a non-interlaced PNG. (PNG has
 /// no orientation here, so rows come upright.)

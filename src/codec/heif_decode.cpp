@@ -20,6 +20,7 @@
 #include <libheif/heif.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -30,6 +31,7 @@
 
 #include "codec/color_management.hpp"
 #include "codec/decoders.hpp"
+#include "codec/heif_boxes.hpp"
 #include "codec/hevc_decoder.hpp"
 #include "core/byte_order.hpp"
 #include "core/deadline.hpp"
@@ -38,27 +40,29 @@
 namespace imgflow::detail {
 namespace {
 
-// True if the top-level boxes run past the end of `bytes`: the file was cut
+// True if the top-level boxes run past the end of `input`: the file was cut
 // (libheif then reports whatever it missed, e.g. "no meta box" or a
-// decoder error for a cut mdat).
-bool boxes_cut_short(std::span<const std::uint8_t> bytes) {
-  std::size_t at = 0;
-  while (bytes.size() - at >= 8) {
-    std::uint64_t size = be32(bytes, at);
+// decoder error for a cut mdat). Reads only the box headers.
+bool boxes_cut_short(InputBytes& input) {
+  const std::uint64_t end = input.size();
+  std::uint64_t at = 0;
+  std::array<std::uint8_t, 16> head{};
+  while (end - at >= 8) {
+    if (input.read(at, head.data(), 16) < std::min<std::uint64_t>(16, end - at)) return true;
+    std::uint64_t size = be32(head, 0);
     if (size == 0) return false;  // to the end of the file
     if (size == 1) {              // a 64-bit size follows the type
-      if (bytes.size() - at < 16) return true;
-      size = (std::uint64_t{be32(bytes, at + 8)} << 32) | be32(bytes, at + 12);
+      if (end - at < 16) return true;
+      size = (std::uint64_t{be32(head, 8)} << 32) | be32(head, 12);
     }
     if (size < 8) return false;  // damage, not a cut
-    if (size > bytes.size() - at) return true;
-    at += static_cast<std::size_t>(size);
+    if (size > end - at) return true;
+    at += size;
   }
-  return at != bytes.size();
+  return at != end;
 }
 
-[[noreturn]] void throw_heif_error(const heif_error& error, std::span<const std::uint8_t> bytes,
-                                   Format format) {
+[[noreturn]] void throw_heif_error(const heif_error& error, InputBytes& bytes, Format format) {
   const std::string what = std::string(format_name(format)) + ": " + error.message;
   const bool security_limit = error.subcode == heif_suberror_Security_limit_exceeded;
   // libheif's limits share one code; only its image-size one is about pixels
@@ -86,10 +90,6 @@ bool boxes_cut_short(std::span<const std::uint8_t> bytes) {
   }
 }
 
-void check(const heif_error& error, std::span<const std::uint8_t> bytes, Format format) {
-  if (error.code != heif_error_Ok) throw_heif_error(error, bytes, format);
-}
-
 struct ContextFree {
   void operator()(heif_context* context) const { heif_context_free(context); }
 };
@@ -107,21 +107,73 @@ struct NclxFree {
 };
 using HandlePtr = std::unique_ptr<heif_image_handle, HandleRelease>;
 
-// A parsed file (its boxes, no pixels) and its primary image. `bytes` must
-// outlive it: libheif reads them in place.
+// A file read in pieces, as libheif's reader: libheif reads the boxes it
+// parses and each item's data when it is decoded, through InputBytes::read.
+struct PiecesReader {
+  InputBytes* input = nullptr;
+  std::uint64_t at = 0;
+  std::unique_ptr<Error> failed;  ///< a failed read (read-error), thrown after libheif returns
+
+  static int64_t position(void* self) { return static_cast<int64_t>(of(self).at); }
+  static int read(void* out, std::size_t n, void* self) {
+    PiecesReader& r = of(self);
+    std::size_t got = 0;
+    try {
+      got = r.input->read(r.at, static_cast<std::uint8_t*>(out), n);
+    } catch (const Error& e) {
+      if (!r.failed) r.failed = std::make_unique<Error>(e);
+    }
+    r.at += got;
+    return got == n ? 0 : 1;
+  }
+  static int seek(int64_t position, void* self) {
+    PiecesReader& r = of(self);
+    if (position < 0 || static_cast<std::uint64_t>(position) > r.input->size()) return 1;
+    r.at = static_cast<std::uint64_t>(position);
+    return 0;
+  }
+  static heif_reader_grow_status wait_for_file_size(int64_t size, void* self) {
+    return size >= 0 && static_cast<std::uint64_t>(size) <= of(self).input->size()
+               ? heif_reader_grow_status_size_reached
+               : heif_reader_grow_status_size_beyond_eof;
+  }
+  static PiecesReader& of(void* self) { return *static_cast<PiecesReader*>(self); }
+};
+
+const heif_reader kPiecesReader = {1, PiecesReader::position, PiecesReader::read,
+                                   PiecesReader::seek, PiecesReader::wait_for_file_size};
+
+// A parsed file (its boxes, no pixels) and its primary image. `input` must
+// outlive it: libheif reads it in place (whole) or through it (in pieces).
 class HeifFile {
  public:
-  HeifFile(std::span<const std::uint8_t> bytes, Format format)
-      : format_(format), context_((register_hevc_decoder(), heif_context_alloc())) {
+  HeifFile(InputBytes& input, Format format)
+      : format_(format),
+        input_(input),
+        // Before libheif parses anything (the header, decode and metadata
+        // paths all come through here): too-complex past kMaxHeifItems items.
+        context_(
+            (check_heif_item_count(input, format), register_hevc_decoder(), heif_context_alloc())) {
     if (!context_) throw Error(ErrorCode::decode_error, "libheif: out of memory");
     // One file per thread already keeps every core busy: no tile threads.
     heif_context_set_max_decoding_threads(context_.get(), 0);
-    check(heif_context_read_from_memory_without_copy(context_.get(), bytes.data(), bytes.size(),
-                                                     nullptr),
-          bytes, format);
+    if (input.whole()) {
+      check(heif_context_read_from_memory_without_copy(context_.get(), input.head().data(),
+                                                       input.head().size(), nullptr));
+    } else {
+      reader_.input = &input;
+      check(heif_context_read_from_reader(context_.get(), &kPiecesReader, &reader_, nullptr));
+    }
     heif_image_handle* handle = nullptr;
-    check(heif_context_get_primary_image_handle(context_.get(), &handle), bytes, format);
+    check(heif_context_get_primary_image_handle(context_.get(), &handle));
     primary_.reset(handle);
+  }
+
+  /// Throws for a libheif error (a failed read of a file in pieces first).
+  void check(const heif_error& error) {
+    if (error.code == heif_error_Ok) return;
+    if (reader_.failed) throw *reader_.failed;
+    throw_heif_error(error, input_, format_);
   }
 
   Format format() const { return format_; }
@@ -164,6 +216,8 @@ class HeifFile {
 
  private:
   Format format_;
+  InputBytes& input_;
+  PiecesReader reader_;  ///< before context_: libheif reads through it until freed
   std::unique_ptr<heif_context, ContextFree> context_;
   HandlePtr primary_;
 };
@@ -237,7 +291,8 @@ void nclx_colour(const heif_image_handle* handle, Image& image) {
 }  // namespace
 
 void read_heif_metadata(std::span<const std::uint8_t> bytes, Format format, Image& image) {
-  const HeifFile file(bytes, format);
+  InputBytes input = InputBytes::view(bytes);
+  const HeifFile file(input, format);
   const heif_image_handle* handle = file.primary();
   const int count = heif_image_handle_get_number_of_metadata_blocks(handle, nullptr);
   if (count <= 0) return;
@@ -265,7 +320,12 @@ void read_heif_metadata(std::span<const std::uint8_t> bytes, Format format, Imag
 }
 
 SourceInfo read_heif_header(std::span<const std::uint8_t> bytes, Format format) {
-  const HeifFile file(bytes, format);
+  InputBytes input = InputBytes::view(bytes);
+  return read_heif_header(input, format);
+}
+
+SourceInfo read_heif_header(InputBytes& input, Format format) {
+  const HeifFile file(input, format);
   const SourceInfo info = file.info(true);
   if (info.width <= 0 || info.height <= 0) {
     throw Error(ErrorCode::corrupt_input, std::string(format_name(format)) + " declares no size");
@@ -275,7 +335,12 @@ SourceInfo read_heif_header(std::span<const std::uint8_t> bytes, Format format) 
 
 Image decode_heif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                   const DecodeOptions& options) {
-  const HeifFile file(bytes, header.format);
+  InputBytes input = InputBytes::view(bytes);
+  return decode_heif(input, header, options);
+}
+
+Image decode_heif(InputBytes& input, const SourceInfo& header, const DecodeOptions& options) {
+  HeifFile file(input, header.format);
   Image image;
   image.source = file.info(options.auto_orient);
   // Before any pixel: the sizes libheif will allocate for.
@@ -306,7 +371,7 @@ Image decode_heif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
     if (error.code != heif_error_Ok && hevc_decode_settings().timed_out) {
       throw timed_out_error("HEIF decode");
     }
-    check(error, bytes, header.format);
+    file.check(error);
   }
   const std::unique_ptr<heif_image, ImageRelease> pixels(decoded);
   const int stored_bits =
@@ -333,8 +398,7 @@ Image decode_heif(std::span<const std::uint8_t> bytes, const SourceInfo& header,
   const std::size_t icc_size = heif_image_handle_get_raw_color_profile_size(file.primary());
   if (icc_size > 0) {
     image.icc.resize(icc_size);
-    check(heif_image_handle_get_raw_color_profile(file.primary(), image.icc.data()), bytes,
-          header.format);
+    file.check(heif_image_handle_get_raw_color_profile(file.primary(), image.icc.data()));
   } else {
     nclx_colour(file.primary(), image);
   }

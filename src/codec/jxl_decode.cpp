@@ -19,13 +19,16 @@
 #include <jxl/decode_cxx.h>
 #include <jxl/encode.h>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
 #include "codec/decoders.hpp"
+#include "core/deadline.hpp"
 #include "imgflow/error.hpp"
 
 namespace imgflow::detail {
@@ -45,12 +48,57 @@ struct JxlHeader {
   throw Error(ErrorCode::corrupt_input, "jxl: libjxl could not decode the file");
 }
 
-// A decoder over all of `bytes` (which must outlive it), for the given events.
+// A file read in pieces, handed to libjxl one piece at a time: libjxl asks
+// for more (JXL_DEC_NEED_MORE_INPUT) and tells how much of the last piece it
+// has not consumed yet; those bytes are kept and the next piece appended.
+class JxlPieces {
+ public:
+  explicit JxlPieces(InputBytes& input) : input_(input) {}
+
+  /// The next piece into `decoder`: false at the end of the file (the
+  /// caller then reports the file truncated, as libjxl does for a whole one).
+  bool feed(JxlDecoder* decoder) {
+    const std::size_t unused = fed_ ? JxlDecoderReleaseInput(decoder) : 0;
+    fed_ = true;
+    if (next_ >= input_.size()) return false;
+    // Between pieces: libjxl has no progress callback of its own.
+    check_deadline("jxl decode");
+    std::memmove(buffer_.data(), buffer_.data() + (buffer_.size() - unused), unused);
+    buffer_.resize(unused + InputBytes::kPieceBytes);
+    const std::size_t got = input_.read(next_, buffer_.data() + unused, InputBytes::kPieceBytes);
+    buffer_.resize(unused + got);
+    next_ += got;
+    if (got == 0) return false;  // the file shrank
+    if (JxlDecoderSetInput(decoder, buffer_.data(), buffer_.size()) != JXL_DEC_SUCCESS) {
+      throw Error(ErrorCode::decode_error, "libjxl: cannot take the next piece of the file");
+    }
+    return true;
+  }
+
+ private:
+  InputBytes& input_;
+  std::vector<std::uint8_t> buffer_;
+  std::uint64_t next_ = 0;
+  bool fed_ = false;
+};
+
+// JxlDecoderProcessInput, fed from `pieces` (null: all input is set) while
+// it asks for more.
+JxlDecoderStatus process(JxlDecoder* decoder, JxlPieces* pieces) {
+  for (;;) {
+    const JxlDecoderStatus status = JxlDecoderProcessInput(decoder);
+    if (status != JXL_DEC_NEED_MORE_INPUT || !pieces || !pieces->feed(decoder)) return status;
+  }
+}
+
+// A decoder over all of `bytes` (which must outlive it; none: the caller
+// sets the input), for the given events.
 JxlDecoderPtr open_decoder(std::span<const std::uint8_t> bytes, int events) {
   JxlDecoderPtr decoder = JxlDecoderMake(nullptr);
   if (!decoder) throw Error(ErrorCode::decode_error, "libjxl: out of memory");
   if (JxlDecoderSubscribeEvents(decoder.get(), events) != JXL_DEC_SUCCESS ||
-      JxlDecoderSetInput(decoder.get(), bytes.data(), bytes.size()) != JXL_DEC_SUCCESS) {
+      (!bytes.empty() &&
+       JxlDecoderSetInput(decoder.get(), bytes.data(), bytes.size()) != JXL_DEC_SUCCESS)) {
     throw Error(ErrorCode::decode_error, "libjxl: cannot set up a decoder");
   }
   // The input is left open: a file that ends too soon then reads as
@@ -59,8 +107,8 @@ JxlDecoderPtr open_decoder(std::span<const std::uint8_t> bytes, int events) {
 }
 
 // Runs `decoder` up to its basic info and reads it.
-JxlHeader basic_info(JxlDecoder* decoder) {
-  const JxlDecoderStatus status = JxlDecoderProcessInput(decoder);
+JxlHeader basic_info(JxlDecoder* decoder, JxlPieces* pieces = nullptr) {
+  const JxlDecoderStatus status = process(decoder, pieces);
   if (status != JXL_DEC_BASIC_INFO) jxl_failed(status);
   JxlHeader header;
   if (JxlDecoderGetBasicInfo(decoder, &header.info) != JXL_DEC_SUCCESS) jxl_failed(JXL_DEC_ERROR);
@@ -180,12 +228,22 @@ SourceInfo read_jxl_header(std::span<const std::uint8_t> bytes) {
 }
 
 Image decode_jxl(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
+  InputBytes input = InputBytes::view(bytes);
+  return decode_jxl(input, options);
+}
+
+Image decode_jxl(InputBytes& input, const DecodeOptions& options) {
+  constexpr int kEvents = JXL_DEC_BASIC_INFO | JXL_DEC_COLOR_ENCODING | JXL_DEC_FULL_IMAGE;
+  // Whole: all of it at once. In pieces: the first piece, then one by one.
+  JxlPieces pieces(input);
   const JxlDecoderPtr decoder =
-      open_decoder(bytes, JXL_DEC_BASIC_INFO | JXL_DEC_COLOR_ENCODING | JXL_DEC_FULL_IMAGE);
+      open_decoder(input.whole() ? input.head() : std::span<const std::uint8_t>{}, kEvents);
   JxlDecoder* d = decoder.get();
+  JxlPieces* feed = input.whole() ? nullptr : &pieces;
+  if (feed && !feed->feed(d)) jxl_failed(JXL_DEC_NEED_MORE_INPUT);
   JxlDecoderSetKeepOrientation(d, options.auto_orient ? JXL_FALSE : JXL_TRUE);
   JxlDecoderSetUnpremultiplyAlpha(d, JXL_TRUE);
-  const JxlHeader header = basic_info(d);
+  const JxlHeader header = basic_info(d, feed);
   Image image;
   image.source = options.auto_orient ? header.upright : header.stored;
   // Before any pixel: the size the output buffer will have.
@@ -200,7 +258,7 @@ Image decode_jxl(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
                               deep ? JXL_TYPE_UINT16 : JXL_TYPE_UINT8, JXL_NATIVE_ENDIAN, 0};
   cv::Mat pixels;
   for (;;) {
-    const JxlDecoderStatus status = JxlDecoderProcessInput(d);
+    const JxlDecoderStatus status = process(d, feed);
     if (status == JXL_DEC_COLOR_ENCODING) {
       if (!info.uses_original_profile) {
         // XYB: decoded straight into sRGB (else libjxl would pick linear sRGB).

@@ -1,4 +1,6 @@
-// TIFF decoding with libtiff, from the bytes in memory: the first page
+// TIFF decoding with libtiff, from the bytes in memory or from a file read in
+// pieces (InputBytes: libtiff's reads go through InputBytes::read, so only
+// the directory, one strip or tile and the window are held): the first page
 // (directory 0), in stored orientation (decode_with_header turns it by the
 // Orientation tag, which read_header reports, as for JPEG's EXIF).
 //
@@ -43,31 +45,57 @@
 namespace imgflow::detail {
 namespace {
 
-// The file in memory, and what libtiff said about it.
+// The file (whole or in pieces), and what libtiff said about it.
 struct Source {
-  std::span<const std::uint8_t> bytes;
+  InputBytes* input = nullptr;
   std::uint64_t at = 0;
-  bool ran_out = false;  ///< libtiff asked for bytes past the end
-  std::string error;     ///< libtiff's first error message
+  bool ran_out = false;                ///< libtiff asked for bytes past the end
+  std::unique_ptr<Error> read_failed;  ///< a read of the file failed (read-error)
+  std::string error;                   ///< libtiff's first error message
   std::vector<std::string> warnings;
 };
 
 tmsize_t read_proc(thandle_t handle, void* out, tmsize_t wanted) {
-  const tmsize_t n = tiff_io::read<Source>(handle, out, wanted);
-  if (n < wanted) static_cast<Source*>(handle)->ran_out = true;
-  return n;
+  auto* s = static_cast<Source*>(handle);
+  if (wanted <= 0) return 0;
+  // A failed read (read-error) must not unwind through libtiff's C frames:
+  // it is kept and thrown once libtiff has returned.
+  std::size_t n = 0;
+  try {
+    n = s->input->read(s->at, static_cast<std::uint8_t*>(out), static_cast<std::size_t>(wanted));
+  } catch (const Error& e) {
+    if (!s->read_failed) s->read_failed = std::make_unique<Error>(e);
+  }
+  s->at += n;
+  if (n < static_cast<std::size_t>(wanted)) s->ran_out = true;
+  return static_cast<tmsize_t>(n);
+}
+
+toff_t seek_proc(thandle_t handle, toff_t offset, int whence) {
+  auto* s = static_cast<Source*>(handle);
+  std::uint64_t base = 0;
+  if (whence == SEEK_CUR) base = s->at;
+  if (whence == SEEK_END) base = s->input->size();
+  s->at = base + offset;
+  return s->at;
+}
+
+toff_t size_proc(thandle_t handle) {
+  return static_cast<Source*>(handle)->input->size();
 }
 
 tmsize_t write_proc(thandle_t, void*, tmsize_t) {
   return 0;
 }
 
-// The bytes are in memory already: libtiff decodes strips straight from them
-// (read-only) instead of copying each into a buffer of its own first.
+// Bytes in memory already: libtiff decodes strips straight from them
+// (read-only) instead of copying each into a buffer of its own first. A file
+// in pieces is not mapped: libtiff reads each strip through read_proc.
 int map_proc(thandle_t handle, void** base, toff_t* size) {
   auto* s = static_cast<Source*>(handle);
-  *base = const_cast<std::uint8_t*>(s->bytes.data());
-  *size = s->bytes.size();
+  if (!s->input->whole()) return 0;
+  *base = const_cast<std::uint8_t*>(s->input->head().data());
+  *size = s->input->head().size();
   return 1;
 }
 
@@ -96,6 +124,7 @@ int warning_handler(TIFF*, void* user, const char* module, const char* fmt, va_l
 }
 
 [[noreturn]] void fail(const Source& s, const char* what) {
+  if (s.read_failed) throw *s.read_failed;
   const std::string detail = s.error.empty() ? std::string(what) : s.error;
   if (s.ran_out) throw Error(ErrorCode::truncated_input, "tiff: data ends early: " + detail);
   throw Error(ErrorCode::corrupt_input, "tiff: " + detail);
@@ -135,7 +164,7 @@ void check_striles(TIFF* tif, const Source& s, double image_bytes, std::uint16_t
   // high quality) is possible; twice as large is not.
   const double most =
       2.0 * static_cast<double>(tiled ? TIFFTileSize64(tif) : TIFFStripSize64(tif)) + 4096.0;
-  const std::uint64_t size = s.bytes.size();
+  const std::uint64_t size = s.input->size();
   double stored = 0;
   for (std::uint32_t i = 0; i < count; ++i) {
     int err = 0;
@@ -418,11 +447,41 @@ cv::Mat read_through_rgba(TIFF* tif, Source& s, const Layout& l) {
 
 }  // namespace
 
+SourceInfo read_tiff_header(InputBytes& input) {
+  Source s;
+  s.input = &input;
+  const std::unique_ptr<TIFFOpenOptions, OptionsFree> open_options(TIFFOpenOptionsAlloc());
+  if (!open_options) throw Error(ErrorCode::decode_error, "tiff: out of memory");
+  TIFFOpenOptionsSetErrorHandlerExtR(open_options.get(), error_handler, &s);
+  TIFFOpenOptionsSetWarningHandlerExtR(open_options.get(), warning_handler, &s);
+  // The directory only: "O" leaves the strip and tile offsets unread.
+  const std::unique_ptr<TIFF, TiffCloser> tiff(
+      TIFFClientOpenExt("header", "rcO", &s, read_proc, write_proc, seek_proc, tiff_io::close,
+                        size_proc, map_proc, unmap_proc, open_options.get()));
+  if (!tiff) fail(s, "cannot read the first directory");
+  std::uint32_t width = 0, height = 0;
+  std::uint16_t orientation = 1;
+  TIFFGetField(tiff.get(), TIFFTAG_IMAGEWIDTH, &width);
+  TIFFGetField(tiff.get(), TIFFTAG_IMAGELENGTH, &height);
+  TIFFGetField(tiff.get(), TIFFTAG_ORIENTATION, &orientation);
+  if (width == 0 || height == 0) {
+    throw Error(ErrorCode::corrupt_input, "tiff declares no (or a zero) width or height");
+  }
+  return {Format::tiff, static_cast<int>(std::min<std::uint32_t>(width, INT32_MAX)),
+          static_cast<int>(std::min<std::uint32_t>(height, INT32_MAX)),
+          orientation >= 1 && orientation <= 8 ? orientation : 1};
+}
+
 Image decode_tiff(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                   const DecodeOptions& options) {
+  InputBytes input = InputBytes::view(bytes);
+  return decode_tiff(input, header, options);
+}
+
+Image decode_tiff(InputBytes& input, const SourceInfo& header, const DecodeOptions& options) {
   check_pixel_limit(header, options.max_pixels);
   Source s;
-  s.bytes = bytes;
+  s.input = &input;
   const std::unique_ptr<TIFFOpenOptions, OptionsFree> open_options(TIFFOpenOptionsAlloc());
   if (!open_options) throw Error(ErrorCode::decode_error, "tiff: out of memory");
   TIFFOpenOptionsSetErrorHandlerExtR(open_options.get(), error_handler, &s);
@@ -437,9 +496,9 @@ Image decode_tiff(std::span<const std::uint8_t> bytes, const SourceInfo& header,
   // declares (we decode into the output). The bytes are "mapped": libtiff
   // checks its reads of them against the size itself, and strips are checked
   // against the file below.
-  const std::unique_ptr<TIFF, TiffCloser> tiff(TIFFClientOpenExt(
-      "memory", "rc", &s, read_proc, write_proc, tiff_io::seek<Source>, tiff_io::close,
-      tiff_io::size<Source>, map_proc, unmap_proc, open_options.get()));
+  const std::unique_ptr<TIFF, TiffCloser> tiff(
+      TIFFClientOpenExt("memory", "rc", &s, read_proc, write_proc, seek_proc, tiff_io::close,
+                        size_proc, map_proc, unmap_proc, open_options.get()));
   if (!tiff) fail(s, "cannot read the first directory");
   TIFF* tif = tiff.get();
   Layout l = read_layout(tif);
@@ -519,6 +578,7 @@ Image decode_tiff(std::span<const std::uint8_t> bytes, const SourceInfo& header,
   } else if (image.pixels.depth() == CV_32F) {
     image.pixels.convertTo(image.pixels, CV_8U, 255.0);
   }
+  if (s.read_failed) throw *s.read_failed;
   image.warnings = std::move(s.warnings);
   return image;
 }

@@ -63,25 +63,39 @@ bool streams_rows(std::span<const std::uint8_t> bytes, const DecodePolicy& polic
   }
 }
 
+namespace {
+
+bool decodes_in_pieces(std::span<const std::uint8_t> head, const SourceInfo& header,
+                       const DecodePolicy& policy) {
+  // With --animated, a GIF goes to the animation stage, which reads it whole.
+  if (policy.animated && header.format == Format::gif) return false;
+  return can_decode_in_pieces(header) && !streams_rows(head, header, policy);
+}
+
+}  // namespace
+
 bool decodes_in_pieces(std::span<const std::uint8_t> bytes, const DecodePolicy& policy) {
   try {
-    const SourceInfo header = read_header(bytes);
-    // With --animated, a GIF goes to the animation stage, which reads it whole.
-    if (policy.animated && header.format == Format::gif) return false;
-    return can_decode_in_pieces(header) && !streams_rows(bytes, header, policy);
+    return decodes_in_pieces(bytes, read_header(bytes), policy);
   } catch (const Error&) {
     return false;
   }
 }
 
-std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const DecodePolicy& policy) {
-  std::uint64_t total = bytes.size();
-  SourceInfo header;
+bool decodes_in_pieces(InputBytes& input, const DecodePolicy& policy) {
   try {
-    header = read_header(bytes);
+    return decodes_in_pieces(input.head(), header_of(input), policy);
   } catch (const Error&) {
-    return total;  // the decode stage will report it
+    return false;
   }
+}
+
+namespace {
+
+// estimated_memory() for a file of `header`, of which `total` bytes are held
+// (`bytes` from its start).
+std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, std::uint64_t total,
+                               const SourceInfo& header, const DecodePolicy& policy) {
   const auto full =
       static_cast<std::uint64_t>(header.width) * static_cast<std::uint64_t>(header.height);
   std::uint64_t pixels = full;
@@ -107,6 +121,28 @@ std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const Decode
   // decoder's own buffers; the outputs are small beside them.
   total += pixels * 4 + header.coefficient_bytes;
   return total;
+}
+
+}  // namespace
+
+std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const DecodePolicy& policy) {
+  SourceInfo header;
+  try {
+    header = read_header(bytes);
+  } catch (const Error&) {
+    return bytes.size();  // the decode stage will report it
+  }
+  return estimated_memory(bytes, bytes.size(), header, policy);
+}
+
+std::uint64_t estimated_memory(InputBytes& input, const DecodePolicy& policy) {
+  SourceInfo header;
+  try {
+    header = header_of(input);
+  } catch (const Error&) {
+    return input.head().size();  // the decode stage will report it
+  }
+  return estimated_memory(input.head(), input.head().size(), header, policy);
 }
 
 }  // namespace imgflow::detail

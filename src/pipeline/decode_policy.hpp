@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 
+#include "core/input_bytes.hpp"
 #include "imgflow/decode.hpp"
 #include "pipeline/run_settings.hpp"
 
@@ -25,9 +26,19 @@ bool streams_rows(std::span<const std::uint8_t> bytes, const DecodePolicy& polic
 /// Never throws: false for an unreadable header (or one past the head).
 bool decodes_in_pieces(std::span<const std::uint8_t> bytes, const DecodePolicy& policy);
 
+/// decodes_in_pieces() for a file opened by InputBytes: its header read
+/// through it where the head does not hold it (a TIFF's directory after the
+/// pixels, a HEIF/AVIF: header_of()), so such files are decoded in pieces too.
+bool decodes_in_pieces(InputBytes& input, const DecodePolicy& policy);
+
 /// The memory a file will need while it is in flight (its bytes, decoded
 /// pixels, the decoder's own buffers), estimated from its header, for
 /// --max-memory. Never throws: an unreadable header counts as the file's size.
 std::uint64_t estimated_memory(std::span<const std::uint8_t> bytes, const DecodePolicy& policy);
+
+/// estimated_memory() for a file opened by InputBytes: the bytes held (all,
+/// or the head of a file in pieces) and the pixels its header (header_of())
+/// declares.
+std::uint64_t estimated_memory(InputBytes& input, const DecodePolicy& policy);
 
 }  // namespace imgflow::detail

@@ -176,7 +176,7 @@ Report run_feed(const Options& options, detail::PlanFeed& feed, const RunCallbac
                                                           settings.resize, j.decoded);
                   j.streamed = true;
                 } else if (!j.encoded_input.whole() &&
-                           detail::decodes_in_pieces(j.encoded_input.head(), settings.decode)) {
+                           detail::decodes_in_pieces(j.encoded_input, settings.decode)) {
                   j.decoded = detail::decode_stage(j.encoded_input, settings.decode);
                 } else {
                   // Only a file that streams or decodes in pieces is read in

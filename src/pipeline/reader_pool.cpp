@@ -87,7 +87,7 @@ void ReaderPool::read_loop() {
       // In pieces only if the decode stage will stream it or decode it from
       // its pieces (a JPEG); else read it all now.
       if (!job->encoded_input.whole() && !streams_rows(job->encoded_input.head(), decode_) &&
-          !decodes_in_pieces(job->encoded_input.head(), decode_)) {
+          !decodes_in_pieces(job->encoded_input, decode_)) {
         job->encoded_input.read_rest();
       }
     } catch (const Error& e) {
@@ -100,7 +100,7 @@ void ReaderPool::read_loop() {
     } else {
       if (budget_.limited()) {
         // In pieces: the head stands for the file, plus the one window read at a time.
-        job->budgeted = estimated_memory(job->encoded_input.head(), decode_) +
+        job->budgeted = estimated_memory(job->encoded_input, decode_) +
                         (job->encoded_input.whole() ? 0 : InputBytes::kPieceBytes);
         budget_.acquire(job->budgeted);
       }

@@ -16,7 +16,7 @@ Image decode_stage(std::span<const std::uint8_t> bytes, const DecodePolicy& poli
 }
 
 Image decode_stage(InputBytes& input, const DecodePolicy& policy) {
-  const SourceInfo header = read_header(input.head());
+  const SourceInfo header = header_of(input);
   return decode_in_pieces(input, header, decode_options_for(header, policy));
 }
 
