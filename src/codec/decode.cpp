@@ -165,19 +165,40 @@ Image detail::decode_with_header(std::span<const std::uint8_t> bytes, const Sour
   return image;
 }
 
-bool detail::can_decode_in_pieces(const SourceInfo& header) {
-  return header.format == Format::jpeg;
+bool detail::can_decode_in_pieces(std::span<const std::uint8_t> head, const SourceInfo& header) {
+  switch (header.format) {
+    case Format::jpeg:
+      return true;
+    case Format::webp:
+      return webp_decodes_in_pieces(head);
+    case Format::png:
+      return png_interlaced(head);  // the others stream rows (decode_rows)
+    default:
+      return false;
+  }
 }
 
 Image detail::decode_in_pieces(InputBytes& input, const SourceInfo& header,
                                const DecodeOptions& options) {
   if (input.whole()) return decode_with_header(input.bytes(), header, options);
-  if (!can_decode_in_pieces(header)) {
+  if (!can_decode_in_pieces(input.head(), header)) {
     throw Error(ErrorCode::decode_error, "this file cannot be decoded in pieces");
   }
   decodes.fetch_add(1, std::memory_order_relaxed);
   check_declared_size(header);
-  Image image = detail::decode_jpeg_in_pieces(input, header, stored_options(header, options));
+  const DecodeOptions stored = stored_options(header, options);
+  Image image;
+  switch (header.format) {
+    case Format::webp:
+      image = detail::decode_webp_in_pieces(input, header, stored);
+      break;
+    case Format::png:
+      image = detail::decode_png_in_pieces(input, stored);
+      break;
+    default:
+      image = detail::decode_jpeg_in_pieces(input, header, stored);
+      break;
+  }
   // Only files read whole carry metadata here: the pipeline reads every file
   // whole when it keeps metadata (ReadSettings).
   finish_decode({}, header, options, image);

@@ -66,7 +66,7 @@ bool streams_rows(std::span<const std::uint8_t> bytes, const DecodePolicy& polic
 bool decodes_in_pieces(std::span<const std::uint8_t> bytes, const DecodePolicy& policy) {
   try {
     const SourceInfo header = read_header(bytes);
-    return can_decode_in_pieces(header) && !streams_rows(bytes, header, policy);
+    return can_decode_in_pieces(bytes, header) && !streams_rows(bytes, header, policy);
   } catch (const Error&) {
     return false;
   }
