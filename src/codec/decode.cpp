@@ -165,10 +165,22 @@ Image detail::decode_with_header(std::span<const std::uint8_t> bytes, const Sour
   return image;
 }
 
-bool detail::can_decode_in_pieces(const SourceInfo& header) {
-  return header.format == Format::jpeg || header.format == Format::gif ||
-         header.format == Format::tiff || header.format == Format::jxl ||
-         header.format == Format::heif || header.format == Format::avif;
+bool detail::can_decode_in_pieces(std::span<const std::uint8_t> head, const SourceInfo& header) {
+  switch (header.format) {
+    case Format::jpeg:
+    case Format::gif:
+    case Format::tiff:
+    case Format::jxl:
+    case Format::heif:
+    case Format::avif:
+      return true;
+    case Format::webp:
+      return webp_decodes_in_pieces(head);
+    case Format::png:
+      return png_interlaced(head);  // the others stream rows (decode_rows)
+    default:
+      return false;
+  }
 }
 
 SourceInfo detail::header_of(InputBytes& input) {
@@ -188,23 +200,36 @@ SourceInfo detail::header_of(InputBytes& input) {
 Image detail::decode_in_pieces(InputBytes& input, const SourceInfo& header,
                                const DecodeOptions& options) {
   if (input.whole()) return decode_with_header(input.bytes(), header, options);
-  if (!can_decode_in_pieces(header)) {
+  if (!can_decode_in_pieces(input.head(), header)) {
     throw Error(ErrorCode::decode_error, "this file cannot be decoded in pieces");
   }
   decodes.fetch_add(1, std::memory_order_relaxed);
   check_declared_size(header);
   const DecodeOptions stored = stored_options(header, options);
   Image image;
-  if (header.format == Format::tiff) {
-    image = detail::decode_tiff(input, header, stored);
-  } else if (header.format == Format::jxl) {
-    image = detail::decode_jxl(input, stored);
-  } else if (header.format == Format::heif || header.format == Format::avif) {
-    image = detail::decode_heif(input, header, stored);
-  } else if (header.format == Format::gif) {
-    image = detail::decode_gif(input, header, stored);
-  } else {
-    image = detail::decode_jpeg_in_pieces(input, header, stored);
+  switch (header.format) {
+    case Format::webp:
+      image = detail::decode_webp_in_pieces(input, header, stored);
+      break;
+    case Format::png:
+      image = detail::decode_png_in_pieces(input, stored);
+      break;
+    case Format::tiff:
+      image = detail::decode_tiff(input, header, stored);
+      break;
+    case Format::jxl:
+      image = detail::decode_jxl(input, stored);
+      break;
+    case Format::heif:
+    case Format::avif:
+      image = detail::decode_heif(input, header, stored);
+      break;
+    case Format::gif:
+      image = detail::decode_gif(input, header, stored);
+      break;
+    default:
+      image = detail::decode_jpeg_in_pieces(input, header, stored);
+      break;
   }
   // Only files read whole carry metadata here: the pipeline reads every file
   // whole when it keeps metadata (ReadSettings).

@@ -94,9 +94,27 @@ bool png_rows_stream(std::span<const std::uint8_t> bytes);
 /// truncated-input; a failed read: read-error).
 void decode_png_rows(InputBytes& input, const DecodeOptions& options, RowSink& sink, Image& image);
 
+/// True if this PNG (`bytes` from its start) is interlaced (Adam7).
+bool png_interlaced(std::span<const std::uint8_t> bytes);
+
+/// decode_png() through libpng from `input`, which may be in pieces (read in
+/// order, once, never whole), for an interlaced PNG (which cannot stream
+/// rows): the same pixels, warnings and errors (truncated-input, read-error).
+Image decode_png_in_pieces(InputBytes& input, const DecodeOptions& options);
+
 /// libwebp, shrinking on load with its rescaler to at least `options.at_least`.
 Image decode_webp(std::span<const std::uint8_t> bytes, const SourceInfo& header,
                   const DecodeOptions& options);
+
+/// True if decode_webp_in_pieces() reads this WebP (`head`: its start) without
+/// holding it: a still lossy image without alpha (see webp_decode.cpp).
+bool webp_decodes_in_pieces(std::span<const std::uint8_t> head);
+
+/// decode_webp() from `input`, which may be in pieces (fed to libwebp's
+/// incremental decoder a step at a time, never whole), for a file
+/// webp_decodes_in_pieces() accepts: the same pixels, ICC profile and errors.
+Image decode_webp_in_pieces(InputBytes& input, const SourceInfo& header,
+                            const DecodeOptions& options);
 
 /// libheif: the primary image's size after its own transforms (irot, imir,
 /// clap), from the boxes only; `format` is Format::heif or Format::avif.
@@ -197,9 +215,10 @@ Image decode_rows(InputBytes& input, const SourceInfo& header, const DecodeOptio
 /// is read only from a whole file.
 Image decode_in_pieces(InputBytes& input, const SourceInfo& header, const DecodeOptions& options);
 
-/// True if decode_in_pieces() can read this file without holding it whole: a
-/// JPEG, TIFF, JPEG XL, HEIF or AVIF, or a GIF (its first frame).
-bool can_decode_in_pieces(const SourceInfo& header);
+/// True if decode_in_pieces() can read this file (`head`: its start) without
+/// holding it whole: a JPEG, TIFF, JPEG XL, HEIF or AVIF, a GIF (its first
+/// frame), a still lossy WebP without alpha, an interlaced PNG.
+bool can_decode_in_pieces(std::span<const std::uint8_t> head, const SourceInfo& header);
 
 /// read_header() for `input`, whole or in pieces: from its head, except a
 /// HEIF/AVIF (libheif reads its boxes through InputBytes) and a TIFF whose

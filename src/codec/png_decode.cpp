@@ -199,13 +199,8 @@ void add_warnings(const PngReader& reader, Image& image) {
   }
 }
 
-}  // namespace
-
-Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
-  if (Image fast; decode_png_whole(bytes, options, fast)) return fast;
-  PngReader reader;
-  Image image;
-  open_reader(bytes, options, reader, image);
+// After open_reader: every row (every pass) into image.pixels, then the warnings.
+void read_image(PngReader& reader, Image& image) {
   image.pixels.create(image.source.height, image.source.width, pixel_type(reader));
   std::vector<png_bytep> rows(static_cast<std::size_t>(image.source.height));
   for (int y = 0; y < image.source.height; ++y)
@@ -213,12 +208,38 @@ Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& optio
   DeadlineCheck<16> deadline;
   check_rows_read(read_rows(&reader, rows.data(), &deadline), reader);
   add_warnings(reader, image);
+}
+
+}  // namespace
+
+Image decode_png(std::span<const std::uint8_t> bytes, const DecodeOptions& options) {
+  if (Image fast; decode_png_whole(bytes, options, fast)) return fast;
+  PngReader reader;
+  Image image;
+  open_reader(bytes, options, reader, image);
+  read_image(reader, image);
   return image;
 }
 
 bool png_rows_stream(std::span<const std::uint8_t> bytes) {
   // IHDR's interlace method, the 13th byte of its data: 0 = none.
   return bytes.size() > 28 && bytes[28] == 0;
+}
+
+bool png_interlaced(std::span<const std::uint8_t> bytes) {
+  return bytes.size() > 28 && bytes[28] != 0;
+}
+
+Image decode_png_in_pieces(InputBytes& input, const DecodeOptions& options) {
+  // Interlaced: each pass covers the whole image, so it is decoded whole,
+  // but the file is read once, in order, never held (libpng's seven passes
+  // come from one inflated stream).
+  PngReader reader;
+  reader.source = &input;
+  Image image;
+  open_reader(input.head(), options, reader, image);
+  read_image(reader, image);
+  return image;
 }
 
 void decode_png_rows(InputBytes& input, const DecodeOptions& options, RowSink& sink, Image& image) {

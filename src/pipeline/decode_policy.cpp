@@ -69,7 +69,7 @@ bool decodes_in_pieces(std::span<const std::uint8_t> head, const SourceInfo& hea
                        const DecodePolicy& policy) {
   // With --animated, a GIF goes to the animation stage, which reads it whole.
   if (policy.animated && header.format == Format::gif) return false;
-  return can_decode_in_pieces(header) && !streams_rows(head, header, policy);
+  return can_decode_in_pieces(head, header) && !streams_rows(head, header, policy);
 }
 
 }  // namespace

@@ -21,8 +21,10 @@ DecodeOptions decode_options_for(const SourceInfo& header, const DecodePolicy& p
 bool streams_rows(std::span<const std::uint8_t> bytes, const DecodePolicy& policy);
 
 /// True if the decode stage decodes this file from its pieces without
-/// reading it whole (decode_in_pieces): a JPEG that does not stream rows, or
-/// a GIF unless animations are decoded (--animated: the animation stage reads it whole).
+/// reading it whole (decode_in_pieces): a JPEG that does not stream rows, a
+/// TIFF, JPEG XL, HEIF or AVIF, a still lossy WebP without alpha, an
+/// interlaced PNG, or a GIF unless animations are decoded (--animated: the
+/// animation stage reads it whole).
 /// Never throws: false for an unreadable header (or one past the head).
 bool decodes_in_pieces(std::span<const std::uint8_t> bytes, const DecodePolicy& policy);
 

@@ -148,6 +148,54 @@ inline Bytes progressive_photo() {
   return photo;
 }
 
+// For runs over files above the 64 KiB head every file keeps in memory:
+// read in pieces, or whole (as every file was before files were read in pieces).
+inline const std::string kPiecesEnv = "IMGFLOW_READ_IN_PIECES_ABOVE=65537";
+inline const std::string kWholeEnv = "IMGFLOW_READ_IN_PIECES_ABOVE=0";
+
+// The first `n` bytes of `b`.
+inline Bytes prefix(const Bytes& b, std::size_t n) {
+  return Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+// stderr without its summary line (which has times), in a fixed order: to
+// compare the messages of two runs over the same files.
+inline std::vector<std::string> sorted_messages(const std::string& err) {
+  std::vector<std::string> lines;
+  for (const auto& line : lines_of(err)) {
+    if (!contains(line, " files: ")) lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// `-s size` over `inputs` read in pieces (into dir/pieces<N>) and whole (into
+// dir/whole<N>): both exit 1 (some inputs are bad), with the same messages
+// and the same output files, byte for byte. Returns the run in pieces and
+// its output directory, for the caller's own checks.
+inline std::pair<RunResult, fs::path> expect_same_in_pieces_and_whole(
+    const fs::path& dir, const std::string& size, const std::vector<std::string>& inputs) {
+  auto run = [&](const fs::path& out, const std::string& env) {
+    std::vector<std::string> argv = {"-s", size, "-o", out.string()};
+    argv.insert(argv.end(), inputs.begin(), inputs.end());
+    return run_imgflow(RunSpec(argv).with_env({env}));
+  };
+  const fs::path pieces_dir = dir / ("pieces" + std::to_string(size.size()));
+  const fs::path whole_dir = dir / ("whole" + std::to_string(size.size()));
+  const RunResult pieces = run(pieces_dir, kPiecesEnv);
+  const RunResult whole = run(whole_dir, kWholeEnv);
+  EXPECT_EQ(pieces.exit_code, 1) << describe(pieces);
+  EXPECT_EQ(whole.exit_code, 1) << describe(whole);
+  EXPECT_EQ(sorted_messages(pieces.err), sorted_messages(whole.err));
+  const auto outputs = list_files(pieces_dir);
+  EXPECT_EQ(outputs, list_files(whole_dir));
+  for (const auto& name : outputs) {
+    EXPECT_TRUE(read_bytes(pieces_dir / name) == read_bytes(whole_dir / name))
+        << name << " at -s " << size;
+  }
+  return {pieces, pieces_dir};
+}
+
 // `-s 400` on a large `big` (`file_kb` in size) read in pieces (the
 // default; into dir/pieces) and whole (IMGFLOW_READ_IN_PIECES_ABOVE=0, as
 // every file was read before; into dir/whole): the same output, `size`

@@ -41,10 +41,6 @@ constexpr bool kSanitized = true;
 constexpr bool kSanitized = false;
 #endif
 
-// Above the 64 KiB head every file keeps in memory, below every file here.
-const std::string kPiecesEnv = "IMGFLOW_READ_IN_PIECES_ABOVE=65537";
-const std::string kWholeEnv = "IMGFLOW_READ_IN_PIECES_ABOVE=0";
-
 // A TIFF of `pixels` (8- or 16-bit BGR, stored RGB) with its directory at
 // the start (offset 8), as Photoshop and cloud-optimised GeoTIFF writers put
 // it (libtiff's TIFFDeferStrileArrayWriting: the strip or tile offsets are
