@@ -1,6 +1,7 @@
 // Internal: an input file's encoded bytes, held whole in memory or read in
-// pieces, so that a large file a decoder consumes in order (a PNG decoded row
-// by row, a JPEG through libjpeg's source manager) never costs its size in memory.
+// pieces, so that a large file a decoder reads through it (a PNG decoded row
+// by row, a JPEG through libjpeg's source manager, libtiff, libheif, libjxl,
+// giflib, libwebp) never costs its size in memory.
 #pragma once
 
 #include <cstdint>

@@ -14,8 +14,10 @@
 // decode node, its rows going from libpng straight into the resizer
 // (decode_resize_stage), so its full-size image never exists; the resize node
 // passes it on, and its report counts the resize in the decode time.
-// A large JPEG is decoded in the decode node from the pieces of its file
-// (decodes_in_pieces(): libjpeg reads them as it goes), never read whole.
+// Other large files (JPEG, TIFF, JPEG XL, HEIF/AVIF, GIF, still lossy WebP,
+// interlaced PNG) are decoded in the decode node from the pieces of their
+// file (decodes_in_pieces(): the codec reads them through InputBytes as it
+// goes), never read whole.
 // An animation with --animated is decoded, resized and encoded frame by frame
 // in the decode node the same way (animation_stage), and the encode node
 // only names its outputs (and encodes any still ones from its first frame).

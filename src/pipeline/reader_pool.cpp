@@ -85,7 +85,7 @@ void ReaderPool::read_loop() {
       job->encoded_input =
           InputBytes::open(job->planned.input, read_.max_file_bytes, read_.pieces_above);
       // In pieces only if the decode stage will stream it or decode it from
-      // its pieces (a JPEG); else read it all now.
+      // its pieces (decodes_in_pieces()); else read it all now.
       if (!job->encoded_input.whole() && !streams_rows(job->encoded_input.head(), decode_) &&
           !decodes_in_pieces(job->encoded_input, decode_)) {
         job->encoded_input.read_rest();
