@@ -445,15 +445,21 @@ cv::Mat read_through_rgba(TIFF* tif, Source& s, const Layout& l) {
   return out;
 }
 
+// libtiff's open options, its errors and warnings going to `s`.
+std::unique_ptr<TIFFOpenOptions, OptionsFree> open_options_for(Source& s) {
+  std::unique_ptr<TIFFOpenOptions, OptionsFree> options(TIFFOpenOptionsAlloc());
+  if (!options) throw Error(ErrorCode::decode_error, "tiff: out of memory");
+  TIFFOpenOptionsSetErrorHandlerExtR(options.get(), error_handler, &s);
+  TIFFOpenOptionsSetWarningHandlerExtR(options.get(), warning_handler, &s);
+  return options;
+}
+
 }  // namespace
 
 SourceInfo read_tiff_header(InputBytes& input) {
   Source s;
   s.input = &input;
-  const std::unique_ptr<TIFFOpenOptions, OptionsFree> open_options(TIFFOpenOptionsAlloc());
-  if (!open_options) throw Error(ErrorCode::decode_error, "tiff: out of memory");
-  TIFFOpenOptionsSetErrorHandlerExtR(open_options.get(), error_handler, &s);
-  TIFFOpenOptionsSetWarningHandlerExtR(open_options.get(), warning_handler, &s);
+  const auto open_options = open_options_for(s);
   // The directory only: "O" leaves the strip and tile offsets unread.
   const std::unique_ptr<TIFF, TiffCloser> tiff(
       TIFFClientOpenExt("header", "rcO", &s, read_proc, write_proc, seek_proc, tiff_io::close,
@@ -482,10 +488,7 @@ Image decode_tiff(InputBytes& input, const SourceInfo& header, const DecodeOptio
   check_pixel_limit(header, options.max_pixels);
   Source s;
   s.input = &input;
-  const std::unique_ptr<TIFFOpenOptions, OptionsFree> open_options(TIFFOpenOptionsAlloc());
-  if (!open_options) throw Error(ErrorCode::decode_error, "tiff: out of memory");
-  TIFFOpenOptionsSetErrorHandlerExtR(open_options.get(), error_handler, &s);
-  TIFFOpenOptionsSetWarningHandlerExtR(open_options.get(), warning_handler, &s);
+  const auto open_options = open_options_for(s);
   // No single allocation of libtiff's beyond what the declared image needs
   // (up to five 32-bit samples a pixel), plus room for tables and strips.
   const std::uint64_t image_bytes = static_cast<std::uint64_t>(header.width) * header.height * 20;
