@@ -246,8 +246,9 @@ TEST(HostileBomb, PngChunksInflatingTo256MiBStayUnder150MB) {
   PngChunk exif{"zTXt", Bytes(keyword.begin(), keyword.end())};
   exif.data.insert(exif.data.end(), {0, 0});
   exif.data.insert(exif.data.end(), zeros.begin(), zeros.end());
-  for (const auto& [name, chunk] : {std::pair{"icc.png", icc}, std::pair{"exif.png", exif}}) {
-    write_bytes(dir / name, edited_png(64, 48, [&](std::vector<PngChunk>& chunks) {
+  for (const auto& named : {std::pair{"icc.png", icc}, std::pair{"exif.png", exif}}) {
+    const PngChunk& chunk = named.second;  // a lambda cannot capture a structured binding (clang)
+    write_bytes(dir / named.first, edited_png(64, 48, [&](std::vector<PngChunk>& chunks) {
                   chunks.insert(chunks.begin() + 1, chunk);
                 }));
   }
