@@ -63,7 +63,10 @@ class JxlPieces {
     if (next_ >= input_.size()) return false;
     // Between pieces: libjxl has no progress callback of its own.
     check_deadline("jxl decode");
-    std::memmove(buffer_.data(), buffer_.data() + (buffer_.size() - unused), unused);
+    // (An empty buffer's data() may be null: no memmove of nothing from it.)
+    if (unused > 0) {
+      std::memmove(buffer_.data(), buffer_.data() + (buffer_.size() - unused), unused);
+    }
     buffer_.resize(unused + InputBytes::kPieceBytes);
     const std::size_t got = input_.read(next_, buffer_.data() + unused, InputBytes::kPieceBytes);
     buffer_.resize(unused + got);

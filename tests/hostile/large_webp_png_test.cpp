@@ -250,7 +250,9 @@ TEST(HostileLargeInput, LargeLossyWebpIsReadInPiecesAndItsDecodeStopsAtTheTimeou
   ASSERT_GT(fs::file_size(big), 12u << 20);
   const auto [pieces_ms, whole_ms] = expect_pieces_save_the_file(dir.path(), big, "lossy_webp");
 
-  const double limit = kSanitized ? 1.0 : 0.2;
+  // libwebp is not instrumented: under ASan it decodes nearly as fast (852 ms
+  // untimed), so the limit is the same; our steps between are slower there.
+  const double limit = 0.2;
   // Without a limit the decode takes well beyond it, so stopping means something.
   ASSERT_GT(std::min(pieces_ms, whole_ms), 2 * limit * 1000);
   char limit_text[16];
@@ -273,7 +275,7 @@ TEST(HostileLargeInput, LargeLossyWebpIsReadInPiecesAndItsDecodeStopsAtTheTimeou
     const double stopped_ms = decode_ms(report, big);
     std::printf("%s: webp decode of %.0f ms stopped after %.0f ms (--timeout %s)\n", env.c_str(),
                 std::min(pieces_ms, whole_ms), stopped_ms, limit_text);
-    EXPECT_LT(stopped_ms, limit * 1000 + 300) << env;
+    EXPECT_LT(stopped_ms, limit * 1000 + (kSanitized ? 1000 : 300)) << env;
     EXPECT_EQ(list_files(out), std::vector<std::string>{"tiny.png"}) << env;
   }
 }
