@@ -4,6 +4,9 @@
 #include <array>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "imgflow/error.hpp"
 
@@ -70,7 +73,71 @@ int version_of(InputBytes& input, const Box& box) {
   return version;
 }
 
-void count_in_meta(InputBytes& input, const Box& meta, HeifItemCounts& counts) {
+// The iinf box's entries: which items are derived images (libheif 1.15
+// decodes their inputs, found through 'dimg' references, one by one).
+void read_item_types(InputBytes& input, const Box& iinf, HeifItems& items) {
+  const int version = version_of(input, iinf);
+  if (version < 0) return;
+  std::uint64_t at = iinf.body + 4 + (version == 0 ? 2 : 4);  // after entry_count
+  for (std::uint64_t i = 0; i <= kMaxHeifItems; ++i) {
+    Box infe;
+    if (!read_box(input, at, iinf.end, infe)) return;
+    at = infe.end;
+    // Version 2 and 3 entries: item_ID (16 or 32 bits), protection index
+    // (16 bits), item_type. Earlier versions name no type.
+    std::array<std::uint8_t, 12> field{};
+    const int infe_version = version_of(input, infe);
+    if (!is(infe, "infe") || infe_version < 2) continue;
+    const std::size_t id_bytes = infe_version == 2 ? 2 : 4;
+    const std::size_t need = 4 + id_bytes + 2 + 4;
+    if (infe.end - infe.body < need || input.read(infe.body, field.data(), need) != need) continue;
+    const std::string_view type(reinterpret_cast<const char*>(field.data()) + need - 4, 4);
+    if (type == "grid" || type == "iden" || type == "iovl") {
+      items.derived.insert(be(field.data() + 4, static_cast<int>(id_bytes)));
+    }
+  }
+}
+
+// The iref box's 'dimg' (derived image -> its inputs) and 'auxl' (alpha or
+// depth -> its master, which decodes its alpha with it) references.
+void read_references(InputBytes& input, const Box& iref, HeifItems& items) {
+  const int version = version_of(input, iref);
+  if (version < 0) return;
+  const std::size_t id_bytes = version == 0 ? 2 : 4;
+  std::uint64_t at = iref.body + 4;
+  std::vector<std::uint8_t> ids;
+  for (int i = 0; i < kMaxBoxesWalked * 16; ++i) {
+    Box ref;
+    if (!read_box(input, at, iref.end, ref)) return;
+    at = ref.end;
+    const bool dimg = is(ref, "dimg");
+    if (!dimg && !is(ref, "auxl")) continue;
+    std::array<std::uint8_t, 6> head{};
+    const std::size_t head_bytes = id_bytes + 2;
+    if (ref.end - ref.body < head_bytes ||
+        input.read(ref.body, head.data(), head_bytes) != head_bytes) {
+      continue;
+    }
+    const std::uint64_t from = be(head.data(), static_cast<int>(id_bytes));
+    const std::uint64_t count = be(head.data() + id_bytes, 2);
+    items.references += count;
+    if (items.references > kMaxHeifReferences) return;
+    const std::uint64_t bytes =
+        std::min<std::uint64_t>(count * id_bytes, ref.end - ref.body - head_bytes);
+    ids.resize(static_cast<std::size_t>(bytes));
+    if (input.read(ref.body + head_bytes, ids.data(), ids.size()) != ids.size()) continue;
+    for (std::size_t k = 0; k + id_bytes <= ids.size(); k += id_bytes) {
+      const std::uint64_t to = be(ids.data() + k, static_cast<int>(id_bytes));
+      if (dimg) {
+        items.inputs[from].push_back(to);
+      } else {
+        items.auxiliary[to].push_back(from);  // decoding the master decodes its alpha
+      }
+    }
+  }
+}
+
+void read_meta(InputBytes& input, const Box& meta, HeifItems& items) {
   std::uint64_t at = meta.body + 4;  // after the version and flags
   for (int i = 0; i < kMaxBoxesWalked; ++i) {
     Box box;
@@ -78,43 +145,127 @@ void count_in_meta(InputBytes& input, const Box& meta, HeifItemCounts& counts) {
     if (is(box, "iinf")) {
       // entry_count: 16 bits in version 0, else 32.
       const int version = version_of(input, box);
-      if (version >= 0) full_box_count(input, box, 0, version == 0 ? 2 : 4, counts.iinf_entries);
+      if (version >= 0) full_box_count(input, box, 0, version == 0 ? 2 : 4, items.iinf_entries);
+      if (items.iinf_entries <= kMaxHeifItems) read_item_types(input, box, items);
     } else if (is(box, "iloc")) {
       // After the version and flags: four 4-bit field sizes (2 bytes), then
       // item_count, 16 bits below version 2, else 32.
       const int version = version_of(input, box);
-      if (version >= 0) full_box_count(input, box, 2, version < 2 ? 2 : 4, counts.iloc_items);
+      if (version >= 0) full_box_count(input, box, 2, version < 2 ? 2 : 4, items.iloc_items);
+    } else if (is(box, "iref")) {
+      read_references(input, box, items);
     }
     at = box.end;
   }
 }
 
+// What decoding `item` costs in coded images, and how deep its derivations
+// nest; throws for a cycle and past the limits.
+class DerivationWalk {
+ public:
+  DerivationWalk(const HeifItems& items, Format format) : items_(items), format_(format) {}
+
+  void walk(std::uint64_t item, int depth) {
+    if (depth > kMaxHeifNesting) too_deep();
+    const auto [it, first] = seen_.try_emplace(item);
+    if (!first) {
+      if (!it->second.done) {
+        fail(ErrorCode::corrupt_input,
+             "derived images reference each other in a cycle (item " + std::to_string(item) + ")");
+      }
+    } else {
+      Cost cost;
+      cost.decodes = 1;
+      if (items_.derived.contains(item)) {
+        cost.decodes = 0;  // its inputs are decoded, not itself
+        add_below(item, items_.inputs, depth, cost);
+      }
+      add_below(item, items_.auxiliary, depth, cost);
+      cost.done = true;
+      seen_[item] = cost;  // (walk() may have rehashed seen_)
+    }
+    const Cost& cost = seen_.at(item);
+    if (depth + cost.height > kMaxHeifNesting) too_deep();
+    if (cost.decodes > kMaxHeifDecodes) {
+      fail(ErrorCode::too_complex, "derived images expand to more than " +
+                                       std::to_string(kMaxHeifDecodes) +
+                                       " coded images (the decode limit)");
+    }
+  }
+
+ private:
+  struct Cost {
+    std::uint64_t decodes = 0;
+    int height = 0;
+    bool done = false;
+  };
+
+  using Edges = std::unordered_map<std::uint64_t, std::vector<std::uint64_t>>;
+
+  void add_below(std::uint64_t item, const Edges& edges, int depth, Cost& cost) {
+    const auto found = edges.find(item);
+    if (found == edges.end()) return;
+    for (const std::uint64_t below : found->second) {
+      walk(below, depth + 1);
+      const Cost& child = seen_.at(below);
+      cost.decodes = std::min(cost.decodes + child.decodes, kMaxHeifDecodes + 1);
+      cost.height = std::max(cost.height, child.height + 1);
+    }
+  }
+
+  [[noreturn]] void too_deep() const {
+    fail(ErrorCode::too_complex, "nests derived images more than " +
+                                     std::to_string(kMaxHeifNesting) + " deep (the nesting limit)");
+  }
+
+  [[noreturn]] void fail(ErrorCode code, const std::string& what) const {
+    throw Error(code, std::string(format_name(format_)) + " " + what);
+  }
+
+  const HeifItems& items_;
+  Format format_;
+  std::unordered_map<std::uint64_t, Cost> seen_;
+};
+
 }  // namespace
 
-HeifItemCounts count_heif_items(InputBytes& input) {
-  HeifItemCounts counts;
+HeifItems read_heif_items(InputBytes& input) {
+  HeifItems items;
   std::uint64_t at = 0;
   for (int i = 0; i < kMaxBoxesWalked; ++i) {
     Box box;
     if (!read_box(input, at, input.size(), box)) break;
     if (is(box, "meta")) {
-      counts.found_meta = true;
-      count_in_meta(input, box, counts);
+      items.found_meta = true;
+      read_meta(input, box, items);
       break;  // libheif reads the first meta box only
     }
     at = box.end;
   }
-  return counts;
+  return items;
 }
 
-void check_heif_item_count(InputBytes& input, Format format) {
-  const HeifItemCounts counts = count_heif_items(input);
-  const std::uint64_t items = std::max(counts.iinf_entries, counts.iloc_items);
-  if (items > kMaxHeifItems) {
+void check_heif_items(InputBytes& input, Format format) {
+  const HeifItems items = read_heif_items(input);
+  const std::uint64_t count = std::max(items.iinf_entries, items.iloc_items);
+  if (count > kMaxHeifItems) {
     throw Error(ErrorCode::too_complex, std::string(format_name(format)) + " declares " +
-                                            std::to_string(items) + " items, over the limit of " +
+                                            std::to_string(count) + " items, over the limit of " +
                                             std::to_string(kMaxHeifItems) + " (the item limit)");
   }
+  if (items.references > kMaxHeifReferences) {
+    throw Error(ErrorCode::too_complex, std::string(format_name(format)) + " declares more than " +
+                                            std::to_string(kMaxHeifReferences) +
+                                            " references (the reference limit)");
+  }
+  // From every item that leads to others, in id order (the same message
+  // for the same file).
+  std::vector<std::uint64_t> starts;
+  for (const auto& [item, inputs] : items.inputs) starts.push_back(item);
+  for (const auto& [item, auxiliary] : items.auxiliary) starts.push_back(item);
+  std::sort(starts.begin(), starts.end());
+  DerivationWalk walk(items, format);
+  for (const std::uint64_t item : starts) walk.walk(item, 0);
 }
 
 }  // namespace imgflow::detail

@@ -1,10 +1,15 @@
 // Internal: a bounded walk over a HEIF/AVIF file's boxes (ISO/IEC 14496-12,
-// 23008-12) that counts its items before libheif parses them, so that a file
-// of tens of thousands of items is refused in microseconds instead of
-// costing libheif tens of seconds.
+// 23008-12) that reads its items and their references before libheif parses
+// them, so that a file of tens of thousands of items is refused in
+// microseconds instead of costing libheif tens of seconds, and derived
+// images that nest too deep, expand too far or reference each other in a
+// cycle (libheif 1.15 recurses until its stack overflows) never reach it.
 #pragma once
 
 #include <cstdint>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "core/input_bytes.hpp"
 #include "imgflow/format.hpp"
@@ -22,22 +27,49 @@ namespace imgflow::detail {
 /// with its thumbnail, alpha or metadata.
 constexpr std::uint64_t kMaxHeifItems = 2048;
 
-/// What the walk found in the top-level `meta` box: the item counts its
-/// iinf and iloc boxes declare (0 where a box is missing or cut).
-struct HeifItemCounts {
-  std::uint64_t iinf_entries = 0;
-  std::uint64_t iloc_items = 0;
+/// The most coded images that decoding one item may expand to through
+/// derived images (a grid's tiles, an overlay's layers, an identity
+/// transform's input) and their alpha, each counted as often as it is
+/// referenced. libheif 1.15 decodes them one after another, and nested
+/// grids multiply: a 98 KB file of 1,024 tiles already costs 8.5 s, three
+/// levels of 32 tiles 32,768 decodes. 16,384 is 16 times a 16383 x 16383
+/// image in 512-pixel tiles.
+constexpr std::uint64_t kMaxHeifDecodes = 16384;
+
+/// How deep derived images may nest (a grid's tile is 1 deep; an identity
+/// transform of an overlay of grids 3). libheif 1.15 recurses for each
+/// level, and for a cycle until its stack overflows.
+constexpr int kMaxHeifNesting = 16;
+
+/// The most 'dimg' and 'auxl' references read from the iref box (a grid of
+/// 1,024 tiles has 1,024).
+constexpr std::uint64_t kMaxHeifReferences = 65536;
+
+/// What the walk found in the top-level `meta` box.
+struct HeifItems {
+  std::uint64_t iinf_entries = 0;  ///< as declared (0 where the box is missing or cut)
+  std::uint64_t iloc_items = 0;    ///< as declared
+  std::uint64_t references = 0;    ///< 'dimg' and 'auxl' references, as declared
   bool found_meta = false;
+  /// Items of type grid, iden or iovl (from infe version 2 and 3 entries).
+  std::unordered_set<std::uint64_t> derived;
+  /// 'dimg': item -> the items it is derived from.
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> inputs;
+  /// 'auxl', reversed: master item -> its auxiliary (alpha, depth) items.
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> auxiliary;
 };
 
-/// Reads only box headers and the two counts from `input` (whole or in
-/// pieces, through InputBytes::read): at most a few hundred bytes for any
-/// file. Never throws for damage (libheif reports that); read-error if a
-/// read fails.
-HeifItemCounts count_heif_items(InputBytes& input);
+/// Reads box headers, the item counts, the item types and the references
+/// from `input` (whole or in pieces, through InputBytes::read): a few
+/// hundred bytes plus 12 per item and 4 per reference. Never throws for
+/// damage (libheif reports that); read-error if a read fails.
+HeifItems read_heif_items(InputBytes& input);
 
-/// Throws too-complex ("heif declares N items, over the limit of 2048") if
-/// either count is over kMaxHeifItems.
-void check_heif_item_count(InputBytes& input, Format format);
+/// Before libheif parses anything: throws too-complex past kMaxHeifItems
+/// items ("heif declares N items, over the limit of 2048 (the item limit)"),
+/// kMaxHeifReferences references, kMaxHeifDecodes coded images for one
+/// decode or kMaxHeifNesting levels of derived images, and corrupt-input
+/// for derived images that reference each other in a cycle.
+void check_heif_items(InputBytes& input, Format format);
 
 }  // namespace imgflow::detail

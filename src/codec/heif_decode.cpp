@@ -151,9 +151,9 @@ class HeifFile {
       : format_(format),
         input_(input),
         // Before libheif parses anything (the header, decode and metadata
-        // paths all come through here): too-complex past kMaxHeifItems items.
-        context_(
-            (check_heif_item_count(input, format), register_hevc_decoder(), heif_context_alloc())) {
+        // paths all come through here): too-complex past kMaxHeifItems items
+        // and the other limits of heif_boxes.hpp, corrupt-input for a cycle.
+        context_((check_heif_items(input, format), register_hevc_decoder(), heif_context_alloc())) {
     if (!context_) throw Error(ErrorCode::decode_error, "libheif: out of memory");
     // One file per thread already keeps every core busy: no tile threads.
     heif_context_set_max_decoding_threads(context_.get(), 0);

@@ -484,6 +484,80 @@ TEST(HostileTimeBomb, HeicGridOfThousandsOfTilesPastTimeoutIsTimedOutWithinTheLi
   EXPECT_LT(decode_ms, limit * 1000 + (kSanitized ? 3000 : 1000)) << failed.dump();
 }
 
+// Derived HEIF images (grids of grids, or of themselves) that libheif 1.15
+// would follow without a check: a grid that is its own tile made it recurse
+// until the stack overflowed and the whole batch died (found by
+// decode_fuzzer), nested grids multiply the decodes. Our walk of the boxes
+// (src/codec/heif_boxes.cpp) refuses them before libheif parses the file,
+// in milliseconds; a grid that uses one tile several times is still fine.
+TEST(HostileTimeBomb, HeicDerivedImagesThatCycleNestDeepOrMultiplyAreRefusedBeforeLibheif) {
+  ScratchDir dir;
+  const fs::path in = dir / "in";
+  fs::create_directories(in);
+  const int side = 64;
+  // A grid whose first tile is itself; two grids that are each other's tile.
+  write_bytes(in / "a_self.heic", heic_items({{true, {1, 2}, 2, 1}, {}}, side));
+  write_bytes(in / "b_pair.heic", heic_items({{true, {2, 3}, 2, 1}, {true, {1}}, {}}, side));
+  // 18 grids of one tile each, one inside the other.
+  std::vector<HeicItem> chain;
+  for (int id = 1; id <= 18; ++id) chain.push_back({true, {id + 1}});
+  chain.push_back({});
+  write_bytes(in / "c_nested.heic", heic_items(chain, side));
+  // 32x32 tiles, each a grid of 5x4 tiles: 20,480 decodes of one picture.
+  write_bytes(in / "d_multiplied.heic", heic_items({{true, std::vector<int>(1024, 2), 32, 32},
+                                                    {true, std::vector<int>(20, 3), 5, 4},
+                                                    {}},
+                                                   side));
+  // 2x2 tiles, all one item: 4 decodes, fine.
+  write_bytes(in / "e_reused.heic", heic_items({{true, {2, 2, 2, 2}, 2, 2}, {}}, side));
+  const fs::path report = dir / "report.json";
+  const auto start = std::chrono::steady_clock::now();
+  const RunResult r = run_imgflow(RunSpec({"-s", "200", "-f", "jpeg", "--report", report.string(),
+                                           "-o", (dir / "out").string(), in.string()})
+                                      .with_timeout(std::chrono::seconds(300)));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_FALSE(r.timed_out) << describe(r);
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  // One line per failure (in the order they finish), then the summary.
+  const auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 5u) << describe(r);
+  for (const auto& [name, code] :
+       std::vector<std::pair<std::string, std::string>>{{"a_self.heic", "corrupt-input"},
+                                                        {"b_pair.heic", "corrupt-input"},
+                                                        {"c_nested.heic", "too-complex"},
+                                                        {"d_multiplied.heic", "too-complex"}}) {
+    const std::string prefix = "imgflow: " + (in / name).string() + ": " + code + ": heif ";
+    EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                            [&](const std::string& line) { return starts_with(line, prefix); }),
+              1)
+        << prefix << "\n"
+        << describe(r);
+  }
+  EXPECT_TRUE(is_summary_line(lines.back(), 5, 1, 4, 0)) << lines.back();
+  EXPECT_TRUE(contains(r.err,
+                       "a_self.heic: corrupt-input: heif derived images reference each "
+                       "other in a cycle (item 1)"))
+      << describe(r);
+  EXPECT_TRUE(contains(r.err,
+                       "b_pair.heic: corrupt-input: heif derived images reference each "
+                       "other in a cycle (item 1)"))
+      << describe(r);
+  EXPECT_TRUE(contains(r.err, "heif nests derived images more than 16 deep (the nesting limit)"))
+      << describe(r);
+  EXPECT_TRUE(contains(
+      r.err, "heif derived images expand to more than 16384 coded images (the decode limit)"))
+      << describe(r);
+  EXPECT_EQ(list_files(dir / "out"), std::vector<std::string>{"e_reused.jpg"});
+  const cv::Mat reused = cv::imread((dir / "out" / "e_reused.jpg").string(), cv::IMREAD_UNCHANGED);
+  EXPECT_EQ(reused.cols, 2 * side);
+  EXPECT_EQ(reused.rows, 2 * side);
+  EXPECT_LT(seconds, kSanitized ? 20.0 : 5.0) << describe(r);
+  const json doc = json::parse(read_text(report));
+  ASSERT_EQ(doc["files"].size(), 5u);
+  EXPECT_EQ(doc["files"][4]["status"], "ok") << doc["files"][4].dump();
+}
+
 // issue 15 item 1: metadata that costs time. libexiv2 0.27 inflates every
 // compressed text chunk of a PNG: 20,000 zTXt comments of 60 kB of zeros (a
 // 1.9 MB file) kept it busy for 10.8 s with --keep-metadata, beyond the reach

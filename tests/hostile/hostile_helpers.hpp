@@ -318,13 +318,22 @@ inline Bytes heic_declaring(std::uint32_t width, std::uint32_t height, bool avif
   return heic;
 }
 
-// A HEIC whose primary image is a grid of columns x rows tiles, every tile
-// the same side x side HEVC picture (heif-enc's, its bytes stored once and
-// referenced by every tile item): a small file that costs one decode per
-// tile. heif-enc 1.15 writes no grids, so the boxes are written here (ISO/IEC
+// One item of a HEIC written by heic_items(): a grid of `columns` x `rows`
+// of the items `inputs` (ids from 1, in order), or a coded HEVC picture.
+struct HeicItem {
+  bool grid = false;
+  std::vector<int> inputs;  ///< a grid's tiles, row by row
+  int columns = 1, rows = 1;
+};
+
+// A HEIC of `items` (item 1 the primary), every coded item the same
+// side x side HEVC picture (heif-enc's, its bytes stored once and referenced
+// by every coded item): a small file that costs one decode per tile.
+// heif-enc 1.15 writes no grids, so the boxes are written here (ISO/IEC
 // 23008-12: hdlr, pitm, iinf of 'grid' and 'hvc1' items, iref 'dimg', iloc,
-// iprp with the tile's hvcC and the ispe sizes).
-inline Bytes heic_grid(int columns, int rows, int side) {
+// iprp with the tile's hvcC and the ispe sizes). The ids in `inputs` are
+// written as given: they may form cycles.
+inline Bytes heic_items(const std::vector<HeicItem>& items, int side) {
   ScratchDir dir;
   write_bytes(dir / "tile.png", encoded_image(".png", side, side, 3, 25));
   const auto r = run_command(
@@ -362,12 +371,21 @@ inline Bytes heic_grid(int columns, int rows, int side) {
   const auto fourcc = [](Bytes& v, const std::string& type) {
     v.insert(v.end(), type.begin(), type.end());
   };
-  const int tiles = columns * rows;  // items: the grid 1, tiles 2..tiles+1
+  const int count = static_cast<int>(items.size());
 
-  Bytes grid_data = {0, 0, static_cast<std::uint8_t>(rows - 1),
-                     static_cast<std::uint8_t>(columns - 1)};
-  be16(grid_data, columns * side);
-  be16(grid_data, rows * side);
+  // The mdat: each grid's description (8 bytes), then the one picture.
+  Bytes mdat_body;
+  std::vector<std::uint32_t> grid_at(items.size(), 0);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].grid) continue;
+    grid_at[i] = static_cast<std::uint32_t>(mdat_body.size());
+    mdat_body.insert(mdat_body.end(), {0, 0, static_cast<std::uint8_t>(items[i].rows - 1),
+                                       static_cast<std::uint8_t>(items[i].columns - 1)});
+    be16(mdat_body, items[i].columns * side);
+    be16(mdat_body, items[i].rows * side);
+  }
+  const auto picture_at = static_cast<std::uint32_t>(mdat_body.size());
+  mdat_body.insert(mdat_body.end(), picture.begin(), picture.end());
 
   const auto meta = [&](std::uint32_t mdat_data) {
     Bytes hdlr;
@@ -378,45 +396,53 @@ inline Bytes heic_grid(int columns, int rows, int side) {
     Bytes pitm;
     be16(pitm, 1);
     Bytes iinf;
-    be16(iinf, tiles + 1);
-    for (int id = 1; id <= tiles + 1; ++id) {
+    be16(iinf, count);
+    Bytes iref;
+    Bytes iloc = {0x44, 0x00};  // 4-byte offsets and lengths, no base offset
+    be16(iloc, count);
+    Bytes ipma;
+    put_be32(ipma, static_cast<std::uint32_t>(count));
+    // Properties: 1 the hvcC, 2 the tiles' ispe, 3 on each grid's ispe
+    // (7-bit property indexes: at most 125 grids).
+    Bytes ipco = hvcc;
+    Bytes tile_ispe;
+    put_be32(tile_ispe, static_cast<std::uint32_t>(side));
+    put_be32(tile_ispe, static_cast<std::uint32_t>(side));
+    const Bytes tile_ispe_box = box("ispe", tile_ispe, 0);
+    ipco.insert(ipco.end(), tile_ispe_box.begin(), tile_ispe_box.end());
+    std::uint8_t next_property = 3;
+    for (int id = 1; id <= count; ++id) {
+      const HeicItem& item = items[static_cast<std::size_t>(id - 1)];
       Bytes infe;
       be16(infe, id);
       be16(infe, 0);
-      fourcc(infe, id == 1 ? "grid" : "hvc1");
+      fourcc(infe, item.grid ? "grid" : "hvc1");
       infe.push_back(0);
       const Bytes entry = box("infe", infe, 2);
       iinf.insert(iinf.end(), entry.begin(), entry.end());
-    }
-    Bytes dimg;
-    be16(dimg, 1);
-    be16(dimg, tiles);
-    for (int id = 2; id <= tiles + 1; ++id) be16(dimg, id);
-    Bytes iloc = {0x44, 0x00};  // 4-byte offsets and lengths, no base offset
-    be16(iloc, tiles + 1);
-    for (int id = 1; id <= tiles + 1; ++id) {
+      if (item.grid) {
+        Bytes dimg;
+        be16(dimg, id);
+        be16(dimg, static_cast<int>(item.inputs.size()));
+        for (const int input : item.inputs) be16(dimg, input);
+        const Bytes ref = box("dimg", dimg);
+        iref.insert(iref.end(), ref.begin(), ref.end());
+      }
       be16(iloc, id);
       be16(iloc, 0);
       be16(iloc, 1);
       put_be32(iloc,
-               id == 1 ? mdat_data : mdat_data + static_cast<std::uint32_t>(grid_data.size()));
-      put_be32(iloc, static_cast<std::uint32_t>(id == 1 ? grid_data.size() : picture.size()));
-    }
-    Bytes tile_ispe, grid_ispe;
-    put_be32(tile_ispe, static_cast<std::uint32_t>(side));
-    put_be32(tile_ispe, static_cast<std::uint32_t>(side));
-    put_be32(grid_ispe, static_cast<std::uint32_t>(columns * side));
-    put_be32(grid_ispe, static_cast<std::uint32_t>(rows * side));
-    Bytes ipco = hvcc;  // property 1
-    for (const Bytes& ispe : {box("ispe", tile_ispe, 0), box("ispe", grid_ispe, 0)}) {
-      ipco.insert(ipco.end(), ispe.begin(), ispe.end());  // properties 2 and 3
-    }
-    Bytes ipma;
-    put_be32(ipma, static_cast<std::uint32_t>(tiles + 1));
-    for (int id = 1; id <= tiles + 1; ++id) {
+               mdat_data + (item.grid ? grid_at[static_cast<std::size_t>(id - 1)] : picture_at));
+      put_be32(iloc, static_cast<std::uint32_t>(item.grid ? 8 : picture.size()));
       be16(ipma, id);
-      if (id == 1) {
-        ipma.insert(ipma.end(), {1, 3});
+      if (item.grid) {
+        Bytes ispe;
+        put_be32(ispe, static_cast<std::uint32_t>(item.columns * side));
+        put_be32(ispe, static_cast<std::uint32_t>(item.rows * side));
+        const Bytes ispe_box = box("ispe", ispe, 0);
+        ipco.insert(ipco.end(), ispe_box.begin(), ispe_box.end());
+        EXPECT_LT(next_property, 128);
+        ipma.insert(ipma.end(), {1, next_property++});
       } else {
         ipma.insert(ipma.end(), {2, 0x81, 2});  // hvcC essential, ispe
       }
@@ -425,9 +451,8 @@ inline Bytes heic_grid(int columns, int rows, int side) {
     const Bytes ipma_box = box("ipma", ipma, 0);
     iprp.insert(iprp.end(), ipma_box.begin(), ipma_box.end());
     Bytes body;
-    for (const Bytes& b :
-         {box("hdlr", hdlr, 0), box("pitm", pitm, 0), box("iinf", iinf, 0),
-          box("iref", box("dimg", dimg), 0), box("iloc", iloc, 0), box("iprp", iprp)}) {
+    for (const Bytes& b : {box("hdlr", hdlr, 0), box("pitm", pitm, 0), box("iinf", iinf, 0),
+                           box("iref", iref, 0), box("iloc", iloc, 0), box("iprp", iprp)}) {
       body.insert(body.end(), b.begin(), b.end());
     }
     return box("meta", body, 0);
@@ -441,11 +466,19 @@ inline Bytes heic_grid(int columns, int rows, int side) {
   const std::size_t head = file.size() + meta(0).size() + 8;  // the mdat's data starts here
   const Bytes meta_box = meta(static_cast<std::uint32_t>(head));
   file.insert(file.end(), meta_box.begin(), meta_box.end());
-  Bytes mdat_body = grid_data;
-  mdat_body.insert(mdat_body.end(), picture.begin(), picture.end());
   const Bytes mdat_box = box("mdat", mdat_body);
   file.insert(file.end(), mdat_box.begin(), mdat_box.end());
   return file;
+}
+
+// A HEIC whose primary image is a grid of columns x rows tiles (items 2 to
+// columns * rows + 1), all the same side x side picture.
+inline Bytes heic_grid(int columns, int rows, int side) {
+  HeicItem grid{true, {}, columns, rows};
+  for (int id = 2; id <= columns * rows + 1; ++id) grid.inputs.push_back(id);
+  std::vector<HeicItem> items = {grid};
+  items.resize(static_cast<std::size_t>(columns * rows + 1));
+  return heic_items(items, side);
 }
 
 inline Bytes jxl_by_cjxl() {
