@@ -85,9 +85,9 @@ void read_item_types(InputBytes& input, const Box& iinf, HeifItems& items) {
     at = infe.end;
     // Version 2 and 3 entries: item_ID (16 or 32 bits), protection index
     // (16 bits), item_type. Earlier versions name no type.
-    std::array<std::uint8_t, 12> field{};
+    std::array<std::uint8_t, 14> field{};  // version and flags, the longest id, index, type
     const int infe_version = version_of(input, infe);
-    if (!is(infe, "infe") || infe_version < 2) continue;
+    if (!is(infe, "infe") || (infe_version != 2 && infe_version != 3)) continue;
     const std::size_t id_bytes = infe_version == 2 ? 2 : 4;
     const std::size_t need = 4 + id_bytes + 2 + 4;
     if (infe.end - infe.body < need || input.read(infe.body, field.data(), need) != need) continue;
