@@ -117,8 +117,19 @@ for step in "${steps[@]}"; do
         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/fuzz-$target.log" | tail -n1)
         summaries+=("fuzz $target: ${execs:-?} executions in ${fuzz_seconds}s, exit $rc")
         if ((rc != 0)); then
-          grep -a -v -E '^(#[0-9]+|ERROR 4:|imdecode_)' "$dir/fuzz-$target.log" | tail -n 60
+          # The report from its first line (a timeout's stack starts at
+          # "ALARM"), not the log's tail, which cut a deep stack's top off.
+          grep -a -v -E '^(#[0-9]+|ERROR 4:|imdecode_)' "$dir/fuzz-$target.log" |
+            sed -n '/ALARM: working on the last Unit\|^==[0-9]*==ERROR\|deadly signal/,$p' | head -n 80
           log "fuzz: $target FAILED (reproducer in $dir/artifacts/)"
+          # The checkout may be gone by the time anyone looks: the reproducer
+          # (at most 4 KiB, -max_len's default) goes into the log too, to be
+          # restored with base64 -d.
+          for artifact in "$dir/artifacts/$target-"*; do
+            [[ -f $artifact ]] || continue
+            log "fuzz: reproducer $(basename "$artifact"), $(stat -c %s "$artifact") bytes, base64:"
+            head -c 8192 "$artifact" | base64 -w 76
+          done
           status=1
         else
           log "fuzz: $target: ${execs:-?} executions, no finding"
