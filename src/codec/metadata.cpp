@@ -192,6 +192,12 @@ void read_metadata(std::span<const std::uint8_t> bytes, Format format, Image& im
       read_jxl_metadata(bytes, image);
       return;
     }
+    // libexiv2 knows more formats (JPEG 2000, GIF, BMP...), but metadata is
+    // carried only from these: its other parsers never see a hostile file.
+    if (format != Format::jpeg && format != Format::png && format != Format::webp &&
+        format != Format::tiff) {
+      return;
+    }
     std::vector<std::uint8_t> png_copy;
     if (format == Format::png) {
       png_copy = png_metadata_chunks(bytes);
