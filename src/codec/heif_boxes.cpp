@@ -99,33 +99,41 @@ void read_item_types(InputBytes& input, const Box& iinf, HeifItems& items) {
 }
 
 // The iref box's 'dimg' (derived image -> its inputs) and 'auxl' (alpha or
-// depth -> its master, which decodes its alpha with it) references.
+// depth -> its master, which decodes its alpha with it) references, read as
+// libheif 1.15 reads them: one after another, each entry's own box size
+// ignored (an entry that declares more bytes than it holds is not skipped).
 void read_references(InputBytes& input, const Box& iref, HeifItems& items) {
   const int version = version_of(input, iref);
   if (version < 0) return;
   const std::size_t id_bytes = version == 0 ? 2 : 4;
   std::uint64_t at = iref.body + 4;
   std::vector<std::uint8_t> ids;
-  for (int i = 0; i < kMaxBoxesWalked * 16; ++i) {
-    Box ref;
-    if (!read_box(input, at, iref.end, ref)) return;
-    at = ref.end;
-    const bool dimg = is(ref, "dimg");
-    if (!dimg && !is(ref, "auxl")) continue;
-    std::array<std::uint8_t, 6> head{};
-    const std::size_t head_bytes = id_bytes + 2;
-    if (ref.end - ref.body < head_bytes ||
-        input.read(ref.body, head.data(), head_bytes) != head_bytes) {
-      continue;
+  for (int i = 0; i < kMaxBoxesWalked * 16 && at < iref.end; ++i) {
+    // An entry: size and type (a 64-bit size after them if size is 1, a
+    // 16-byte extended type if the type is 'uuid'), then from_item_ID and
+    // reference_count, then the to_item_IDs.
+    std::array<std::uint8_t, 8> head{};
+    if (iref.end - at < 8 || input.read(at, head.data(), 8) != 8) return;
+    const std::string_view type(reinterpret_cast<const char*>(head.data()) + 4, 4);
+    at += 8;
+    if (be(head.data(), 4) == 1) at += 8;
+    if (type == "uuid") at += 16;
+    const std::size_t fields = id_bytes + 2;
+    std::array<std::uint8_t, 6> field{};
+    if (at > iref.end || iref.end - at < fields || input.read(at, field.data(), fields) != fields) {
+      return;
     }
-    const std::uint64_t from = be(head.data(), static_cast<int>(id_bytes));
-    const std::uint64_t count = be(head.data() + id_bytes, 2);
-    items.references += count;
+    at += fields;
+    const std::uint64_t from = be(field.data(), static_cast<int>(id_bytes));
+    const std::uint64_t count = be(field.data() + id_bytes, 2);
+    const std::uint64_t held = std::min<std::uint64_t>(count, (iref.end - at) / id_bytes);
+    ids.resize(static_cast<std::size_t>(held * id_bytes));
+    if (input.read(at, ids.data(), ids.size()) != ids.size()) return;
+    at += ids.size();
+    const bool dimg = type == "dimg";
+    if (!dimg && type != "auxl") continue;
+    items.references += held;
     if (items.references > kMaxHeifReferences) return;
-    const std::uint64_t bytes =
-        std::min<std::uint64_t>(count * id_bytes, ref.end - ref.body - head_bytes);
-    ids.resize(static_cast<std::size_t>(bytes));
-    if (input.read(ref.body + head_bytes, ids.data(), ids.size()) != ids.size()) continue;
     for (std::size_t k = 0; k + id_bytes <= ids.size(); k += id_bytes) {
       const std::uint64_t to = be(ids.data() + k, static_cast<int>(id_bytes));
       if (dimg) {

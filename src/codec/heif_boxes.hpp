@@ -49,7 +49,7 @@ constexpr std::uint64_t kMaxHeifReferences = 65536;
 struct HeifItems {
   std::uint64_t iinf_entries = 0;  ///< as declared (0 where the box is missing or cut)
   std::uint64_t iloc_items = 0;    ///< as declared
-  std::uint64_t references = 0;    ///< 'dimg' and 'auxl' references, as declared
+  std::uint64_t references = 0;    ///< 'dimg' and 'auxl' references held
   bool found_meta = false;
   /// Items of type grid, iden or iovl (from infe version 2 and 3 entries).
   std::unordered_set<std::uint64_t> derived;
