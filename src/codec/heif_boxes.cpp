@@ -53,6 +53,22 @@ bool is(const Box& box, const char (&type)[5]) {
   return std::string_view(box.type.data(), 4) == std::string_view(type, 4);
 }
 
+std::string fourcc_name(std::uint32_t type) {
+  std::string name(4, ' ');
+  for (int k = 0; k < 4; ++k) {
+    const auto c = static_cast<char>((type >> (24 - 8 * k)) & 0xFF);
+    name[static_cast<std::size_t>(k)] = c >= 0x20 && c < 0x7F ? c : '?';
+  }
+  return name;
+}
+
+constexpr std::uint32_t fourcc(const char (&type)[5]) {
+  return (static_cast<std::uint32_t>(static_cast<unsigned char>(type[0])) << 24) |
+         (static_cast<std::uint32_t>(static_cast<unsigned char>(type[1])) << 16) |
+         (static_cast<std::uint32_t>(static_cast<unsigned char>(type[2])) << 8) |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(type[3]));
+}
+
 // A full box's version and the `n`-byte count that follows its version and
 // flags (after `skip` more bytes); false if the box is too short.
 bool full_box_count(InputBytes& input, const Box& box, std::uint64_t skip, int n,
@@ -91,11 +107,113 @@ void read_item_types(InputBytes& input, const Box& iinf, HeifItems& items) {
     const std::size_t id_bytes = infe_version == 2 ? 2 : 4;
     const std::size_t need = 4 + id_bytes + 2 + 4;
     if (infe.end - infe.body < need || input.read(infe.body, field.data(), need) != need) continue;
-    const std::string_view type(reinterpret_cast<const char*>(field.data()) + need - 4, 4);
-    if (type == "grid" || type == "iden" || type == "iovl") {
-      items.derived.insert(be(field.data() + 4, static_cast<int>(id_bytes)));
+    const std::uint64_t id = be(field.data() + 4, static_cast<int>(id_bytes));
+    const auto type = static_cast<std::uint32_t>(be(field.data() + need - 4, 4));
+    items.types.try_emplace(id, type);  // libheif keeps the first entry of an id
+    if (type == fourcc("grid") || type == fourcc("iden") || type == fourcc("iovl")) {
+      items.derived.insert(id);
     }
   }
+}
+
+// Reads big-endian fields one after another within [at, end); once a read
+// fails (past the end, or the file ends early) every later one gives 0 and
+// ok() stays false.
+class FieldReader {
+ public:
+  FieldReader(InputBytes& input, std::uint64_t at, std::uint64_t end)
+      : input_(input), at_(at), end_(end) {}
+
+  std::uint64_t take(int n) {
+    std::array<std::uint8_t, 8> bytes{};
+    const auto size = static_cast<std::size_t>(n);
+    if (!ok_ || n < 0 || n > 8 || end_ - at_ < size ||
+        input_.read(at_, bytes.data(), size) != size) {
+      ok_ = false;
+      return 0;
+    }
+    at_ += size;
+    return be(bytes.data(), n);
+  }
+
+  void skip(std::uint64_t n) {
+    if (!ok_ || end_ - at_ < n) {
+      ok_ = false;
+      return;
+    }
+    at_ += n;
+  }
+
+  bool ok() const { return ok_; }
+
+ private:
+  InputBytes& input_;
+  std::uint64_t at_, end_;
+  bool ok_ = true;
+};
+
+// The iloc box: where each item's data starts (ISO/IEC 14496-12 8.11.3).
+// Only an item's first extent is kept: a grid's or an overlay's description
+// is at most 20 bytes, and the canvas size is in its first 12.
+void read_locations(InputBytes& input, const Box& iloc, HeifItems& items) {
+  FieldReader field(input, iloc.body, iloc.end);
+  const auto version = static_cast<int>(field.take(1));
+  field.skip(3);  // flags
+  const std::uint64_t sizes = field.take(2);
+  const int offset_size = static_cast<int>(sizes >> 12);
+  const int length_size = static_cast<int>((sizes >> 8) & 15);
+  const int base_offset_size = static_cast<int>((sizes >> 4) & 15);
+  const int index_size = version == 1 || version == 2 ? static_cast<int>(sizes & 15) : 0;
+  const std::uint64_t count = field.take(version < 2 ? 2 : 4);
+  for (std::uint64_t i = 0; i < std::min(count, kMaxHeifItems) && field.ok(); ++i) {
+    const std::uint64_t id = field.take(version < 2 ? 2 : 4);
+    HeifLocation location;
+    if (version == 1 || version == 2) location.construction = static_cast<int>(field.take(2) & 15);
+    field.skip(2);  // data_reference_index
+    location.offset = field.take(base_offset_size);
+    const std::uint64_t extents = field.take(2);
+    for (std::uint64_t e = 0; e < extents && field.ok(); ++e) {
+      field.skip(static_cast<std::uint64_t>(index_size));
+      const std::uint64_t offset = field.take(offset_size);
+      const std::uint64_t length = field.take(length_size);
+      if (e == 0) {
+        location.offset += offset;
+        location.length = length;
+      }
+    }
+    if (field.ok() && extents > 0) items.locations.try_emplace(id, location);
+  }
+}
+
+// The canvas a grid's or an overlay's description declares (ISO/IEC
+// 23008-12 6.6.2.3 and 6.6.2.2: 16-bit sizes, or 32-bit when flags bit 0 is
+// set); false where the description cannot be read (libheif reports that).
+bool read_canvas(InputBytes& input, const HeifItems& items, std::uint64_t item,
+                 HeifCanvas& canvas) {
+  const auto found = items.locations.find(item);
+  if (found == items.locations.end()) return false;
+  const HeifLocation& location = found->second;
+  std::uint64_t at = location.offset;
+  if (location.construction == 1) {
+    if (items.idat_body == 0) return false;
+    at += items.idat_body;
+  } else if (location.construction != 0) {
+    return false;
+  }
+  const std::uint64_t end =
+      location.length == 0 || location.length > input.size() - std::min(at, input.size())
+          ? input.size()
+          : at + location.length;
+  FieldReader field(input, std::min(at, end), end);
+  field.skip(1);  // version
+  const int size_bytes = (field.take(1) & 1) != 0 ? 4 : 2;
+  // A grid: rows - 1 and columns - 1, one byte each. An overlay: the
+  // background colour, four 16-bit samples.
+  field.skip(items.types.at(item) == fourcc("grid") ? 2 : 8);
+  canvas.item = item;
+  canvas.width = field.take(size_bytes);
+  canvas.height = field.take(size_bytes);
+  return field.ok();
 }
 
 // The iref box's 'dimg' (derived image -> its inputs) and 'auxl' (alpha or
@@ -160,8 +278,11 @@ void read_meta(InputBytes& input, const Box& meta, HeifItems& items) {
       // item_count, 16 bits below version 2, else 32.
       const int version = version_of(input, box);
       if (version >= 0) full_box_count(input, box, 2, version < 2 ? 2 : 4, items.iloc_items);
+      if (items.iloc_items <= kMaxHeifItems) read_locations(input, box, items);
     } else if (is(box, "iref")) {
       read_references(input, box, items);
+    } else if (is(box, "idat") && items.idat_body == 0) {
+      items.idat_body = box.body;
     }
     at = box.end;
   }
@@ -253,27 +374,66 @@ HeifItems read_heif_items(InputBytes& input) {
   return items;
 }
 
-void check_heif_items(InputBytes& input, Format format) {
+HeifCanvas check_heif_items(InputBytes& input, Format format) {
   const HeifItems items = read_heif_items(input);
+  const std::string name(format_name(format));
   const std::uint64_t count = std::max(items.iinf_entries, items.iloc_items);
   if (count > kMaxHeifItems) {
-    throw Error(ErrorCode::too_complex, std::string(format_name(format)) + " declares " +
-                                            std::to_string(count) + " items, over the limit of " +
+    throw Error(ErrorCode::too_complex, name + " declares " + std::to_string(count) +
+                                            " items, over the limit of " +
                                             std::to_string(kMaxHeifItems) + " (the item limit)");
   }
   if (items.references > kMaxHeifReferences) {
-    throw Error(ErrorCode::too_complex, std::string(format_name(format)) + " declares more than " +
+    throw Error(ErrorCode::too_complex, name + " declares more than " +
                                             std::to_string(kMaxHeifReferences) +
                                             " references (the reference limit)");
   }
-  // From every item that leads to others, in id order (the same message
-  // for the same file).
+  // Derived images, in id order (the same message for the same file): each
+  // input an image, as libheif 1.15 asserts before it decodes one (an
+  // 'iden' of a missing item aborted the process), an 'iden' exactly one.
+  std::vector<std::uint64_t> derived(items.derived.begin(), items.derived.end());
+  std::sort(derived.begin(), derived.end());
+  const auto is_image = [&](std::uint64_t item) {
+    const auto type = items.types.find(item);
+    if (type == items.types.end()) return false;
+    for (const std::uint32_t image :
+         {fourcc("hvc1"), fourcc("av01"), fourcc("grid"), fourcc("iden"), fourcc("iovl")}) {
+      if (type->second == image) return true;
+    }
+    return false;
+  };
+  const std::vector<std::uint64_t> none;
+  HeifCanvas largest;
+  for (const std::uint64_t item : derived) {
+    const auto found = items.inputs.find(item);
+    const std::vector<std::uint64_t>& inputs = found == items.inputs.end() ? none : found->second;
+    const std::uint32_t type = items.types.at(item);
+    const std::string what = name + " derived image " + std::to_string(item) + " (" +
+                             std::string(fourcc_name(type)) + ")";
+    if (type == fourcc("iden") && inputs.size() != 1) {
+      throw Error(ErrorCode::corrupt_input,
+                  what + " has " + std::to_string(inputs.size()) + " inputs instead of one");
+    }
+    for (const std::uint64_t below : inputs) {
+      if (!is_image(below)) {
+        throw Error(ErrorCode::corrupt_input, what + " is made from item " + std::to_string(below) +
+                                                  ", which is not an image");
+      }
+    }
+    HeifCanvas canvas;
+    if (type != fourcc("iden") && read_canvas(input, items, item, canvas) &&
+        canvas.width * canvas.height > largest.width * largest.height) {
+      largest = canvas;
+    }
+  }
+  // From every item that leads to others, in id order.
   std::vector<std::uint64_t> starts;
   for (const auto& [item, inputs] : items.inputs) starts.push_back(item);
   for (const auto& [item, auxiliary] : items.auxiliary) starts.push_back(item);
   std::sort(starts.begin(), starts.end());
   DerivationWalk walk(items, format);
   for (const std::uint64_t item : starts) walk.walk(item, 0);
+  return largest;
 }
 
 }  // namespace imgflow::detail

@@ -2,8 +2,11 @@
 // 23008-12) that reads its items and their references before libheif parses
 // them, so that a file of tens of thousands of items is refused in
 // microseconds instead of costing libheif tens of seconds, and derived
-// images that nest too deep, expand too far or reference each other in a
-// cycle (libheif 1.15 recurses until its stack overflows) never reach it.
+// images that libheif 1.15 cannot take safely never reach it: those that
+// nest too deep, expand too far or reference each other in a cycle (it
+// recurses until its stack overflows), that derive from an item which is
+// not an image (an assert aborts the process), or whose grid or overlay
+// canvas is larger than the image declares (it allocates the canvas first).
 #pragma once
 
 #include <cstdint>
@@ -45,14 +48,33 @@ constexpr int kMaxHeifNesting = 16;
 /// 1,024 tiles has 1,024).
 constexpr std::uint64_t kMaxHeifReferences = 65536;
 
+/// A grid's or an overlay's canvas, from its description (the item's data).
+struct HeifCanvas {
+  std::uint64_t item = 0;
+  std::uint64_t width = 0, height = 0;
+};
+
+/// Where an item's data starts (its first extent), from the iloc box.
+struct HeifLocation {
+  int construction = 0;      ///< 0: in the file; 1: in the idat box; 2: from another item
+  std::uint64_t offset = 0;  ///< base offset + the first extent's offset
+  std::uint64_t length = 0;  ///< the first extent's length (0: to the end)
+};
+
 /// What the walk found in the top-level `meta` box.
 struct HeifItems {
   std::uint64_t iinf_entries = 0;  ///< as declared (0 where the box is missing or cut)
   std::uint64_t iloc_items = 0;    ///< as declared
   std::uint64_t references = 0;    ///< 'dimg' and 'auxl' references held
   bool found_meta = false;
-  /// Items of type grid, iden or iovl (from infe version 2 and 3 entries).
+  /// Every item's type, as a four-character code (infe versions 2 and 3;
+  /// earlier versions name none, and libheif takes those items for data).
+  std::unordered_map<std::uint64_t, std::uint32_t> types;
+  /// Items of type grid, iden or iovl.
   std::unordered_set<std::uint64_t> derived;
+  /// The first extent of each grid and iovl item.
+  std::unordered_map<std::uint64_t, HeifLocation> locations;
+  std::uint64_t idat_body = 0;  ///< where the idat box's data starts (0: none)
   /// 'dimg': item -> the items it is derived from.
   std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> inputs;
   /// 'auxl', reversed: master item -> its auxiliary (alpha, depth) items.
@@ -68,8 +90,11 @@ HeifItems read_heif_items(InputBytes& input);
 /// Before libheif parses anything: throws too-complex past kMaxHeifItems
 /// items ("heif declares N items, over the limit of 2048 (the item limit)"),
 /// kMaxHeifReferences references, kMaxHeifDecodes coded images for one
-/// decode or kMaxHeifNesting levels of derived images, and corrupt-input
-/// for derived images that reference each other in a cycle.
-void check_heif_items(InputBytes& input, Format format);
+/// decode or kMaxHeifNesting levels of derived images; corrupt-input for
+/// derived images that reference each other in a cycle, that derive from an
+/// item which is not an image (hvc1, av01, grid, iden, iovl), or an 'iden'
+/// with other than one input. Returns the largest grid or overlay canvas
+/// (all zero if none), which the caller holds to the image's declared size.
+HeifCanvas check_heif_items(InputBytes& input, Format format);
 
 }  // namespace imgflow::detail

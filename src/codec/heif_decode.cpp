@@ -152,8 +152,10 @@ class HeifFile {
         input_(input),
         // Before libheif parses anything (the header, decode and metadata
         // paths all come through here): too-complex past kMaxHeifItems items
-        // and the other limits of heif_boxes.hpp, corrupt-input for a cycle.
-        context_((check_heif_items(input, format), register_hevc_decoder(), heif_context_alloc())) {
+        // and the other limits of heif_boxes.hpp, corrupt-input for a cycle
+        // or a derived image made from what is not an image.
+        canvas_(check_heif_items(input, format)),
+        context_((register_hevc_decoder(), heif_context_alloc())) {
     if (!context_) throw Error(ErrorCode::decode_error, "libheif: out of memory");
     // One file per thread already keeps every core busy: no tile threads.
     heif_context_set_max_decoding_threads(context_.get(), 0);
@@ -167,6 +169,21 @@ class HeifFile {
     heif_image_handle* handle = nullptr;
     check(heif_context_get_primary_image_handle(context_.get(), &handle));
     primary_.reset(handle);
+    // libheif 1.15 allocates a grid's or an overlay's canvas as its
+    // description asks (up to 32767 x 32767, four planes: 4.2 GB) whatever
+    // the image's ispe says, which is what --max-pixels and the memory
+    // estimate were held to: no canvas may be larger than the image.
+    const SourceInfo declared = info(false);
+    if (canvas_.width * canvas_.height >
+        static_cast<std::uint64_t>(std::max(declared.width, 0)) *
+            static_cast<std::uint64_t>(std::max(declared.height, 0))) {
+      throw Error(ErrorCode::corrupt_input,
+                  std::string(format_name(format)) + " derived image " +
+                      std::to_string(canvas_.item) + " has a canvas of " +
+                      std::to_string(canvas_.width) + "x" + std::to_string(canvas_.height) +
+                      ", larger than the image's " + std::to_string(declared.width) + "x" +
+                      std::to_string(declared.height));
+    }
   }
 
   /// Throws for a libheif error (a failed read of a file in pieces first).
@@ -218,6 +235,7 @@ class HeifFile {
   Format format_;
   InputBytes& input_;
   PiecesReader reader_;  ///< before context_: libheif reads through it until freed
+  HeifCanvas canvas_;    ///< the largest grid or overlay canvas (heif_boxes.hpp)
   std::unique_ptr<heif_context, ContextFree> context_;
   HandlePtr primary_;
 };

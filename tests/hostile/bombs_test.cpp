@@ -565,6 +565,54 @@ TEST(HostileTimeBomb, HeicDerivedImagesThatCycleNestDeepOrMultiplyAreRefusedBefo
   EXPECT_EQ(doc["files"][5]["status"], "ok") << doc["files"][5].dump();
 }
 
+// Derived images libheif 1.15 cannot take safely, found by decode_fuzzer: an
+// 'iden' made from an item that does not exist failed an assert in
+// decode_image_planar and aborted the process (the whole batch), and a grid
+// whose description asks for a larger canvas than its ispe declares had
+// libheif allocate it (32767 x 32767 in four planes: 4.2 GB) before any of
+// our checks, which hold ispe to --max-pixels. Both are refused from the
+// boxes now; a well-formed 'iden' still decodes.
+TEST(HostileBomb, HeicDerivedImagesOfNonImagesOrOversizedCanvasesAreRefusedBeforeLibheif) {
+  ScratchDir dir;
+  const fs::path in = dir / "in";
+  fs::create_directories(in);
+  const int side = 64;
+  const auto iden = [](std::vector<int> inputs) {
+    HeicItem item;
+    item.iden = true;
+    item.inputs = std::move(inputs);
+    return item;
+  };
+  write_bytes(in / "a_iden_of_nothing.heic", heic_items({iden({}), {}}, side));
+  write_bytes(in / "b_iden_of_missing_item.heic", heic_items({iden({9}), {}}, side));
+  HeicItem wide_grid{true, {2, 2}, 2, 1};
+  wide_grid.canvas = 30000;  // its ispe says 128x64
+  write_bytes(in / "c_grid_canvas_30000.heic", heic_items({wide_grid, {}}, side));
+  write_bytes(in / "d_iden_of_tile.heic", heic_items({iden({2}), {}}, side));
+  const RunResult r =
+      run_imgflow(RunSpec({"-s", "200", "-f", "jpeg", "-o", (dir / "out").string(), in.string()})
+                      .with_timeout(std::chrono::seconds(120)));
+  ASSERT_FALSE(r.timed_out) << describe(r);
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  const auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 4u) << describe(r);
+  for (const std::string line :
+       {"a_iden_of_nothing.heic: corrupt-input: heif derived image 1 (iden) has 0 inputs instead "
+        "of one",
+        "b_iden_of_missing_item.heic: corrupt-input: heif derived image 1 (iden) is made from "
+        "item 9, which is not an image",
+        "c_grid_canvas_30000.heic: corrupt-input: heif derived image 1 has a canvas of "
+        "30000x30000, larger than the image's 128x64"}) {
+    EXPECT_TRUE(contains(r.err, "imgflow: " + (in / "").string() + line)) << line << "\n"
+                                                                          << describe(r);
+  }
+  EXPECT_TRUE(is_summary_line(lines.back(), 4, 1, 3, 0)) << lines.back();
+  EXPECT_EQ(list_files(dir / "out"), std::vector<std::string>{"d_iden_of_tile.jpg"});
+  const cv::Mat tile = cv::imread((dir / "out" / "d_iden_of_tile.jpg").string());
+  EXPECT_EQ(tile.cols, side);
+  EXPECT_EQ(tile.rows, side);
+}
+
 // issue 15 item 1: metadata that costs time. libexiv2 0.27 inflates every
 // compressed text chunk of a PNG: 20,000 zTXt comments of 60 kB of zeros (a
 // 1.9 MB file) kept it busy for 10.8 s with --keep-metadata, beyond the reach

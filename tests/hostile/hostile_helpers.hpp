@@ -322,17 +322,20 @@ inline Bytes heic_declaring(std::uint32_t width, std::uint32_t height, bool avif
 // of the items `inputs` (ids from 1, in order), or a coded HEVC picture.
 struct HeicItem {
   bool grid = false;
-  std::vector<int> inputs;  ///< a grid's tiles, row by row
+  std::vector<int> inputs;  ///< a grid's tiles, row by row (an iden's input)
   int columns = 1, rows = 1;
+  bool iden = false;         ///< an identity transform of `inputs` (no data of its own)
+  std::uint32_t canvas = 0;  ///< a grid's canvas side (32-bit fields) instead of its tiles'
 };
 
 // A HEIC of `items` (item 1 the primary), every coded item the same
 // side x side HEVC picture (heif-enc's, its bytes stored once and referenced
 // by every coded item): a small file that costs one decode per tile.
 // heif-enc 1.15 writes no grids, so the boxes are written here (ISO/IEC
-// 23008-12: hdlr, pitm, iinf of 'grid' and 'hvc1' items, iref 'dimg', iloc,
-// iprp with the tile's hvcC and the ispe sizes). The ids in `inputs` are
-// written as given: they may form cycles.
+// 23008-12: hdlr, pitm, iinf of 'grid', 'iden' and 'hvc1' items, iref
+// 'dimg', iloc, iprp with the tile's hvcC and the ispe sizes; an iden has
+// the tile's). The ids in `inputs` are written as given: they may form
+// cycles or name items that do not exist.
 inline Bytes heic_items(const std::vector<HeicItem>& items, int side) {
   ScratchDir dir;
   write_bytes(dir / "tile.png", encoded_image(".png", side, side, 3, 25));
@@ -379,10 +382,17 @@ inline Bytes heic_items(const std::vector<HeicItem>& items, int side) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (!items[i].grid) continue;
     grid_at[i] = static_cast<std::uint32_t>(mdat_body.size());
-    mdat_body.insert(mdat_body.end(), {0, 0, static_cast<std::uint8_t>(items[i].rows - 1),
+    const bool wide = items[i].canvas != 0;
+    mdat_body.insert(mdat_body.end(), {0, static_cast<std::uint8_t>(wide ? 1 : 0),
+                                       static_cast<std::uint8_t>(items[i].rows - 1),
                                        static_cast<std::uint8_t>(items[i].columns - 1)});
-    be16(mdat_body, items[i].columns * side);
-    be16(mdat_body, items[i].rows * side);
+    if (wide) {
+      put_be32(mdat_body, items[i].canvas);
+      put_be32(mdat_body, items[i].canvas);
+    } else {
+      be16(mdat_body, items[i].columns * side);
+      be16(mdat_body, items[i].rows * side);
+    }
   }
   const auto picture_at = static_cast<std::uint32_t>(mdat_body.size());
   mdat_body.insert(mdat_body.end(), picture.begin(), picture.end());
@@ -416,11 +426,11 @@ inline Bytes heic_items(const std::vector<HeicItem>& items, int side) {
       Bytes infe;
       be16(infe, id);
       be16(infe, 0);
-      fourcc(infe, item.grid ? "grid" : "hvc1");
+      fourcc(infe, item.grid ? "grid" : item.iden ? "iden" : "hvc1");
       infe.push_back(0);
       const Bytes entry = box("infe", infe, 2);
       iinf.insert(iinf.end(), entry.begin(), entry.end());
-      if (item.grid) {
+      if (item.grid || (item.iden && !item.inputs.empty())) {
         Bytes dimg;
         be16(dimg, id);
         be16(dimg, static_cast<int>(item.inputs.size()));
@@ -430,12 +440,18 @@ inline Bytes heic_items(const std::vector<HeicItem>& items, int side) {
       }
       be16(iloc, id);
       be16(iloc, 0);
-      be16(iloc, 1);
-      put_be32(iloc,
-               mdat_data + (item.grid ? grid_at[static_cast<std::size_t>(id - 1)] : picture_at));
-      put_be32(iloc, static_cast<std::uint32_t>(item.grid ? 8 : picture.size()));
+      be16(iloc, item.iden ? 0 : 1);  // extents
+      if (!item.iden) {
+        put_be32(iloc,
+                 mdat_data + (item.grid ? grid_at[static_cast<std::size_t>(id - 1)] : picture_at));
+        put_be32(iloc, static_cast<std::uint32_t>(!item.grid         ? picture.size()
+                                                  : item.canvas != 0 ? 12
+                                                                     : 8));
+      }
       be16(ipma, id);
-      if (item.grid) {
+      if (item.iden) {
+        ipma.insert(ipma.end(), {1, 2});  // the tile's ispe
+      } else if (item.grid) {
         Bytes ispe;
         put_be32(ispe, static_cast<std::uint32_t>(item.columns * side));
         put_be32(ispe, static_cast<std::uint32_t>(item.rows * side));
