@@ -405,7 +405,10 @@ void AtomicFile::commit(bool fsync) {
     ::unlink(temp_->path.c_str());
     throw Error(write_failure(err), os_error("close failed", err));
   }
-  if (::rename(temp_->path.c_str(), path_.c_str()) != 0) {
+  int rc = 0;
+  while ((rc = ::rename(temp_->path.c_str(), path_.c_str())) != 0 && errno == EINTR) {
+  }
+  if (rc != 0) {
     const int err = errno;
     ::unlink(temp_->path.c_str());
     throw Error(write_failure(err), os_error("cannot rename into place", err));

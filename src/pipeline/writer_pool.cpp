@@ -79,15 +79,21 @@ void WriterPool::write_outputs(FileJob& job) {
       }
       // Created at the start of the run: if it is gone now (a removed or
       // unmounted volume), recreating it would write where no one looks.
-      std::error_code gone;
-      if (!output_root_.empty() && !std::filesystem::is_directory(output_root_, gone)) {
-        throw Error(ErrorCode::output_unavailable,
-                    "the output folder " + output_root_.string() + " is gone");
-      }
+      const auto root_gone = [&] {
+        std::error_code ignored;
+        return !output_root_.empty() && !std::filesystem::is_directory(output_root_, ignored);
+      };
+      const std::string gone_message = "the output folder " + output_root_.string() + " is gone";
+      if (root_gone()) throw Error(ErrorCode::output_unavailable, gone_message);
       std::filesystem::create_directories(output.path.parent_path());
       try {
         write_file_atomic(output.path, output.bytes, fsync_);
       } catch (const Error& e) {  // which output, for a file with several
+        // Gone while this file was written (its write or rename failed for
+        // that): the run stops now, not at the next file.
+        if (root_gone()) {
+          throw Error(ErrorCode::output_unavailable, gone_message + " (" + e.what() + ")");
+        }
         throw Error(e.code(), output.path.string() + ": " + e.what());
       }
       // A killed run's temporary of an output named after its pixel size

@@ -5,8 +5,12 @@
 //   IMGFLOW_IO_FAULTS="OP:MODE:MATCH[;OP:MODE:MATCH...]"
 //     OP     read | write | fsync | rename   (write covers pwrite)
 //     MODE   EIO | ENOSPC | EDQUOT | EROFS   fail with that errno
+//            EIO@N   read only: fail with EIO from file offset N on (a
+//                    file read in pieces: its head read, the rest failing)
 //            EINTR   every other call fails with EINTR first
 //            short   transfer at most half of what was asked (at least 1 byte)
+//            gone    remove the folder that holds the file (all of it), then
+//                    fail with ENOENT: an output volume unmounted mid-run
 //     MATCH  a substring of the file's path (for rename: the new path);
 //            empty matches every file
 //
@@ -19,7 +23,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace {
@@ -73,11 +79,22 @@ int errno_of(const std::string& mode) {
   return 0;
 }
 
-// What to do for one call: 0 = call through, -1 = fail (errno set),
-// 1 = call through with a short count.
-int decide(const Fault* fault) {
+// What to do for one call on `path` (at `offset` for a read): 0 = call
+// through, -1 = fail (errno set), 1 = call through with a short count.
+int decide(const Fault* fault, const std::string& path = {}, long long offset = 0) {
   if (!fault) return 0;
   if (fault->mode == "short") return 1;
+  if (fault->mode.rfind("EIO@", 0) == 0) {
+    if (offset < std::atoll(fault->mode.c_str() + 4)) return 0;
+    errno = EIO;
+    return -1;
+  }
+  if (fault->mode == "gone") {
+    std::error_code ignored;
+    std::filesystem::remove_all(std::filesystem::path(path).parent_path(), ignored);
+    errno = ENOENT;
+    return -1;
+  }
   if (fault->mode == "EINTR") {
     thread_local unsigned calls = 0;
     if (calls++ % 2 == 0) {
@@ -105,34 +122,42 @@ extern "C" {
 
 ssize_t read(int fd, void* buf, size_t count) {
   static const auto real = next<ssize_t (*)(int, void*, size_t)>("read");
-  const int what = faults().empty() ? 0 : decide(fault_for("read", fd_path(fd)));
+  if (faults().empty()) return real(fd, buf, count);
+  const std::string path = fd_path(fd);
+  const int what = decide(fault_for("read", path), path, ::lseek(fd, 0, SEEK_CUR));
   if (what < 0) return -1;
   return real(fd, buf, what == 1 ? shortened(count) : count);
 }
 
 ssize_t write(int fd, const void* buf, size_t count) {
   static const auto real = next<ssize_t (*)(int, const void*, size_t)>("write");
-  const int what = faults().empty() ? 0 : decide(fault_for("write", fd_path(fd)));
+  if (faults().empty()) return real(fd, buf, count);
+  const std::string path = fd_path(fd);
+  const int what = decide(fault_for("write", path), path);
   if (what < 0) return -1;
   return real(fd, buf, what == 1 ? shortened(count) : count);
 }
 
 ssize_t pwrite(int fd, const void* buf, size_t count, off_t offset) {
   static const auto real = next<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite");
-  const int what = faults().empty() ? 0 : decide(fault_for("write", fd_path(fd)));
+  if (faults().empty()) return real(fd, buf, count, offset);
+  const std::string path = fd_path(fd);
+  const int what = decide(fault_for("write", path), path);
   if (what < 0) return -1;
   return real(fd, buf, what == 1 ? shortened(count) : count, offset);
 }
 
 int fsync(int fd) {
   static const auto real = next<int (*)(int)>("fsync");
-  if (!faults().empty() && decide(fault_for("fsync", fd_path(fd))) < 0) return -1;
+  if (faults().empty()) return real(fd);
+  const std::string path = fd_path(fd);
+  if (decide(fault_for("fsync", path), path) < 0) return -1;
   return real(fd);
 }
 
 int rename(const char* from, const char* to) {
   static const auto real = next<int (*)(const char*, const char*)>("rename");
-  if (!faults().empty() && decide(fault_for("rename", to)) < 0) return -1;
+  if (!faults().empty() && decide(fault_for("rename", to), to) < 0) return -1;
   return real(from, to);
 }
 
