@@ -122,7 +122,48 @@ def main():
     write("exif_orientation6.jpg", jpeg[:2] + app1 + jpeg[2:])
     write("no_eoi.jpg", jpeg[:-2])
     write("cut.jpg", jpeg[: len(jpeg) // 2])
+    time_bomb_seeds()
     reference_tool_seeds()
+
+
+def repeated_scan(jpeg, limit):
+    """The progressive JPEG with its smallest scan repeated before the end
+    marker as often as `limit` bytes allow (the scan bomb of
+    tests/hostile/, in small)."""
+    scans, i = [], 2
+    while i + 4 <= len(jpeg) and jpeg[i:i + 2] != b"\xff\xd9":
+        start, sos = i, jpeg[i + 1] == 0xDA
+        i += 2 + struct.unpack(">H", jpeg[i + 2:i + 4])[0]
+        if not sos:
+            continue
+        while i + 1 < len(jpeg) and not (jpeg[i] == 0xFF and jpeg[i + 1] != 0 and
+                                         not 0xD0 <= jpeg[i + 1] <= 0xD7):
+            i += 1
+        scans.append(jpeg[start:i])
+    scan = min(scans, key=len)
+    copies = (limit - len(jpeg)) // len(scan)
+    return jpeg[:i] + scan * copies + b"\xff\xd9"
+
+
+def gif(width, height, frames):
+    """A GIF89a of `frames`: (left, top, width, height) each, one LZW-coded
+    pixel of colour 1 each (a frame larger than its data is cut short)."""
+    data = b"GIF89a" + struct.pack("<HHBBB", width, height, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+    for left, top, w, h in frames:
+        data += b"\x21\xf9\x04\x04\x01\x00\x00\x00"  # 10 ms, keep the frame
+        data += b"\x2c" + struct.pack("<HHHHB", left, top, w, h, 0)
+        data += b"\x02\x02\x4c\x01\x00"  # min code size 2: clear, 1, end
+    return data + b"\x3b"
+
+
+def time_bomb_seeds():
+    """Small versions of the time bombs of tests/hostile/ (issue 15): a
+    progressive JPEG whose smallest scan repeats, an animation of many
+    one-pixel frames, and a frame far larger than its screen."""
+    with open(os.path.join(out, "progressive.jpg"), "rb") as f:
+        write("bomb_repeated_scan.jpg", repeated_scan(f.read(), 2000))
+    write("bomb_many_frames.gif", gif(1, 1, [(0, 0, 1, 1)] * 80))
+    write("bomb_wide_frame.gif", gif(1, 1, [(0, 0, 65535, 65535)]))
 
 
 def reference_tool_seeds():
