@@ -30,13 +30,17 @@ struct DecodePolicy {
   /// straight into the resizer (see streams_rows() in decode_policy.hpp).
   std::uint64_t stream_min_pixels = kStreamMinPixels;
 
-  /// Measured (2 cores, busy machine, -s 800, medians of 5 alternating runs,
-  /// CPU seconds, whole image / streamed): real photos as PNG, 2.5 MP x16
-  /// 1.08 / 1.29 (libpng's zlib inflates slower than libdeflate), 3 MP x12
-  /// 1.34 / 1.27, 5 MP x8 0.98 / 0.82 and 1.21 / 1.05, 7.5 MP x8
-  /// 1.31 / 0.84, 10 MP x4 1.05 / 0.90, 22 MP 0.56 / 0.31; peak RSS lower
-  /// at every size. Streaming starts to pay between 3 and 4 MP.
-  static constexpr std::uint64_t kStreamMinPixels = 4'000'000;
+  /// Streaming saves memory at every size but inflates through libpng's
+  /// zlib, slower than the whole-image path's libdeflate; it pays back in
+  /// CPU (no page faults for a fresh full-size buffer) and wall (the resize
+  /// runs on another core) only from about 5 MP. Measured on the idle 2-core
+  /// machine, -s 800, batches, wall / user+sys CPU seconds, whole / streamed:
+  /// the bench's PNG corpus (100 photos, 14 of them 4.0 MP) 2.05 / 2.24 s
+  /// wall, 3.98 / 4.36 s CPU (5 alternating runs; the 14 alone 0.79 / 0.84 s,
+  /// 1.5 / 1.57 s CPU); 8 photos of 5.6 and 8 MP 0.68 / 0.58 s, 1.24 / 1.12 s;
+  /// 4 of 12 MP 0.70 / 0.57 s, 1.12 / 1.0 s, peak RSS 135 / 36 MB; 4 of
+  /// 24 MP 1.15 / 0.85 s, 2.1 / 1.6 s, 229 / 38 MB.
+  static constexpr std::uint64_t kStreamMinPixels = 5'000'000;
 };
 
 /// What the resize stage does to each image.

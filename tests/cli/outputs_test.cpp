@@ -141,7 +141,7 @@ TEST(CliOutputs, SeveralSizesGiveOneNamedOutputEach) {
 }
 
 TEST(CliOutputs, LargePngIsStreamedWithTheWholeImagePixels) {
-  // Sample photos tiled 2x2 into a 4000x2500 (10 MP) PNG: above the 4 MP from
+  // Sample photos tiled 2x2 into a 4000x2500 (10 MP) PNG: above the 5 MP from
   // which a PNG is decoded row by row into the resizer.
   ScratchDir dir;
   const cv::Mat kite = cv::imread((sample_dir() / "kite.jpg").string());
