@@ -191,9 +191,12 @@ SourceInfo detail::header_of(InputBytes& input) {
   try {
     return read_header(input.head());
   } catch (const Error& e) {
-    // A TIFF's first directory is usually after its pixels, past the head.
-    if (format != Format::tiff || e.code() != ErrorCode::truncated_input) throw;
-    return read_tiff_header(input);
+    // A TIFF's first directory is usually after its pixels, past the head; a
+    // JPEG's frame header may follow megabytes of metadata segments.
+    if (e.code() != ErrorCode::truncated_input) throw;
+    if (format == Format::tiff) return read_tiff_header(input);
+    if (format == Format::jpeg) return read_jpeg_header(input);
+    throw;
   }
 }
 

@@ -49,6 +49,11 @@ struct JpegFrame {
 };
 JpegFrame read_jpeg_frame(InputBytes& input);
 
+/// The header read_header() gives for a JPEG, from `input` in pieces whose
+/// frame header lies past its head (metadata segments before it): the
+/// markers walked through InputBytes::read, never the whole file.
+SourceInfo read_jpeg_header(InputBytes& input);
+
 /// What a decode through libjpeg's API met, as TurboJPEG would report it.
 struct LibjpegResult {
   bool decoded = false;  ///< false: a fatal error, `error` says what

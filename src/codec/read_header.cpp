@@ -1,17 +1,20 @@
 // Format detection by content, and header-only size reading, so that limits
 // are checked before any decoder allocates the declared image.
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "codec/decoders.hpp"
 #include "codec/jpeg_metadata.hpp"
 #include "core/byte_order.hpp"
 #include "core/format_table.hpp"
+#include "core/input_bytes.hpp"
 #include "core/tiff_ifd.hpp"
 #include "imgflow/decode.hpp"
 #include "imgflow/error.hpp"
@@ -94,6 +97,60 @@ SourceInfo jpeg_header(Bytes b) {
     }
     if (length < 2) throw Error(ErrorCode::corrupt_input, "jpeg has a malformed marker segment");
     i += length;
+  }
+}
+
+// jpeg_header() for a file in pieces whose frame header lies past its head
+// (metadata segments before it: 1.5 GB of APP15 segments, say): the markers
+// walked through InputBytes::read, and the start marker, the first Exif APP1
+// (the orientation) and the frame header put together for jpeg_header().
+SourceInfo jpeg_header_in_pieces(detail::InputBytes& input) {
+  std::vector<std::uint8_t> kept = {0xFF, 0xD8};
+  bool exif_kept = false;
+  std::uint64_t at = 2;
+  std::uint8_t byte = 0;
+  const auto next = [&] { return input.read(at, &byte, 1) == 1; };
+  // Appends the segment at `at` (its length bytes first) after its marker.
+  const auto keep = [&](std::uint8_t marker, std::size_t length) {
+    const std::size_t start = kept.size();
+    kept.insert(kept.end(), {0xFF, marker});
+    kept.resize(start + 2 + length);
+    if (input.read(at, kept.data() + start + 2, length) != length) truncated_header(Format::jpeg);
+  };
+  while (true) {
+    const std::uint64_t junk_start = at;
+    while (next() && byte != 0xFF) ++at;
+    while (next() && byte == 0xFF) ++at;
+    if (!next()) {
+      if (at - junk_start > 16) {
+        throw Error(ErrorCode::corrupt_input, "jpeg has no frame header (garbage after the start)");
+      }
+      truncated_header(Format::jpeg);
+    }
+    const std::uint8_t marker = byte;
+    ++at;
+    if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) continue;
+    if (marker == 0xD9 || marker == 0xDA) {
+      throw Error(ErrorCode::corrupt_input, "jpeg has no frame header before its image data");
+    }
+    std::array<std::uint8_t, 2> size{};
+    if (input.read(at, size.data(), 2) != 2) truncated_header(Format::jpeg);
+    const std::size_t length = (std::size_t{size[0]} << 8) | size[1];
+    if (length < 2) throw Error(ErrorCode::corrupt_input, "jpeg has a malformed marker segment");
+    const bool is_sof =
+        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (is_sof) {
+      keep(marker, length);
+      return jpeg_header(kept);
+    }
+    if (marker == 0xE1 && !exif_kept && length >= 8) {
+      std::array<std::uint8_t, 8> head{};
+      if (input.read(at, head.data(), 8) == 8 && std::memcmp(head.data() + 2, "Exif\0\0", 6) == 0) {
+        keep(marker, length);
+        exif_kept = true;
+      }
+    }
+    at += length;
   }
 }
 
@@ -271,6 +328,10 @@ SourceInfo read_header(std::span<const std::uint8_t> b) {
     default:
       return {format, 0, 0};  // size is read by the decoder (OpenCV checks its own limit)
   }
+}
+
+SourceInfo detail::read_jpeg_header(InputBytes& input) {
+  return jpeg_header_in_pieces(input);
 }
 
 }  // namespace imgflow

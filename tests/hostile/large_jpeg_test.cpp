@@ -149,6 +149,41 @@ TEST(HostileLargeInput, LargeJpegIsReadInPiecesWithTheSameOutput) {
   EXPECT_EQ(list_files(dir / "cut_out"), std::vector<std::string>{"tiny.jpg"});
 }
 
+// A JPEG whose frame header follows 64 MB of metadata segments (1,024
+// APP15 segments, then an Exif APP1 with orientation 6): the header was read
+// from the 64 KiB head only, so such a file was read whole (a 1.5 GB one
+// peaked at 1.59 GB of RSS; 28 MB now). Its markers are walked in pieces: the
+// same output, turned upright by the APP1 past the head, at a fraction of
+// the file's memory.
+TEST(HostileLargeInput, JpegWhoseFrameHeaderFollows64MBOfSegmentsIsReadInPieces) {
+  ScratchDir dir;
+  const fs::path path = dir / "late_frame.jpg";
+  {
+    // Freed before the runs: a child's peak RSS starts at this process's.
+    const Bytes kite = read_bytes(sample_dir() / "kite.jpg");  // 2000x1250
+    const Bytes app1 = {0xFF, 0xE1, 0x00, 0x22, 'E',  'x',  'i',  'f',  0x00, 0x00, 'I',  'I',
+                        0x2A, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00, 0x12, 0x01, 0x03, 0x00,
+                        0x01, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    constexpr std::size_t kSegment = 65537, kSegments = 1024;
+    Bytes big(kSegment * kSegments + app1.size() + kite.size());
+    std::copy(kite.begin(), kite.begin() + 2, big.begin());  // SOI
+    for (std::size_t k = 0; k < kSegments; ++k) {
+      const std::size_t at = 2 + k * kSegment;
+      big[at] = 0xFF;
+      big[at + 1] = 0xEF;
+      big[at + 2] = 0xFF;  // length 65535, its data zeros
+      big[at + 3] = 0xFF;
+    }
+    const auto after = big.begin() + static_cast<std::ptrdiff_t>(2 + kSegment * kSegments);
+    std::copy(kite.begin() + 2, kite.end(), std::copy(app1.begin(), app1.end(), after));
+    write_bytes(path, big);
+  }
+  const long file_kb = static_cast<long>(fs::file_size(path) / 1024);
+  write_bytes(dir / "tiny.jpg", encoded_image(".jpg", 8, 8));
+  expect_read_in_pieces(dir.path(), path, file_kb, dir / "tiny.jpg", "jpeg_late_frame",
+                        cv::Size(250, 400));
+}
+
 // Real photos of every kind TurboJPEG decodes, whole and damaged, decoded
 // from pieces and whole, at a reduced scale (the progressive early stop)
 // and at full size: every output byte and every message is the same. The
