@@ -222,7 +222,8 @@ const std::vector<Coverage> kCoverage = {
       "HeicDerivedImagesThatCycleNestDeepOrMultiplyAreRefusedBeforeLibheif"}},
     {"timed-out",
      {"hostile_tests:HostileTimeBomb."
-      "ScanBombPastTimeoutIsTimedOutWithinTheLimitAndTheBatchGoesOn"}},
+      "ScanBombPastTimeoutIsTimedOutWithinTheLimitAndTheBatchGoesOn",
+      "hostile_tests:HostileTimeBomb.WebpEncodePastTimeoutIsStoppedWithinTheLimit"}},
     {"disk-full",
      {"hostile_tests:HostileOutput.FullDiskStopsTheRunAndReportsTheRestAsSkipped",
       "hostile_tests:HostileIo.QuotaReadOnlyAndFsyncFaultsStopTheRunWithExit3"}},

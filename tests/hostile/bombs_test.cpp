@@ -600,6 +600,56 @@ TEST(HostileTimeBomb, HeicDerivedImagesThatCycleNestDeepOrMultiplyAreRefusedBefo
   EXPECT_EQ(doc["files"][5]["status"], "ok") << doc["files"][5].dump();
 }
 
+// An encode that runs past --timeout is stopped inside the encoder, not
+// labelled when it returns: an 8000x8000 photo-like JPEG (decoded in about
+// 0.8 s) to WebP, whose encode takes 24 s, stopped by libwebp's progress hook
+// at the limit; the small photo beside it is written.
+TEST(HostileTimeBomb, WebpEncodePastTimeoutIsStoppedWithinTheLimit) {
+  const double limit = kSanitized ? 8 : 3;
+  ScratchDir dir;
+  const fs::path big = dir / "big.jpg";
+  {
+    // Gradients with noise (a photo's cost to encode), freed before the run.
+    cv::Mat pixels(8000, 8000, CV_8UC3);
+    for (int y = 0; y < pixels.rows; ++y) {
+      auto* row = pixels.ptr<cv::Vec3b>(y);
+      for (int x = 0; x < pixels.cols; ++x) {
+        row[x] = cv::Vec3b(static_cast<std::uint8_t>(x * 255 / 8000),
+                           static_cast<std::uint8_t>(y * 255 / 8000),
+                           static_cast<std::uint8_t>((x ^ y) & 255));
+      }
+    }
+    cv::Mat noise(pixels.size(), CV_8UC3);
+    cv::RNG(3).fill(noise, cv::RNG::NORMAL, 0, 12);
+    pixels += noise;
+    Bytes jpeg;
+    ASSERT_TRUE(cv::imencode(".jpg", pixels, jpeg, {cv::IMWRITE_JPEG_QUALITY, 90}));
+    write_bytes(big, jpeg);
+  }
+  char limit_text[16];
+  std::snprintf(limit_text, sizeof limit_text, "%g", limit);
+  const fs::path report = dir / "report.json";
+  const fs::path kite = sample_dir() / "kite.jpg";
+  const RunResult r =
+      run_imgflow(RunSpec({"-f", "webp", "--timeout", limit_text, "--report", report.string(), "-o",
+                           (dir / "out").string(), big.string(), kite.string()})
+                      .with_timeout(std::chrono::seconds(300)));
+  ASSERT_FALSE(r.timed_out) << describe(r);
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  expect_failure_lines(r, {{big.string(), "timed-out"}}, 2);
+  EXPECT_TRUE(contains(r.err, "webp encode stopped: the file ran past its " +
+                                  std::string(limit_text) + " s limit (--timeout)"))
+      << describe(r);
+  EXPECT_EQ(list_files(dir / "out"), std::vector<std::string>{"kite.webp"});
+  const json doc = json::parse(read_text(report));
+  const json& timings = doc["files"][0]["timings_ms"];
+  const double ms = timings["decode"].get<double>() + timings["resize"].get<double>() +
+                    timings["encode"].get<double>();
+  EXPECT_LT(ms, limit * 1000 + 500) << timings.dump();
+  std::printf("webp encode of 8000x8000 stopped after %.0f ms in all (--timeout %s)\n", ms,
+              limit_text);
+}
+
 // Derived images libheif 1.15 cannot take safely, found by decode_fuzzer: an
 // 'iden' made from an item that does not exist failed an assert in
 // decode_image_planar and aborted the process (the whole batch), and a grid
@@ -665,7 +715,10 @@ TEST(HostileTimeBomb, PngWithThousandsOfCompressedCommentsKeepsItsXmpQuickly) {
   uLongf deflated_size = deflated.size();
   ASSERT_EQ(compress2(deflated.data(), &deflated_size, zeros.data(), zeros.size(), 9), Z_OK);
   deflated.resize(deflated_size);
-  PngChunk comment{"zTXt", {'C', 'o', 'm', 'm', 'e', 'n', 't', 0, 0}};
+  PngChunk comment{"zTXt", {}};
+  const std::string comment_keyword = "Comment";
+  comment.data.assign(comment_keyword.begin(), comment_keyword.end());
+  comment.data.insert(comment.data.end(), {0, 0});  // the keyword's NUL, compression method 0
   comment.data.insert(comment.data.end(), deflated.begin(), deflated.end());
   PngChunk packet{"iTXt", {}};
   const std::string keyword = "XML:com.adobe.xmp";
