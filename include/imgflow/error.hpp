@@ -18,7 +18,7 @@ enum class ErrorCode {
   empty_input,         ///< zero-byte file
   read_error,          ///< the OS refused to read the file
   unknown_format,      ///< content is not an image format we know
-  unsupported_format,  ///< a known format we cannot decode (GIF, SVG, HEIC...)
+  unsupported_format,  ///< a known format we cannot decode (SVG, some TIFF layouts)
   truncated_input,     ///< the image data ends early
   corrupt_input,       ///< the image data is damaged
   too_many_pixels,     ///< header declares more pixels than `Options::max_pixels`
