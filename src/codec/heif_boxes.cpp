@@ -172,16 +172,13 @@ void read_locations(InputBytes& input, const Box& iloc, HeifItems& items) {
     field.skip(2);  // data_reference_index
     location.offset = field.take(base_offset_size);
     const std::uint64_t extents = field.take(2);
-    for (std::uint64_t e = 0; e < extents && field.ok(); ++e) {
-      field.skip(static_cast<std::uint64_t>(index_size));
-      const std::uint64_t offset = field.take(offset_size);
-      const std::uint64_t length = field.take(length_size);
-      if (e == 0) {
-        location.offset += offset;
-        location.length = length;
-      }
-    }
-    if (field.ok() && extents > 0) items.locations.try_emplace(id, location);
+    if (extents == 0) continue;
+    field.skip(static_cast<std::uint64_t>(index_size));
+    location.offset += field.take(offset_size);
+    location.length = field.take(length_size);
+    // The other extents, skipped whole (up to 65,535 of them).
+    field.skip((extents - 1) * static_cast<std::uint64_t>(index_size + offset_size + length_size));
+    if (field.ok()) items.locations.try_emplace(id, location);
   }
 }
 
