@@ -645,7 +645,9 @@ TEST(HostileTimeBomb, WebpEncodePastTimeoutIsStoppedWithinTheLimit) {
   const json& timings = doc["files"][0]["timings_ms"];
   const double ms = timings["decode"].get<double>() + timings["resize"].get<double>() +
                     timings["encode"].get<double>();
-  EXPECT_LT(ms, limit * 1000 + 500) << timings.dump();
+  // libwebp's hook runs between its steps: measured 211 ms past the limit,
+  // 1,000 ms under ASan (our code 3 to 10 times slower, the machine loaded).
+  EXPECT_LT(ms, limit * 1000 + (kSanitized ? 2500 : 500)) << timings.dump();
   std::printf("webp encode of 8000x8000 stopped after %.0f ms in all (--timeout %s)\n", ms,
               limit_text);
 }
