@@ -65,6 +65,11 @@ std::int32_t le32s(Bytes b, std::size_t i) {
               std::string(format_name(f)) + " data ends before the image size");
 }
 
+// A start-of-frame marker (SOF0-SOF15 but DHT, JPG and DAC).
+bool starts_frame(std::uint8_t marker) {
+  return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+}
+
 // Walks the JPEG markers to the first start-of-frame.
 SourceInfo jpeg_header(Bytes b) {
   std::size_t i = 2;
@@ -85,8 +90,7 @@ SourceInfo jpeg_header(Bytes b) {
       throw Error(ErrorCode::corrupt_input, "jpeg has no frame header before its image data");
     if (i + 2 > b.size()) truncated_header(Format::jpeg);
     const std::size_t length = be16(b, i);
-    const bool is_sof =
-        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    const bool is_sof = starts_frame(marker);
     if (is_sof) {
       if (i + 7 > b.size()) truncated_header(Format::jpeg);
       SourceInfo info{Format::jpeg, static_cast<int>(be16(b, i + 5)),
@@ -137,8 +141,7 @@ SourceInfo jpeg_header_in_pieces(detail::InputBytes& input) {
     if (input.read(at, size.data(), 2) != 2) truncated_header(Format::jpeg);
     const std::size_t length = (std::size_t{size[0]} << 8) | size[1];
     if (length < 2) throw Error(ErrorCode::corrupt_input, "jpeg has a malformed marker segment");
-    const bool is_sof =
-        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    const bool is_sof = starts_frame(marker);
     if (is_sof) {
       keep(marker, length);
       return jpeg_header(kept);
