@@ -161,6 +161,21 @@ cv::Mat lanczos3(const cv::Mat& pixels, cv::Size size) {
   return out;
 }
 
+cv::Mat lanczos3_to_u8(const cv::Mat& pixels, cv::Size size) {
+  CV_Assert((pixels.depth() == CV_32F || pixels.depth() == CV_8U) && pixels.channels() <= 4);
+  LanczosRows rows(pixels.size(), size, pixels.type());
+  cv::Mat out(size, CV_MAKETYPE(CV_8U, pixels.channels()));
+  cv::Mat row(1, size.width, CV_MAKETYPE(CV_32F, pixels.channels()));
+  DeadlineCheck<16> deadline;
+  for (int y = 0; y < size.height; ++y) {
+    if (deadline.passed()) throw timed_out_error("resize");
+    rows.output_row(pixels, y, row.ptr<float>());
+    cv::Mat target = out.row(y);
+    row.convertTo(target, out.type());
+  }
+  return out;
+}
+
 struct LanczosRows::Kernels {
   Taps vertical;
   Taps across;

@@ -16,6 +16,11 @@ namespace imgflow::detail {
 /// pixels in the same value range (not clamped: Lanczos overshoots).
 cv::Mat lanczos3(const cv::Mat& pixels, cv::Size size);
 
+/// lanczos3() rounded and saturated to 8 bits (as convertTo(CV_8U) rounds its
+/// whole float image) one row at a time, so the float image is never held:
+/// for a 800x533 photo that is 5 MB less to allocate and free per image.
+cv::Mat lanczos3_to_u8(const cv::Mat& pixels, cv::Size size);
+
 /// The same resampler one output row at a time, for a caller that holds only
 /// a window of input rows (the streamed decode): output row `y` reads input
 /// rows first_input(y)..last_input(y), at most window() of them. Rows are

@@ -66,9 +66,7 @@ cv::Mat resample_float(const cv::Mat& pixels, cv::Size size, Filter filter) {
   if (!alpha && source.depth() == CV_8U && filter != Filter::area && filter != Filter::linear &&
       filter != Filter::cubic) {
     // The common case: Lanczos straight from 8-bit, no full-size float copy.
-    cv::Mat out;
-    detail::lanczos3(source, size).convertTo(out, CV_8U);
-    return out;
+    return detail::lanczos3_to_u8(source, size);
   }
   cv::Mat f;
   if (alpha) {

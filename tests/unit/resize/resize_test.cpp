@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "imgflow/error.hpp"
+#include "resize/lanczos.hpp"
 #include "support/test_support.hpp"
 
 namespace imgflow {
@@ -199,3 +200,19 @@ TEST(ResizeToFit, UsesTheFullSourceSizeForShrunkPixels) {
 
 }  // namespace
 }  // namespace imgflow
+
+// The 8-bit path rounds each float row as it is made instead of the whole
+// float image at the end: same pixels, one row of floats held instead of the
+// image's.
+TEST(Resize, LanczosToEightBitRowByRowIsTheFloatImageRounded) {
+  const cv::Mat photo = cv::imread(imgflow::test::sample_jpeg().string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(photo.empty());
+  for (const cv::Size size : {cv::Size(500, 312), cv::Size(37, 801), cv::Size(1, 1)}) {
+    cv::Mat expected;
+    imgflow::detail::lanczos3(photo, size).convertTo(expected, CV_8U);
+    const cv::Mat rows = imgflow::detail::lanczos3_to_u8(photo, size);
+    ASSERT_EQ(rows.type(), CV_8UC3);
+    ASSERT_EQ(rows.size(), size);
+    EXPECT_EQ(cv::norm(rows, expected, cv::NORM_INF), 0.0) << size;
+  }
+}
