@@ -2,7 +2,6 @@
 // command line, runs the batch, and turns the report into messages and an
 // exit code (0 all ok, 1 some file failed, 2 usage/setup error, 3 stopped by a
 // full disk or an unusable output folder, 130/143 interrupted).
-#include <malloc.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -14,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/command_help.hpp"
+#include "cli/malloc_setup.hpp"
 #include "cli/merge_reports_cli.hpp"
 #include "cli/options_cli.hpp"
 #include "cli/progress_bar.hpp"
@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Before any file is opened: this may execute the binary again.
+  imgflow::cli::set_up_malloc(argv);
+
   // The report is opened first: one that cannot be written stops the run
   // before any work, like a bad option.
   std::optional<imgflow::cli::ReportOutput> report_output;
@@ -106,19 +109,6 @@ int main(int argc, char** argv) {
     print_error("--report: " + std::string(e.what()));
     return kExitUsage;
   }
-
-  // Decoded photos are large, short-lived buffers. glibc's adaptive mmap
-  // threshold lets them pile up in per-thread heaps (peak RSS creeps with the
-  // number of files), while a low fixed threshold makes every buffer fresh
-  // pages (page faults: 30% of the CPU time). Measured on 100 vs 1,000 JPEG
-  // photos, 2 threads: adaptive 221 -> 253 MB, 0.43 s system time per 100;
-  // 1 MiB threshold 199 -> 205 MB but 1.8 s; 8 MiB threshold with a 256 MiB
-  // trim threshold 237 -> 253 MB (+7%) and 0.40 s. One arena instead of one
-  // per thread: peak RSS 243 -> 220 MB (median of 3, 100 JPEGs, -j 2), same
-  // CPU time (a few hundred allocations per image never contend).
-  mallopt(M_MMAP_THRESHOLD, 8 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  mallopt(M_ARENA_MAX, 1);
 
   install_signal_handlers();
   imgflow::cli::ProgressBar bar(!quiet && ::isatty(STDERR_FILENO));

@@ -140,6 +140,7 @@ RunResult run_imgflow(const RunSpec& spec) {
   while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   result.max_rss_kb = usage.ru_maxrss;
+  result.minor_faults = usage.ru_minflt;
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {

@@ -56,7 +56,8 @@ struct RunResult {
   int exit_code = -1;   ///< exit status, or 128 + signal
   int term_signal = 0;  ///< the signal that ended it, 0 if it exited
   bool timed_out = false;
-  long max_rss_kb = 0;  ///< peak resident set of the child (getrusage via wait4)
+  long max_rss_kb = 0;    ///< peak resident set of the child (getrusage via wait4)
+  long minor_faults = 0;  ///< page faults served without I/O (ru_minflt)
   std::string out;
   std::string err;
 };
