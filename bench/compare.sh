@@ -46,9 +46,9 @@ IM_HINT=${IM_HINT:-1}                       # 1: -define jpeg:size=1600x1600 on 
 IM_OP=${IM_OP:-resize}                      # resize or thumbnail
 GM_HINT=${GM_HINT:-1}                       # 1: -size 1600x1600 on the jpeg corpus
 GM_OP=${GM_OP:-resize}                      # resize or thumbnail
-declare -A PEER_KEYS=([imgflow]="baseline" [sharp]="jemalloc inflight concurrency"
-                      [vipsthumbnail]="procs batch threads" [pillow-pool]="orient procs"
-                      [imagemagick]="hint op" [graphicsmagick]="hint op")
+declare -A PEER_KEYS=([imgflow]="baseline" [sharp]="jemalloc inflight concurrency thp"
+                      [vipsthumbnail]="procs batch threads thp" [pillow-pool]="orient procs thp"
+                      [imagemagick]="hint op thp" [graphicsmagick]="hint op thp")
 IDLE_CPU=${BENCH_IDLE_CPU:-0.25}     # cores busy with other work that still count as idle
 IDLE_WAIT=${BENCH_IDLE_WAIT:-300}    # seconds to wait for idle before starting anyway
 RUN_IDLE_WAIT=${BENCH_RUN_IDLE_WAIT:-0}  # before each timed run: wait up to this many s for idle
@@ -237,6 +237,11 @@ build_cmd() {
       CMD=(bash -c 'cd "$1" && shift && exec "$@" *' _ "$in_dir" "${args[@]}") ;;
     *) die "internal: no command for $tool" ;;
   esac
+  # @thp:1, any peer: glibc's malloc with transparent huge pages, as imgflow
+  # sets for itself (src/cli/malloc_setup.cpp).
+  if [[ $(peer_opt "$label" thp 0) == 1 ]]; then
+    CMD=(env "GLIBC_TUNABLES=glibc.malloc.hugetlb=1" "${CMD[@]}")
+  fi
 }
 
 # dir_name LABEL: LABEL as a file name the tools take literally (ImageMagick reads
