@@ -321,6 +321,7 @@ def write_chart(path, stats, corpora, tools, meta, versions, busy_caption=""):
 
     fig, ax = plt.subplots(figsize=(11, 6.5))
     width = 0.8 / max(1, len(tools))
+    top = 0.0
     for i, tool in enumerate(tools):
         xs, ys = [], []
         for j, corpus in enumerate(corpora):
@@ -328,6 +329,7 @@ def write_chart(path, stats, corpora, tools, meta, versions, busy_caption=""):
             if s and not s["failed"]:
                 xs.append(j + (i - (len(tools) - 1) / 2) * width)
                 ys.append(s["ips"])
+                top = max(top, s["ips"])
         bars = ax.bar(xs, ys, width, label=tool,
                       edgecolor="black" if tool == "imgflow" else None, linewidth=1.2)
         ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=2)
@@ -338,7 +340,10 @@ def write_chart(path, stats, corpora, tools, meta, versions, busy_caption=""):
     if meta.get("quick") == "1":
         title += " (quick smoke test)"
     ax.set_title(title)
-    ax.legend(ncol=3, fontsize=9)
+    # Room above the tallest bar for the legend, which would hide its label.
+    if top > 0:
+        ax.set_ylim(0, top * 1.35)
+    ax.legend(ncol=3, fontsize=9, loc="upper right")
     ax.grid(axis="y", alpha=0.3)
     caption = (f"{meta.get('nproc')} cores, {meta.get('cpu')}, {meta.get('date')}; median of "
                f"{meta.get('runs')} run(s){busy_caption}\n" + "; ".join(f"{k}: {v}" for k, v in versions.items()))
