@@ -105,6 +105,14 @@ std::string man_page(const CLI::App& app, const CLI::App& merge_reports) {
   }
   out += codes + "\n";
   out +=
+      ".SH ENVIRONMENT\n"
+      ".TP\n\\fBGLIBC_TUNABLES\\fR\n"
+      "Where the kernel gives transparent huge pages only to memory that asks for them "
+      "(/sys/kernel/mm/transparent_hugepage/enabled reads [madvise]), imgflow runs itself again "
+      "at start with \\fBglibc.malloc.hugetlb=1\\fR added to this variable: its large image "
+      "buffers then fault in 2 MiB at a time, which made JPEG batches about 1.4 times as fast. "
+      "Tunables already set are kept; \\fBglibc.malloc.hugetlb=0\\fR turns this off.\n";
+  out +=
       ".SH REPORT\n"
       "\\fB\\-\\-report\\fR \\fIFILE\\fR writes a JSON document: a \\fBsummary\\fR (total, ok, "
       "failed, skipped, seconds) and one entry in \\fBfiles\\fR per input, in planning order, "

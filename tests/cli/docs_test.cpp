@@ -65,9 +65,13 @@ TEST(CliDocs, ManPageListsEveryOptionOfHelpInItsGroups) {
     if (starts_with(line, ".SH ")) sections.push_back(line.substr(4));
     if (starts_with(line, ".SS ")) subsections.push_back(line.substr(4));
   }
-  EXPECT_EQ(sections, (std::vector<std::string>{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS",
-                                                "EXIT STATUS", "ERROR CODES", "REPORT",
-                                                "MERGE\\-REPORTS", "EXAMPLES", "SEE ALSO"}));
+  EXPECT_EQ(sections,
+            (std::vector<std::string>{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS",
+                                      "ERROR CODES", "ENVIRONMENT", "REPORT", "MERGE\\-REPORTS",
+                                      "EXAMPLES", "SEE ALSO"}));
+  // What src/cli/malloc_setup.cpp does to the environment, and the way out.
+  EXPECT_TRUE(contains(page, ".TP\n\\fBGLIBC_TUNABLES\\fR\n")) << page;
+  EXPECT_TRUE(contains(page, "\\fBglibc.malloc.hugetlb=0\\fR turns this off")) << page;
   EXPECT_EQ(subsections, help_groups());
   for (const char* code : {"not-found", "truncated-input", "too-complex", "output-unavailable"}) {
     EXPECT_TRUE(contains(page, std::string(".B ") + code + "\n") ||
