@@ -16,8 +16,8 @@ namespace imgflow::detail {
 /// libheif and JPEG XL boxes (Brotli-compressed too) with libjxl, which
 /// libexiv2 0.27 misreads; TIFF (its IFD0's descriptive tags, EXIF and GPS
 /// IFDs, tag 700) with libexiv2, without the tags that describe the file's
-/// own pixels (strips, compression, ICC, ...). Malformed or missing metadata leaves them empty: never fails a
-/// decode. Thread-safe.
+/// own pixels (strips, compression, ICC, ...). Malformed or missing metadata leaves them empty:
+/// never fails a decode. Thread-safe.
 void read_metadata(std::span<const std::uint8_t> bytes, Format format, Image& image);
 
 /// How an output's metadata differs from its source's.

@@ -84,8 +84,8 @@ struct ReadSettings {
   OutputNaming naming;
   /// A file larger than this that the decode stage streams (a large
   /// non-interlaced PNG) or decodes from its pieces (a JPEG) is read in
-  /// pieces as it is decoded instead of whole (InputBytes); 0: every file whole. The environment variable
-  /// IMGFLOW_READ_IN_PIECES_ABOVE (bytes) overrides it, for tests.
+  /// pieces as it is decoded instead of whole (InputBytes); 0: every file whole. The environment
+  /// variable IMGFLOW_READ_IN_PIECES_ABOVE (bytes) overrides it, for tests.
   std::uint64_t pieces_above = kPiecesAboveBytes;
 
   /// Below this a whole read costs little memory, and the time of a read in
