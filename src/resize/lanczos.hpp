@@ -12,14 +12,11 @@
 
 namespace imgflow::detail {
 
-/// Resamples 8-bit or float pixels (1..4 channels) to `size`, giving float
-/// pixels in the same value range (not clamped: Lanczos overshoots).
-cv::Mat lanczos3(const cv::Mat& pixels, cv::Size size);
-
-/// lanczos3() rounded and saturated to 8 bits (as convertTo(CV_8U) rounds its
-/// whole float image) one row at a time, so the float image is never held:
-/// for a 800x533 photo that is 5 MB less to allocate and free per image.
-cv::Mat lanczos3_to_u8(const cv::Mat& pixels, cv::Size size);
+/// Resamples 8-bit or float pixels (1..4 channels) to `size`. With `depth`
+/// CV_32F (the default) the output is float in the same value range (not
+/// clamped: Lanczos overshoots); with CV_8U each row is rounded and saturated
+/// as convertTo(CV_8U) would round the float image, without holding it.
+cv::Mat lanczos3(const cv::Mat& pixels, cv::Size size, int depth = CV_32F);
 
 /// The same resampler one output row at a time, for a caller that holds only
 /// a window of input rows (the streamed decode): output row `y` reads input

@@ -66,7 +66,7 @@ cv::Mat resample_float(const cv::Mat& pixels, cv::Size size, Filter filter) {
   if (!alpha && source.depth() == CV_8U && filter != Filter::area && filter != Filter::linear &&
       filter != Filter::cubic) {
     // The common case: Lanczos straight from 8-bit, no full-size float copy.
-    return detail::lanczos3_to_u8(source, size);
+    return detail::lanczos3(source, size, CV_8U);
   }
   cv::Mat f;
   if (alpha) {

@@ -210,7 +210,7 @@ TEST(Resize, LanczosToEightBitRowByRowIsTheFloatImageRounded) {
   for (const cv::Size size : {cv::Size(500, 312), cv::Size(37, 801), cv::Size(1, 1)}) {
     cv::Mat expected;
     imgflow::detail::lanczos3(photo, size).convertTo(expected, CV_8U);
-    const cv::Mat rows = imgflow::detail::lanczos3_to_u8(photo, size);
+    const cv::Mat rows = imgflow::detail::lanczos3(photo, size, CV_8U);
     ASSERT_EQ(rows.type(), CV_8UC3);
     ASSERT_EQ(rows.size(), size);
     EXPECT_EQ(cv::norm(rows, expected, cv::NORM_INF), 0.0) << size;
