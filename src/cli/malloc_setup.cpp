@@ -22,6 +22,14 @@ std::optional<std::string> tunables_with_huge_pages(std::string_view thp_enabled
   return value;
 }
 
+bool huge_pages_in_effect(std::string_view thp_enabled, const char* tunables) {
+  if (thp_enabled.find("[always]") != std::string_view::npos) return true;
+  if (thp_enabled.find("[madvise]") == std::string_view::npos) return false;
+  const std::string_view set = tunables != nullptr ? tunables : "";
+  return set.find("glibc.malloc.hugetlb=1") != std::string_view::npos ||
+         set.find("glibc.malloc.hugetlb=2") != std::string_view::npos;
+}
+
 namespace {
 
 std::string read_small_file(const char* path) {
@@ -55,12 +63,7 @@ void set_up_malloc(char** argv) {
       }
     }
   }
-  const char* tunables = std::getenv("GLIBC_TUNABLES");
-  const std::string_view set = tunables != nullptr ? tunables : "";
-  const bool huge_pages = thp.find("[always]") != std::string::npos ||
-                          (thp.find("[madvise]") != std::string::npos &&
-                           (set.find("glibc.malloc.hugetlb=1") != std::string_view::npos ||
-                            set.find("glibc.malloc.hugetlb=2") != std::string_view::npos));
+  const bool huge_pages = huge_pages_in_effect(thp, std::getenv("GLIBC_TUNABLES"));
 
   // Decoded photos are large, short-lived buffers; in malloc's heap they
   // leave free gaps that stay resident, so peak RSS creeps up with the number

@@ -17,6 +17,11 @@ namespace imgflow::cli {
 std::optional<std::string> tunables_with_huge_pages(std::string_view thp_enabled,
                                                     const char* tunables);
 
+/// Whether glibc's malloc gets transparent huge pages with that kernel
+/// setting and GLIBC_TUNABLES value: every mapping has them ("[always]"), or
+/// the kernel waits to be asked ("[madvise]") and glibc.malloc.hugetlb is 1 or 2.
+bool huge_pages_in_effect(std::string_view thp_enabled, const char* tunables);
+
 /// Called first in a run, before any file or thread is opened. glibc reads
 /// its tunables only when a program starts, so when tunables_with_huge_pages()
 /// has a value this executes the same binary again with it (same process id,

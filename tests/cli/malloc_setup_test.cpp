@@ -14,6 +14,7 @@
 namespace imgflow::test::cli {
 namespace {
 
+using imgflow::cli::huge_pages_in_effect;
 using imgflow::cli::tunables_with_huge_pages;
 
 TEST(CliMalloc, HugePagesAreAskedForOnlyWhereTheKernelWaitsToBeAsked) {
@@ -31,6 +32,14 @@ TEST(CliMalloc, HugePagesAreAskedForOnlyWhereTheKernelWaitsToBeAsked) {
   EXPECT_EQ(tunables_with_huge_pages("[always] madvise never\n", nullptr), std::nullopt);
   EXPECT_EQ(tunables_with_huge_pages("always madvise [never]\n", nullptr), std::nullopt);
   EXPECT_EQ(tunables_with_huge_pages("", nullptr), std::nullopt);
+
+  // What the mmap threshold is chosen by: huge pages in effect after that.
+  EXPECT_TRUE(huge_pages_in_effect(madvise, "glibc.malloc.hugetlb=1"));
+  EXPECT_TRUE(huge_pages_in_effect(madvise, "glibc.malloc.check=0:glibc.malloc.hugetlb=2"));
+  EXPECT_FALSE(huge_pages_in_effect(madvise, "glibc.malloc.hugetlb=0"));
+  EXPECT_FALSE(huge_pages_in_effect(madvise, nullptr));
+  EXPECT_TRUE(huge_pages_in_effect("[always] madvise never\n", nullptr));
+  EXPECT_FALSE(huge_pages_in_effect("always madvise [never]\n", "glibc.malloc.hugetlb=1"));
 }
 
 // A 6000x4000 progressive JPEG keeps its coefficients, about 70 MB, in
